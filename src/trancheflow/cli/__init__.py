@@ -1,0 +1,38 @@
+"""The ``trancheflow`` command line: a thin typer layer over the library.
+
+Each command group lives in its own module and registers a ``typer.Typer``
+named ``app``; this module mounts them and turns library errors into a short
+message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from trancheflow.errors import TrancheflowError
+
+from . import collateral as _collateral
+from . import tape as _tape
+
+app = typer.Typer(
+    name="trancheflow",
+    help="Tokenized MBS: loan tapes, collateral projection, waterfalls, pricing, on-chain deals.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(_tape.app, name="tape")
+app.add_typer(_collateral.app, name="collateral")
+
+err_console = Console(stderr=True)
+
+
+def main() -> None:
+    """Entry point of the ``trancheflow`` script."""
+    try:
+        app()
+    except TrancheflowError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        sys.exit(2)

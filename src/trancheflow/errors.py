@@ -1,0 +1,139 @@
+"""Every error trancheflow raises, in one place.
+
+Each error names the input it refused and the rule it broke, so a user can act
+on it without reading the source. Library code raises these; the CLI turns
+them into a one-line message and a non-zero exit code.
+
+Examples
+--------
+>>> problem = Problem(file="tape.csv", row=7, field="note_rate", value="abc",
+...                   rule="must be a number")
+>>> str(problem)
+"tape.csv row 7, field 'note_rate': value 'abc' must be a number"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class TrancheflowError(Exception):
+    """Base class for every error raised by trancheflow."""
+
+
+# --------------------------------------------------------------------- tapes
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file.
+
+    Parameters
+    ----------
+    file : str
+        The file (or source name) the problem was found in.
+    row : int or None
+        1-based data row (header excluded); ``None`` for file-level problems
+        such as a missing column.
+    field : str or None
+        The column or key concerned.
+    value : object
+        The offending value as read (``None`` when absent).
+    rule : str
+        The rule that was broken, phrased to complete "value ... <rule>".
+    """
+
+    file: str
+    row: int | None
+    field: str | None
+    value: object
+    rule: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" row {self.row}"
+        if self.field is not None:
+            where += f", field {self.field!r}"
+        if self.value is None:
+            return f"{where}: {self.rule}"
+        return f"{where}: value {self.value!r} {self.rule}"
+
+
+class TapeError(TrancheflowError):
+    """A loan tape could not be read (missing file, unknown format...)."""
+
+
+class TapeValidationError(TapeError):
+    """A loan tape broke one or more validation rules; it is rejected whole.
+
+    Parameters
+    ----------
+    problems : sequence of Problem
+        Every problem found, up to the validator's cap.
+    truncated : bool
+        True when more problems exist than were collected.
+    """
+
+    def __init__(self, problems: Sequence[Problem], truncated: bool = False) -> None:
+        self.problems = list(problems)
+        self.truncated = truncated
+        head = f"loan tape rejected: {len(self.problems)} problem(s)"
+        if truncated:
+            head += " (more not shown; cap reached)"
+        lines = [head, *(f"  - {p}" for p in self.problems)]
+        super().__init__("\n".join(lines))
+
+
+# ------------------------------------------------------------------ behaviour
+class SpeedNotationError(TrancheflowError, ValueError):
+    """A prepayment or default speed string is not in market notation."""
+
+
+class AssumptionError(TrancheflowError, ValueError):
+    """A collateral assumption (severity, lag, rate...) is out of range."""
+
+
+# ----------------------------------------------------------------- analytics
+class AnalyticsError(TrancheflowError, ValueError):
+    """An analytic could not be computed from its inputs."""
+
+
+class SolverError(AnalyticsError):
+    """A root finder (yield from price, Z-spread, OAS) did not converge."""
+
+
+# -------------------------------------------------------------------- deals
+class SpecError(TrancheflowError, ValueError):
+    """A deal spec broke a rule; ``path`` is the key path (``tranches[2].coupon``)."""
+
+    def __init__(self, message: str, path: str | None = None, file: str | None = None) -> None:
+        self.path = path
+        self.file = file
+        prefix = ""
+        if file:
+            prefix += f"{file}: "
+        if path:
+            prefix += f"{path}: "
+        super().__init__(prefix + message)
+
+
+class WaterfallError(TrancheflowError):
+    """The waterfall met inputs it cannot process (e.g. negative collections)."""
+
+
+# -------------------------------------------------------------------- rates
+class CurveError(TrancheflowError, ValueError):
+    """A yield curve input is malformed (unsorted tenors, bad rates, bad file)."""
+
+
+class ModelError(TrancheflowError, ValueError):
+    """A rate or behaviour model was given parameters it cannot use."""
+
+
+# -------------------------------------------------------------------- chain
+class ChainError(TrancheflowError):
+    """Talking to the chain failed (connection, revert, missing deployment)."""
+
+
+class ReportError(ChainError):
+    """A servicer report is malformed, unsigned or out of bounds."""
