@@ -15,6 +15,7 @@ from rich.console import Console
 from trancheflow.errors import TrancheflowError
 
 from . import collateral as _collateral
+from . import deal as _deal
 from . import tape as _tape
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app = typer.Typer(
 )
 app.add_typer(_tape.app, name="tape")
 app.add_typer(_collateral.app, name="collateral")
+app.add_typer(_deal.app, name="deal")
 
 err_console = Console(stderr=True)
 
