@@ -32,10 +32,14 @@ AMORTIZATION_TYPES = frozenset({"level_pay", "interest_only", "balloon"})
 DELINQUENCY_STATUS = frozenset(
     {"current", "dpd30", "dpd60", "dpd90", "dpd120plus", "foreclosure", "reo"}
 )
-US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV "
-    "NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU".split()
-)
+# fmt: off
+US_STATES = frozenset((
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
+    "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
+    "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
+    "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR", "VI", "GU",
+))
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -92,12 +96,18 @@ COLUMNS: tuple[Column, ...] = (
     Column("property_type", "enum", False, "property type", choices=PROPERTY_TYPES),
     Column("state", "enum", False, "two-letter property state", choices=US_STATES),
     Column("property_value", "float", False, "property value at origination", 0.0, 1e9, True),
-    Column("amortization_type", "enum", True, "level_pay, interest_only or balloon",
-           choices=AMORTIZATION_TYPES),
+    Column(
+        "amortization_type",
+        "enum",
+        True,
+        "level_pay, interest_only or balloon",
+        choices=AMORTIZATION_TYPES,
+    ),
     Column("io_term", "int", False, "interest-only months from first payment", 0, 600),
     Column("balloon_term", "int", False, "month (from first payment) the balloon is due", 0, 600),
-    Column("delinquency_status", "enum", False, "current payment status",
-           choices=DELINQUENCY_STATUS),
+    Column(
+        "delinquency_status", "enum", False, "current payment status", choices=DELINQUENCY_STATUS
+    ),
 )
 
 COLUMN_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
