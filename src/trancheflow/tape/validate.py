@@ -130,8 +130,8 @@ class _Collector:
 def _missing(raw: pd.Series) -> np.ndarray:
     miss = np.array(raw.isna(), dtype=bool)
     if raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
-        text = raw.astype("object").where(~raw.isna(), "")
-        miss |= np.array([isinstance(v, str) and v.strip() == "" for v in text], dtype=bool)
+        blank = raw.astype("string").str.strip().eq("").fillna(False)
+        miss |= blank.to_numpy(dtype=bool)
     return miss
 
 
@@ -140,10 +140,10 @@ def _parse_number(raw: pd.Series) -> pd.Series:
         return pd.Series(np.nan, index=raw.index)  # True/False is not a balance
     if pd.api.types.is_numeric_dtype(raw.dtype):
         return raw.astype("float64")
-    text = raw.astype("object").map(lambda v: v.strip() if isinstance(v, str) else v)
-    bools = text.map(lambda v: isinstance(v, bool | np.bool_))
-    num = pd.to_numeric(text.where(~bools, None), errors="coerce")
-    return num.astype("float64")
+    # Text of every cell (str() of a float is its shortest round-trip repr);
+    # "True"/"False" then fail to parse, as they should.
+    text = raw.astype("string").str.strip()
+    return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
 def _parse_column(col: Column, raw: pd.Series, out: _Collector) -> tuple[pd.Series, np.ndarray]:
