@@ -27,7 +27,7 @@ def as_vector(name: str, values: ArrayLike) -> NDArray[np.float64]:
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
         i = int(bad[0])
-        raise AnalyticsError(f"{name}[{i}] = {arr[i]!r} is not finite (period {i + 1})")
+        raise AnalyticsError(f"{name}[{i}] = {float(arr[i])!r} is not finite (period {i + 1})")
     return arr
 
 
