@@ -104,12 +104,12 @@ class CIR:
             raise ModelError("zero_coupon_price needs T >= t")
         a, b, s = self.a, self.b, self.sigma
         gamma = math.sqrt(a * a + 2.0 * s * s)
-        em1 = np.expm1(gamma * tau)
-        den = (gamma + a) * em1 + 2.0 * gamma
-        bb = 2.0 * em1 / den
-        log_a = (2.0 * a * b / (s * s)) * (
-            math.log(2.0 * gamma) + 0.5 * (a + gamma) * tau - np.log(den)
-        )
+        # Overflow- and cancellation-free rewrite with q = 1 - e^{-γτ} and
+        # γ - a = 2σ²/(γ + a) (exact as σ → 0, where ln A needs care).
+        q = -np.expm1(-gamma * tau)
+        bb = 2.0 * q / ((gamma + a) * q + 2.0 * gamma * (1.0 - q))
+        d = 2.0 * s * s / (gamma + a)
+        log_a = 2.0 * a * b * (-tau / (gamma + a) - np.log1p(-d * q / (2.0 * gamma)) / (s * s))
         return np.exp(log_a - bb * np.asarray(r, dtype=np.float64))
 
     def simulate(
