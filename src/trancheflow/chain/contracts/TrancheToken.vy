@@ -1,0 +1,340 @@
+# pragma version ==0.4.3
+"""
+@title TrancheToken
+@custom:contract-name TrancheToken
+@license Apache-2.0
+@notice One ERC-20 (with EIP-2612 permit) per tranche of a trancheflow deal.
+        Tokens are denominated in ORIGINAL face: one token unit per
+        settlement-token unit of the tranche's original balance. Supply is
+        minted once, by the deal, at closing, and never changes afterwards
+        (there is no burn). The current face of a holding is
+        `tokens * factor() / FACTOR_SCALE`.
+
+        Distributions (interest + principal) accrue through a cumulative
+        per-token index (docs/waterfall.md, "Distribution to holders"):
+        `index += floor(cash * INDEX_SCALE / FACE)`; the part of `cash` the
+        increment does not cover is kept as `carry` and added to the next
+        distribution. A holder's claimable amount is
+        `owed + floor(tokens * (index - index_at_last_settlement) / INDEX_SCALE)`.
+        Nothing loops over holders: `transfer`/`transferFrom` settle both
+        sides first, `claim` settles the caller and asks the deal to pay.
+
+        Who pays: the DEAL holds all cash. `claim` zeroes the caller's owed
+        amount (checks-effects-interactions) and then calls `Deal.pay`, which
+        transfers the settlement token from the deal to the holder. The token
+        never holds settlement tokens.
+
+        Compliance hook (issue 7): when the immutable `COMPLIANCE` is not the
+        zero address, every transfer asks it
+        `detectTransferRestriction(sender, receiver, amount)` and reverts on
+        a non-zero code. No rules live here.
+@custom:security Rounding always favours the deal: index increments and
+                 holder accruals round DOWN. The shortfall of an increment is
+                 carried (never lost); the fraction below one unit dropped by
+                 a holder's settlement stays in the deal as dust (at most one
+                 unit per settlement).
+"""
+
+from ethereum.ercs import IERC20
+from ethereum.ercs import IERC20Detailed
+from snekmate.auth import ownable
+from snekmate.tokens import erc20
+
+from .interfaces import ICompliance
+from .interfaces import IDeal
+from .interfaces import ITrancheToken
+
+implements: IERC20
+implements: IERC20Detailed
+implements: ITrancheToken
+
+initializes: ownable
+initializes: erc20[ownable := ownable]
+
+# @dev ERC-20 reads, approvals and EIP-2612 permit are snekmate's, unchanged.
+# `transfer`/`transferFrom` are redefined below (settlement + compliance);
+# `mint`, `burn`, `burn_from`, `set_minter` and ownership changes are NOT
+# exported: supply is fixed after closing and only the deal ever minted.
+exports: (
+    erc20.balanceOf,
+    erc20.allowance,
+    erc20.totalSupply,
+    erc20.name,
+    erc20.symbol,
+    erc20.decimals,
+    erc20.approve,
+    erc20.permit,
+    erc20.nonces,
+    erc20.DOMAIN_SEPARATOR,
+    erc20.eip712Domain,
+)
+
+# @dev Fixed-point scale of the holder index (docs/waterfall.md).
+INDEX_SCALE: public(constant(uint256)) = 10**27
+# @dev Scale of `factor()`: 10**18 == 1.0 (factor = balance / original).
+FACTOR_SCALE: public(constant(uint256)) = 10**18
+
+# @dev Bit layout of both packed words below: high 128 bits | low 128 bits.
+# Width justification (uint128 max = 3.4e38):
+#  - index: per-token cumulative cash times 1e27. A tranche pays at most its
+#    (accreted) balance in principal plus coupons on it, i.e. a few times its
+#    face over its life; uint128 allows 3.4e11 units of cash per unit of face,
+#    so overflow would need a deal paying 340 billion times its face.
+#  - owed, carry: settlement-token units; 3.4e38 units is 3.4e32 USDC, far
+#    beyond any supply. carry < FACE / 1e27 + 1, i.e. 0 or 1 in practice.
+# Every packed write asserts the field fits, so an impossible overflow
+# reverts instead of corrupting the neighbour field.
+_MASK128: constant(uint256) = 2**128 - 1
+
+# @dev The deal that deployed this token (its minter, payer and data source).
+DEAL: public(immutable(address))
+# @dev Position of this tranche in the deal's seniority order.
+TRANCHE_ID: public(immutable(uint256))
+# @dev Original face in settlement-token units == the whole token supply.
+FACE: public(immutable(uint256))
+# @dev Transfer-restriction oracle (issue 7); zero address = no check.
+COMPLIANCE: public(immutable(address))
+
+# @dev index (high 128) | carry (low 128).
+_dist: uint256
+# @dev Per holder: index_at_last_settlement (high 128) | owed (low 128).
+# One slot per holder, written only when the index moved since the last
+# settlement, so a holder already settled costs a single SLOAD.
+_accounts: HashMap[address, uint256]
+
+
+event Claimed:
+    holder: indexed(address)
+    amount: uint256
+
+
+@deploy
+def __init__(
+    name_: String[25],
+    symbol_: String[5],
+    decimals_: uint8,
+    tranche_id_: uint256,
+    face_: uint256,
+    compliance_: address,
+):
+    """
+    @notice Deployed by the Deal (from a blueprint) once per tranche;
+            `msg.sender` becomes the immutable DEAL.
+    @param name_ Token name; also the EIP-712 domain name used by `permit`.
+    @param symbol_ Token symbol (at most 5 characters).
+    @param decimals_ Decimals of the settlement token (face is in its units).
+    @param tranche_id_ Seniority position of the tranche (0 = most senior).
+    @param face_ Original face in settlement-token units (> 0).
+    @param compliance_ Transfer-restriction hook, or the zero address.
+    """
+    assert face_ > 0, "tranche: zero face"
+    assert face_ <= _MASK128, "tranche: face exceeds 128 bits"
+    ownable.__init__()
+    erc20.__init__(name_, symbol_, decimals_, name_, "1")
+    DEAL = msg.sender
+    TRANCHE_ID = tranche_id_
+    FACE = face_
+    COMPLIANCE = compliance_
+
+
+# ----------------------------------------------------------------- deal only
+@external
+def mint_face(to: address):
+    """
+    @notice Mints the whole original face to `to`. Called once by the deal
+            at closing; the supply never changes afterwards.
+    @param to The issuer receiving the tranche at closing.
+    """
+    assert msg.sender == DEAL, "tranche: caller is not the deal"
+    assert erc20.totalSupply == 0, "tranche: already minted"
+    self._settle(to, self._dist >> 128)
+    erc20._mint(to, FACE)
+
+
+@external
+def distribute(cash: uint256):
+    """
+    @notice Adds a period's tranche cash to the holder index.
+    @dev increment = floor((cash + carry) * INDEX_SCALE / FACE), rounded DOWN
+         (favours the deal); the new carry is what the increment leaves
+         uncovered, floor(increment * FACE / INDEX_SCALE) rounded DOWN, so
+         carry = total - covered >= 0 and nothing is created or lost.
+    @param cash Interest plus principal paid to the tranche this period.
+    """
+    assert msg.sender == DEAL, "tranche: caller is not the deal"
+    dist: uint256 = self._dist
+    total: uint256 = cash + (dist & _MASK128)
+    increment: uint256 = total * INDEX_SCALE // FACE
+    covered: uint256 = increment * FACE // INDEX_SCALE
+    index: uint256 = (dist >> 128) + increment
+    assert index <= _MASK128, "tranche: index exceeds 128 bits"
+    # total - covered <= FACE / INDEX_SCALE + 1 < 2**128 since FACE < 2**128
+    self._dist = (index << 128) | unsafe_sub(total, covered)
+
+
+# ----------------------------------------------------------------- holders
+@external
+@nonreentrant
+def transfer(to: address, amount: uint256) -> bool:
+    """
+    @notice ERC-20 transfer that first settles both sides' accrued
+            distributions at the current index (so the claim follows the
+            tokens only from now on) and asks the compliance hook.
+    @param to The receiver.
+    @param amount Token units (original face) to move.
+    @return bool True (reverts on failure).
+    """
+    self._check_compliance(msg.sender, to, amount)
+    index: uint256 = self._dist >> 128
+    self._settle(msg.sender, index)
+    self._settle(to, index)
+    erc20._transfer(msg.sender, to, amount)
+    return True
+
+
+@external
+@nonreentrant
+def transferFrom(owner: address, to: address, amount: uint256) -> bool:
+    """
+    @notice ERC-20 transferFrom with the same settlement and compliance
+            steps as `transfer`; spends the caller's allowance.
+    @param owner The holder the tokens move from.
+    @param to The receiver.
+    @param amount Token units (original face) to move.
+    @return bool True (reverts on failure).
+    """
+    self._check_compliance(owner, to, amount)
+    erc20._spend_allowance(owner, msg.sender, amount)
+    index: uint256 = self._dist >> 128
+    self._settle(owner, index)
+    self._settle(to, index)
+    erc20._transfer(owner, to, amount)
+    return True
+
+
+@external
+@nonreentrant
+def claim() -> uint256:
+    """
+    @notice Pays the caller everything owed to it so far; the deal transfers
+            the settlement token. Owed is zeroed before the external call.
+    @return uint256 The amount paid (0 is allowed and pays nothing).
+    """
+    self._settle(msg.sender, self._dist >> 128)
+    acct: uint256 = self._accounts[msg.sender]
+    amount: uint256 = acct & _MASK128
+    if amount == 0:
+        return 0
+    self._accounts[msg.sender] = acct ^ amount  # clears the low (owed) field
+    extcall IDeal(DEAL).pay(TRANCHE_ID, msg.sender, amount)
+    log Claimed(holder=msg.sender, amount=amount)
+    return amount
+
+
+# ----------------------------------------------------------------- views
+@external
+@view
+def claimable(holder: address) -> uint256:
+    """
+    @notice What `claim` would pay `holder` now.
+    @dev owed + floor(tokens * (index - last) / INDEX_SCALE), rounded DOWN.
+    @param holder The holder.
+    @return uint256 Settlement-token units.
+    """
+    acct: uint256 = self._accounts[holder]
+    index: uint256 = self._dist >> 128
+    return (acct & _MASK128) + erc20.balanceOf[holder] * (index - (acct >> 128)) // INDEX_SCALE
+
+
+@external
+@view
+def index() -> uint256:
+    """
+    @notice Cumulative distribution per token unit, scaled by INDEX_SCALE.
+    @return uint256 The index.
+    """
+    return self._dist >> 128
+
+
+@external
+@view
+def carry() -> uint256:
+    """
+    @notice Cash received but not yet covered by the index (added to the
+            next distribution).
+    @return uint256 Settlement-token units.
+    """
+    return self._dist & _MASK128
+
+
+@external
+@view
+def account(holder: address) -> (uint256, uint256):
+    """
+    @notice The holder's stored settlement record.
+    @param holder The holder.
+    @return uint256 Index at the last settlement.
+    @return uint256 Owed amount recorded at that settlement.
+    """
+    acct: uint256 = self._accounts[holder]
+    return acct >> 128, acct & _MASK128
+
+
+@external
+@view
+def factor() -> uint256:
+    """
+    @notice Current balance / original face, read from the deal.
+    @dev floor(balance * FACTOR_SCALE / FACE), rounded DOWN.
+    @return uint256 The factor scaled by FACTOR_SCALE (10**18 == 1.0).
+    """
+    return staticcall IDeal(DEAL).tranche_balance(TRANCHE_ID) * FACTOR_SCALE // FACE
+
+
+@external
+@view
+def current_face(holder: address) -> uint256:
+    """
+    @notice The holder's share of the tranche's current balance.
+    @dev floor(tokens * balance / FACE), rounded DOWN.
+    @param holder The holder.
+    @return uint256 Settlement-token units of current face.
+    """
+    return erc20.balanceOf[holder] * staticcall IDeal(DEAL).tranche_balance(TRANCHE_ID) // FACE
+
+
+# ----------------------------------------------------------------- internal
+@internal
+def _settle(holder: address, index: uint256):
+    """
+    @notice Brings `holder`'s record to `index` (no event: an indexer
+            recomputes settlements from Transfer events and the index): accrues
+            floor(tokens * (index - last) / INDEX_SCALE) (rounded DOWN; the
+            fraction stays in the deal as dust) into owed. No write when the
+            record is already at `index`.
+    @param holder The holder.
+    @param index The current index.
+    """
+    acct: uint256 = self._accounts[holder]
+    last: uint256 = acct >> 128
+    if last == index:
+        return
+    owed: uint256 = (acct & _MASK128) + erc20.balanceOf[holder] * (index - last) // INDEX_SCALE
+    assert owed <= _MASK128, "tranche: owed exceeds 128 bits"
+    self._accounts[holder] = (index << 128) | owed
+
+
+@internal
+@view
+def _check_compliance(sender: address, receiver: address, amount: uint256):
+    """
+    @notice Reverts when the compliance hook (if any) restricts the transfer.
+    @param sender Tokens move from here.
+    @param receiver Tokens move to here.
+    @param amount Token units.
+    """
+    if COMPLIANCE != empty(address):
+        code: uint8 = staticcall ICompliance(COMPLIANCE).detectTransferRestriction(
+            sender, receiver, amount
+        )
+        assert code == 0, "tranche: transfer restricted"
