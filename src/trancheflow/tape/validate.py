@@ -114,7 +114,9 @@ class _Collector:
             i = int(i)
             file, row = self.where(i, field)
             value = raw.iloc[i]
-            if value is not None and not isinstance(value, str) and pd.isna(value):
+            if isinstance(value, str) and not value.strip():
+                value = None  # a blank cell is reported as absent, like an empty one
+            elif value is not None and not isinstance(value, str) and pd.isna(value):
                 value = None
             elif isinstance(value, np.generic):
                 value = value.item()
@@ -372,6 +374,7 @@ def _cross_rules(
     level = (amort == "level_pay").to_numpy()
     is_io = (amort == "interest_only").to_numpy()
     is_balloon = (amort == "balloon").to_numpy()
+    known = amort.notna().to_numpy()  # type rules wait until the type itself is readable
     with np.errstate(invalid="ignore"):
         out.add(
             level & (cur > orig_bal),
@@ -384,7 +387,7 @@ def _cross_rules(
     if "io_term" in raw:
         with np.errstate(invalid="ignore"):
             out.add(
-                ~is_io & (io > 0),
+                known & ~is_io & (io > 0),
                 "io_term",
                 raw["io_term"],
                 lambda i: f"must be 0 on a {amort.iloc[i]} loan (only interest_only loans)",
@@ -403,7 +406,7 @@ def _cross_rules(
     if "balloon_term" in raw:
         with np.errstate(invalid="ignore"):
             out.add(
-                ~is_balloon & (bt > 0),
+                known & ~is_balloon & (bt > 0),
                 "balloon_term",
                 raw["balloon_term"],
                 lambda i: f"must be 0 on a {amort.iloc[i]} loan (only balloon loans)",
