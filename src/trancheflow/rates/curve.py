@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from trancheflow.errors import CurveError
 
-ArrayLike = float | Sequence[float] | npt.NDArray[np.float64]
+ArrayLike = npt.ArrayLike
 
 #: Standard key-rate tenors in years: 1m, 3m, 6m, 1y, 2y, 3y, 5y, 7y, 10y, 20y, 30y.
 KEY_RATE_TENORS: tuple[float, ...] = (

@@ -90,7 +90,7 @@ def curves():
 
 
 def test_forward_curve_setups_agree(curves) -> None:
-    ours, handle, t = curves
+    ours, handle, _ = curves
     for x in [0.1, 0.9, 3.3, 12.0, 29.9]:
         assert ours.discount(x) == pytest.approx(handle.discount(x), rel=1e-13)
 
