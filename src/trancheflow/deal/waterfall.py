@@ -25,7 +25,7 @@ Examples
 >>> p = WaterfallParams(tranche_balances=(600, 400), coupons=(60_000_000, 90_000_000))
 >>> c = Collections.from_arrays({"interest": [[8.0]], "scheduled_principal": [[10.0]],
 ...     "prepayments": [[5.0]], "recoveries": [[0.0]], "losses": [[0.0]]})
->>> r = FloatWaterfall(p, unit_scale=1).run(c)
+>>> r = FloatWaterfall(p, unit_scale=1).run(c, pool_balance=1_000)
 >>> r.interest_paid[0, 0].tolist(), r.principal_paid[0, 0].tolist(), r.residual[0].tolist()
 ([3.0, 3.0], [15.0, 0.0], [2.0])
 """
