@@ -14,6 +14,7 @@ from rich.console import Console
 
 from trancheflow.errors import TrancheflowError
 
+from . import analyze as _analyze  # noqa: F401
 from . import collateral as _collateral
 from . import deal as _deal
 from . import tape as _tape
