@@ -127,7 +127,9 @@ def analyze(
     gross_rate: float | None = typer.Option(None, "--gross-rate", help="Rep line WAC, percent."),
     net_rate: float | None = typer.Option(None, "--net-rate", help="Rep line net rate, percent."),
     term: int | None = typer.Option(None, "--term", help="Rep line original term, months."),
-    wam: int | None = typer.Option(None, "--wam", help="Rep line WAM, months [term - wala]."),
+    wam: int | None = typer.Option(
+        None, "--wam", help="Rep line WAM, months (default: term - wala)."
+    ),
     wala: int = typer.Option(0, "--wala", help="Rep line WALA, months."),
     prepay: str = typer.Option("PSA 100", "--prepay", help="Prepayment speed, e.g. 'PSA 150'."),
     default: str = typer.Option("CDR 0", "--default", help="Default speed, e.g. 'SDA 100'."),
