@@ -141,6 +141,8 @@ def generate_tape(
     >>> t[["loan_id", "original_term"]].values.tolist()[0][0]
     'TF00000001'
     """
+    if freddie_compatible:
+        balloon_share = 0.0
     if n_loans < 1:
         raise ValueError(f"n_loans must be >= 1, got {n_loans}")
     if not (io_share >= 0 and balloon_share >= 0 and io_share + balloon_share <= 1):
@@ -149,8 +151,6 @@ def generate_tape(
             "shares in [0, 1] summing to at most 1"
         )
     as_of = as_of or DEFAULT_AS_OF
-    if freddie_compatible:
-        balloon_share = 0.0
     rng = np.random.default_rng(seed)
     n = n_loans
 
