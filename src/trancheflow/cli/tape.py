@@ -201,7 +201,11 @@ def convert(
 ) -> None:
     """Convert CSV <-> Parquet, or Freddie Mac -> CSV/Parquet (validating on the way)."""
     out_fmt = detect_format(dst, to_format.value if to_format else None)
-    tape = _load(src, from_format, performance, _as_of(as_of), 100)
+    try:
+        tape = _load(src, from_format, performance, _as_of(as_of), 100)
+    except TapeValidationError as exc:
+        console.print(_problem_table(exc))
+        raise typer.Exit(2) from None
     write_tape(tape, dst, format=out_fmt)
     console.print(f"converted {len(tape):,} loans: {src} -> {dst}")
 
