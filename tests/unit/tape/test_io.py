@@ -92,3 +92,14 @@ def test_failed_write_leaves_target_untouched(
 def test_write_into_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(TapeError, match="does not exist"):
         write_tape(generate_tape(3), tmp_path / "nope" / "t.csv")
+
+
+def test_written_file_has_ordinary_permissions(tmp_path: Path) -> None:
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        write_tape(generate_tape(3), tmp_path / "t.csv")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "t.csv").stat().st_mode & 0o777 == 0o644
