@@ -484,8 +484,10 @@ def _apply_performance(
         )
     buckets = np.array(["current", "dpd30", "dpd60", "dpd90", "dpd120plus"], dtype=object)
     bucket = buckets[np.clip(np.nan_to_num(months, nan=0.0), 0, 4).astype(np.int64)]
-    dq = pd.Series(np.where(digits, bucket, np.where(reo, "reo", None)), dtype=object)
-    tape["delinquency_status"] = dq
+    labels = np.full(n, None, dtype=object)
+    labels[reo] = "reo"
+    labels[digits] = bucket[digits]
+    tape["delinquency_status"] = labels
 
     modified = take("modification_flag").isin(["Y", "P"]).to_numpy()
     age_n = pd.to_numeric(age, errors="coerce").to_numpy(dtype=float)
@@ -500,9 +502,9 @@ def _apply_performance(
     )
     if masked.any():
         b0 = pd.to_numeric(tape["original_balance"], errors="coerce").to_numpy(dtype=float)
-        r = pd.to_numeric(tape["note_rate"], errors="coerce").to_numpy(dtype=float)
+        rate_n = pd.to_numeric(tape["note_rate"], errors="coerce").to_numpy(dtype=float)
         term = pd.to_numeric(tape["original_term"], errors="coerce").to_numpy(dtype=float)
-        est = _scheduled(b0, r, term, age_n)
+        est = _scheduled(b0, rate_n, term, age_n)
         tape.loc[masked, "current_balance"] = est[masked]
     return keep, perf_line
 
@@ -603,7 +605,7 @@ def write_freddie(
         lambda v: "99" if not isinstance(v, str) else ("2" if v == "two_to_four_unit" else "1")
     )
     blank = pd.Series([""] * n)
-    orig = {
+    orig: dict[str, object] = {
         "credit_score": fico,
         "first_payment_date": _period_text(fpd_m),
         "first_time_homebuyer_flag": "9",
@@ -643,7 +645,7 @@ def write_freddie(
         lambda v: _DQ_OUT.get(v, "XX") if isinstance(v, str) else "XX"
     )
     upb = tape["current_balance"].map(lambda v: f"{v:.2f}")
-    perf = dict.fromkeys(PERFORMANCE_FIELDS, blank)
+    perf: dict[str, object] = dict.fromkeys(PERFORMANCE_FIELDS, blank)
     perf.update(
         {
             "loan_sequence_number": tape["loan_id"],
