@@ -3,7 +3,6 @@ reduction, reproducibility, Sobol', long rates and the mortgage-rate model."""
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -185,12 +184,3 @@ def test_mortgage_rate_is_affine_in_the_long_rate() -> None:
     np.testing.assert_allclose(floored, [0.01, 0.05], rtol=1e-15)
     with pytest.raises(ModelError, match="tenor_years"):
         MortgageRateModel(tenor_years=0.0)
-
-
-def test_thousand_paths_by_360_months_is_fast() -> None:
-    HW.simulate(1000, 360, seed=0)  # warm-up
-    start = time.perf_counter()
-    paths = HW.simulate(1000, 360, seed=0)
-    MortgageRateModel().rate(paths)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"1,000 × 360 paths + mortgage rates took {elapsed:.3f} s"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
@@ -93,12 +92,12 @@ def test_bad_arguments() -> None:
         generate_tape(10, io_share=0.7, balloon_share=0.5)
 
 
-def test_hundred_thousand_loans_fast() -> None:
-    start = time.perf_counter()
+def test_hundred_thousand_loans_validate() -> None:
+    # Speed is measured in bench/, never asserted here; this checks scale only.
     t = generate_tape(100_000, seed=1)
-    elapsed = time.perf_counter() - start
     assert len(t) == 100_000
-    assert elapsed < 1.5, f"100k loans took {elapsed:.2f}s"  # ~0.3 s on an idle core
+    assert t["loan_id"].is_unique
+    validate_tape(t)
 
 
 @settings(max_examples=30)
