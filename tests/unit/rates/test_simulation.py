@@ -3,7 +3,6 @@ reduction, reproducibility, Sobol', long rates and the mortgage-rate model."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
