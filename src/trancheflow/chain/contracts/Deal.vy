@@ -63,8 +63,13 @@ RATE_SCALE: public(constant(uint256)) = 10**9
 # @dev 30/360 monthly accrual divisor: mdiv(x, r) = floor(x * r / (12 * RATE_SCALE)).
 _MONTHLY: constant(uint256) = 12 * 10**9
 
-RULE_SEQUENTIAL: public(constant(uint8)) = 1
-RULE_PRO_RATA: public(constant(uint8)) = 2
+# @dev Encodings shared with trancheflow.deal.params (RULE_IDS, DIRECTIONS,
+# METRIC_IDS, NO_RULE), so OnchainParams pass through unchanged.
+RULE_SEQUENTIAL: public(constant(uint8)) = 0
+RULE_PRO_RATA: public(constant(uint8)) = 1
+NO_RULE: public(constant(uint8)) = 255
+DIRECTION_ABOVE: public(constant(uint8)) = 0
+DIRECTION_BELOW: public(constant(uint8)) = 1
 
 METRIC_CUMULATIVE_LOSS_PCT: public(constant(uint8)) = 0
 METRIC_DELINQUENCY_60_PCT: public(constant(uint8)) = 1
@@ -97,9 +102,9 @@ struct FeeParams:
 
 struct TriggerParams:
     metric: uint8
-    above: bool
+    direction: uint8
     threshold: uint256
-    rule: uint8
+    then_rule: uint8
 
 
 # @dev The servicer report (EIP-712 typed data "Report"). dq90 = 90+ days.
@@ -157,7 +162,7 @@ _FEE_RECIPIENT: immutable(address[MAX_FEES])
 
 _N_TRIGGERS: immutable(uint256)
 _TRIG_METRIC: immutable(uint8[MAX_TRIGGERS])
-_TRIG_ABOVE: immutable(bool[MAX_TRIGGERS])
+_TRIG_ABOVE: immutable(bool[MAX_TRIGGERS])  # direction == DIRECTION_ABOVE
 _TRIG_THRESHOLD: immutable(uint256[MAX_TRIGGERS])
 _TRIG_RULE: immutable(uint8[MAX_TRIGGERS])
 
@@ -298,7 +303,7 @@ def __init__(
     @param pool_balance Initial pool balance (units), > 0.
     @param tranches Non-residual tranches, most senior first.
     @param fees Fees in spec order (rate at RATE_SCALE on the pool balance).
-    @param principal_rule 1 sequential, 2 pro rata.
+    @param principal_rule 0 sequential, 1 pro rata.
     @param reserve_target Reserve target at RATE_SCALE of the pool balance.
     @param reserve_floor Reserve floor (units).
     @param oc_target OC target at RATE_SCALE of the pool balance.
@@ -376,13 +381,14 @@ def __init__(
     i = 0
     for g: TriggerParams in triggers:
         assert g.metric <= METRIC_IC_RATIO, "deal: unknown trigger metric"
-        assert g.rule <= RULE_PRO_RATA, "deal: bad trigger rule"
+        assert g.direction <= DIRECTION_BELOW, "deal: bad trigger direction"
+        assert g.then_rule <= RULE_PRO_RATA or g.then_rule == NO_RULE, "deal: bad trigger rule"
         # thresholds are cross-multiplied with amounts < 2**128
         assert g.threshold <= _MASK64, "deal: trigger threshold out of range"
         metric[i] = g.metric
-        above[i] = g.above
+        above[i] = g.direction == DIRECTION_ABOVE
         threshold[i] = g.threshold
-        rule[i] = g.rule
+        rule[i] = g.then_rule
         i += 1
     _N_TRIGGERS = len(triggers)
     _TRIG_METRIC = metric
@@ -845,7 +851,7 @@ def breached() -> uint256:
 def principal_rule() -> uint8:
     """
     @notice The principal rule in force for the next period given the
-            triggers breached so far (1 sequential, 2 pro rata).
+            triggers breached so far (0 sequential, 1 pro rata).
     @return uint8 The rule.
     """
     return self._active_rule(self._state >> 192)
@@ -918,7 +924,7 @@ def _active_rule(breached: uint256) -> uint8:
     """
     rule: uint8 = PRINCIPAL_RULE
     for k: uint256 in range(_N_TRIGGERS, bound=MAX_TRIGGERS):
-        if (breached >> k) & 1 == 1 and _TRIG_RULE[k] != 0:
+        if (breached >> k) & 1 == 1 and _TRIG_RULE[k] != NO_RULE:
             rule = _TRIG_RULE[k]
     return rule
 

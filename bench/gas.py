@@ -1,0 +1,186 @@
+"""Gas of the on-chain deal: finalize (1-8 tranches), claim, transfer, plain ERC-20.
+
+Whole-transaction gas (21,000 base + calldata + execution - capped refund,
+EIP-7623 floor), measured in titanoboa with state committed and every slot
+cold before each measured call (``trancheflow.chain.gas``), in steady state:
+each figure is taken after earlier periods have made every slot it writes
+non-zero, as on a running deal.
+
+Scenarios
+---------
+- finalize with k = 1..8 tranches: sequential principal, one servicing fee,
+  a reserve target, excess spread to the residual every period, period 4.
+- claim: a holder who has claimed before claims the next period's cash.
+- transfer: tranche-token transfer between two existing holders right after
+  a distribution (both sides settle: two record writes), vs. a plain
+  snekmate ERC-20 transfer between two existing holders (MockUSDC).
+- holders: finalize of the 1-tranche deal with 1 holder and with 10,000
+  holders (created by transfers); ``holders_gas_delta`` is the difference.
+
+Run: ``.venv/bin/python bench/gas.py [--holders 10000]``. The last line is
+machine-readable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import boa
+
+from trancheflow.chain.deploy import DealConfig, FeeConfig, TrancheConfig, deploy_deal
+from trancheflow.chain.gas import begin_transaction, tx_gas
+from trancheflow.chain.reports import ServicerReport, sign_report, signer_addresses
+
+KEYS = [0xA11CE + i for i in range(3)]
+UNIT = 10**6
+
+
+def _config(k: int, servicer: str, fee: str) -> DealConfig:
+    face = 900_000_000 // k
+    return DealConfig(
+        pool_balance=1_000_000_000 * UNIT,
+        tranches=tuple(
+            TrancheConfig(f"Tranche {i}", f"T{i}", face * UNIT, 40_000_000 + 2_000_000 * i)
+            for i in range(k)
+        ),
+        fees=(FeeConfig(fee, 2_500_000),),
+        reserve_target=2_000_000,
+        signers=tuple(signer_addresses(KEYS)),
+        quorum=2,
+        servicer=servicer,
+        dispute_window=3_600,
+    )
+
+
+def _report(period: int) -> ServicerReport:
+    return ServicerReport(
+        period=period,
+        interest=5_500_000 * UNIT,
+        scheduled_principal=900_000 * UNIT,
+        prepayments=2_100_000 * UNIT,
+        recoveries=30_000 * UNIT,
+        losses=50_000 * UNIT,
+        dq60_balance=4_000_000 * UNIT,
+        loans_root=period.to_bytes(32, "big"),
+    )
+
+
+class Bench:
+    """One deal with its roles, driven period by period."""
+
+    def __init__(self, k: int) -> None:
+        self.servicer = boa.env.generate_address()
+        self.issuer = boa.env.generate_address()
+        fee = boa.env.generate_address()
+        self.d = deploy_deal(_config(k, self.servicer, fee), issuer=self.issuer)
+        self.usdc = self.d.settlement
+        self.usdc.mint(self.servicer, 10**30)
+        with boa.env.prank(self.servicer):
+            self.usdc.approve(self.d.deal.address, 2**256 - 1)
+        self.period = 0
+
+    def submit(self) -> ServicerReport:
+        self.period += 1
+        r = _report(self.period)
+        sigs = sign_report(r, KEYS[:2], boa.env.evm.patch.chain_id, self.d.address)
+        with boa.env.prank(self.servicer):
+            self.d.deal.submit_report(r.as_tuple(), sigs)
+        boa.env.time_travel(seconds=3_600)
+        return r
+
+    def finalize(self, measure: bool = False) -> int:
+        r = self.submit()
+        if measure:
+            begin_transaction()
+        self.d.deal.finalize(r.period_input())
+        return tx_gas(self.d.deal) if measure else 0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--holders", type=int, default=10_000)
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    finalize: dict[int, int] = {}
+    with boa.swap_env(boa.Env()):
+        for k in range(1, 9):
+            b = Bench(k)
+            for _ in range(3):
+                b.finalize()
+            finalize[k] = b.finalize(measure=True)
+            print(f"finalize k={k}: {finalize[k]} gas (target {60_000 + 15_000 * k})")
+
+        # claim, transfer, plain ERC-20 transfer on a 1-tranche deal
+        b = Bench(1)
+        tok = b.d.tokens[0]
+        alice, bob, carol = (boa.env.generate_address() for _ in range(3))
+        with boa.env.prank(b.issuer):
+            for h in (alice, bob, carol):
+                tok.transfer(h, 1_000 * UNIT)
+        with boa.env.prank(b.servicer):
+            for h in (alice, bob, carol):
+                b.usdc.transfer(h, UNIT)
+        b.finalize()
+        for h in (alice, bob, carol):  # every record non-zero from now on
+            with boa.env.prank(h):
+                tok.claim()
+        b.finalize()
+        begin_transaction()
+        with boa.env.prank(alice):
+            tok.claim()
+        claim = tx_gas(tok)
+        begin_transaction()
+        with boa.env.prank(bob):
+            tok.transfer(carol, UNIT)
+        transfer = tx_gas(tok)
+        begin_transaction()
+        with boa.env.prank(bob):
+            tok.transfer(carol, UNIT)
+        transfer_settled = tx_gas(tok)
+        begin_transaction()
+        with boa.env.prank(bob):
+            b.usdc.transfer(carol, UNIT)
+        erc20 = tx_gas(b.usdc)
+        dave = boa.env.generate_address()
+        begin_transaction()
+        with boa.env.prank(bob):
+            tok.transfer(dave, UNIT)
+        transfer_new = tx_gas(tok)
+        begin_transaction()
+        with boa.env.prank(bob):
+            b.usdc.transfer(boa.env.generate_address(), UNIT)
+        erc20_new = tx_gas(b.usdc)
+        print(f"claim (repeat): {claim} gas (target 55000)")
+        print(
+            f"transfer, both sides settle: {transfer} gas; already settled: {transfer_settled}; "
+            f"plain ERC-20: {erc20} -> ratio {transfer / erc20:.2f} (target <= 1.5)"
+        )
+        print(
+            f"transfer to a new holder: {transfer_new} gas vs plain ERC-20 to a new "
+            f"address {erc20_new} -> ratio {transfer_new / erc20_new:.2f}"
+        )
+
+        # 1 holder vs many holders, same deal shape
+        one = Bench(1)
+        for _ in range(3):
+            one.finalize()
+        g_one = one.finalize(measure=True)
+        many = Bench(1)
+        tok = many.d.tokens[0]
+        with boa.env.prank(many.issuer):
+            for _ in range(args.holders - 1):
+                tok.transfer(boa.env.generate_address(), UNIT)
+        for _ in range(3):
+            many.finalize()
+        g_many = many.finalize(measure=True)
+        print(f"finalize with 1 holder: {g_one}; with {args.holders} holders: {g_many}")
+    print(f"elapsed {time.perf_counter() - t0:.1f} s")
+    print(
+        f"finalize_gas_k1={finalize[1]} finalize_gas_k8={finalize[8]} claim_gas={claim} "
+        f"transfer_gas={transfer} erc20_transfer_gas={erc20} holders_gas_delta={g_many - g_one}"
+    )
+
+
+if __name__ == "__main__":
+    main()
