@@ -3,10 +3,10 @@
 One kernel serves loan-level projection (every loan of a tape) and rep-line
 projection (one aggregate loan per rep line). It never materialises a
 loans x periods array: loans are processed in blocks of ``LANES`` (periods
-outer, the lanes of a block inner, so the compiler can keep a block's state in
-vector registers), and every period's pool totals are accumulated per lane as
-the block goes. Blocks are split into chunks run in parallel, each with its own
-accumulator; the chunks and lanes are summed at the end in a fixed order.
+outer, the lanes of a block inner and branch-free, so LLVM vectorizes them),
+and every period's pool totals are accumulated per lane as the block goes.
+Blocks are split into chunks run in parallel, each with its own accumulator;
+the chunks and lanes are summed at the end in a fixed order.
 
 Per loan and period ``t`` (BMA SF-18/19, section C.3; ``q`` is the scheduled
 balance ratio ``SCH AM(t) / SCH AM(t-1)``, ``S`` its running product)::
@@ -37,8 +37,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-LANES = 8
-"""Loans per block (one AVX-512 register of doubles)."""
+LANES = 64
+"""Loans per block. A compile-time constant so every per-lane index is
+``constant + w``: LLVM then proves the lane loop free of overlaps and
+vectorizes it (AVX2/AVX-512)."""
 
 # Accumulator columns (per period; row ``t-1`` holds period ``t``; row
 # ``n_periods`` holds the state after the last period in P0/F0).
@@ -59,8 +61,12 @@ ACC_NAMES = (
     "loss",
 )
 
+# Rows of a block's state, each LANES wide.
+_PERF, _FCL, _ANN, _SCHED, _R, _INV1R, _RN, _RS, _NAM, _IOL, _LIFE, _DCUT, _SMM, _MDR = range(14)
+_NSTATE = 14
 
-@njit(cache=True, parallel=True, fastmath=False)
+
+@njit(cache=True, parallel=True, fastmath=False, error_model="numpy")
 def project_kernel(
     bal: np.ndarray,
     rate_m: np.ndarray,
@@ -101,139 +107,119 @@ def project_kernel(
         Loss severity, months to liquidation, servicer P&I advancing.
     n_periods, n_chunks
         Periods to project; parallel chunks of loan blocks.
+
+    Notes
+    -----
+    Division follows IEEE rules (``error_model="numpy"``): lanes whose
+    formula divides by zero (zero-rate loans, ended loans) compute a NaN that
+    a select then discards, which keeps the lane loop branch-free.
     """
     n = bal.shape[0]
     W = LANES
     n_blocks = (n + W - 1) // W
     ring_len = max(lag, 1)
-    partial = np.zeros((n_chunks, n_periods + 1, NACC, W))
+    no_lag = lag == 0
+    partial = np.zeros((n_chunks, (n_periods + 1) * NACC * W))
     for ch in prange(n_chunks):
         b_lo = ch * n_blocks // n_chunks
         b_hi = (ch + 1) * n_blocks // n_chunks
-        acc = np.zeros((n_periods + 1, NACC, W))
-        perf = np.zeros(W)
-        fcl = np.zeros(W)
-        ann = np.ones(W)
-        sched = np.ones(W)
-        r = np.zeros(W)
-        inv1r = np.ones(W)
-        rn = np.zeros(W)
-        rs = np.zeros(W)
-        nam = np.zeros(W, dtype=np.int64)
-        iol = np.zeros(W, dtype=np.int64)
-        lif = np.zeros(W, dtype=np.int64)
-        dcut = np.zeros(W, dtype=np.int64)
-        sidx = np.zeros(W, dtype=np.int64)
-        midx = np.zeros(W, dtype=np.int64)
-        ring_raw = np.zeros((ring_len, W))
-        ring_norm = np.zeros((ring_len, W))
+        acc = np.zeros((n_periods + 1) * NACC * W)
+        st = np.zeros(_NSTATE * W)
+        idx = np.zeros(2 * W, dtype=np.int64)
+        ring = np.zeros(ring_len * 2 * W)
         for b in range(b_lo, b_hi):
             tmax = 0
             for w in range(W):
                 i = b * W + w
                 if i < n:
-                    perf[w] = bal[i]
-                    r[w] = rate_m[i]
-                    rn[w] = net_m[i]
-                    rs[w] = fee_m[i]
-                    nam[w] = n_amort[i]
-                    iol[w] = io_left[i]
-                    lif[w] = life[i]
-                    ann[w] = (1.0 + rate_m[i]) ** n_amort[i]
-                    inv1r[w] = 1.0 / (1.0 + rate_m[i])
-                    sidx[w] = age0[i] * smm_by_age
-                    midx[w] = age0[i] * mdr_by_age
+                    st[_PERF * W + w] = bal[i]
+                    st[_R * W + w] = rate_m[i]
+                    st[_RN * W + w] = net_m[i]
+                    st[_RS * W + w] = fee_m[i]
+                    st[_NAM * W + w] = n_amort[i]
+                    st[_IOL * W + w] = io_left[i]
+                    st[_LIFE * W + w] = life[i]
+                    st[_ANN * W + w] = (1.0 + rate_m[i]) ** n_amort[i]
+                    st[_INV1R * W + w] = 1.0 / (1.0 + rate_m[i])
+                    idx[w] = age0[i] * smm_by_age
+                    idx[W + w] = age0[i] * mdr_by_age
+                    tmax = max(tmax, life[i])
                 else:
-                    perf[w] = 0.0
-                    r[w] = 0.0
-                    rn[w] = 0.0
-                    rs[w] = 0.0
-                    nam[w] = 0
-                    iol[w] = 0
-                    lif[w] = 0
-                    ann[w] = 1.0
-                    inv1r[w] = 1.0
-                    sidx[w] = 0
-                    midx[w] = 0
-                fcl[w] = 0.0
-                sched[w] = 1.0
-                dcut[w] = lif[w] - lag
-                tmax = max(tmax, lif[w])
-            for k in range(ring_len):
-                for w in range(W):
-                    ring_raw[k, w] = 0.0
-                    ring_norm[k, w] = 0.0
+                    for k in range(_NSTATE):
+                        st[k * W + w] = 0.0
+                    st[_ANN * W + w] = 1.0
+                    st[_INV1R * W + w] = 1.0
+                    idx[w] = 0
+                    idx[W + w] = 0
+                st[_FCL * W + w] = 0.0
+                st[_SCHED * W + w] = 1.0
+                st[_DCUT * W + w] = st[_LIFE * W + w] - lag
+            ring[:] = 0.0
             t_end = min(tmax, n_periods)
             for t in range(1, t_end + 1):
-                slot = t % ring_len
-                row = acc[t - 1]
                 for w in range(W):
-                    p0 = perf[w]
-                    f0 = fcl[w]
-                    lw = lif[w]
-                    sm = smm_tab[sidx[w] + t]
-                    md = mdr_tab[midx[w] + t] if t <= dcut[w] else 0.0
-                    a = ann[w]
-                    if t >= lw:
-                        q = 0.0
-                    elif t <= iol[w]:
-                        q = 1.0
-                    elif r[w] > 0.0:
-                        q = 1.0 - r[w] / (a - 1.0)
-                    else:
-                        nrem = nam[w] - t + 1.0
-                        q = (nrem - 1.0) / nrem
-                    ann[w] = a * inv1r[w]
+                    st[_SMM * W + w] = smm_tab[idx[w] + t]
+                    st[_MDR * W + w] = mdr_tab[idx[W + w] + t]
+                tf = float(t)
+                slot = t % ring_len
+                rg = ring[slot * 2 * W : (slot + 1) * 2 * W]
+                row = acc[(t - 1) * NACC * W : t * NACC * W]
+                for w in range(W):
+                    p0 = st[_PERF * W + w]
+                    f0 = st[_FCL * W + w]
+                    a = st[_ANN * W + w]
+                    s_prev = st[_SCHED * W + w]
+                    r = st[_R * W + w]
+                    lw = st[_LIFE * W + w]
+                    md = st[_MDR * W + w] if tf <= st[_DCUT * W + w] else 0.0
+                    nrem = st[_NAM * W + w] - tf + 1.0
+                    q = 1.0 - r / (a - 1.0) if r > 0.0 else (nrem - 1.0) / nrem
+                    q = 1.0 if tf <= st[_IOL * W + w] else q
+                    q = 0.0 if tf >= lw else q
+                    st[_ANN * W + w] = a * st[_INV1R * W + w]
                     nd = p0 * md
                     d = p0 - nd
-                    s_prev = sched[w]
-                    if lag == 0:
-                        raw = nd
-                        adb = nd
-                    else:
-                        raw = ring_raw[slot, w]
-                        adb = ring_norm[slot, w] * s_prev if advance else raw
-                        ring_raw[slot, w] = nd
-                        ring_norm[slot, w] = nd / s_prev if s_prev > 0.0 else 0.0
+                    old_raw = rg[w]
+                    old_norm = rg[W + w]
+                    rg[w] = nd
+                    norm = nd / s_prev
+                    rg[W + w] = norm if s_prev > 0.0 else 0.0
+                    lagged_adb = old_norm * s_prev if advance else old_raw
+                    raw = nd if no_lag else old_raw
+                    adb = nd if no_lag else lagged_adb
                     loss = min(raw * severity, adb)
                     pq = p0 * q
-                    vol = min(pq * sm, d * q)
-                    act = d * (1.0 - q)
+                    vol = min(pq * st[_SMM * W + w], d * q)
+                    omq = 1.0 - q
                     fd = nd + f0 - adb
-                    dfl = fd * (1.0 - q)
-                    perf[w] = d * q - vol
-                    if t >= lw:
-                        fcl[w] = 0.0
-                    elif advance:
-                        fcl[w] = fd * q
-                    else:
-                        fcl[w] = fd
-                    sched[w] = s_prev * q
-                    row[P0, w] += p0
-                    row[F0, w] += f0
-                    row[PQ, w] += pq
-                    row[ND, w] += nd
-                    row[VOL, w] += vol
-                    row[ACT, w] += act
-                    row[DFL, w] += dfl
-                    row[EINT, w] += (p0 + f0) * rn[w]
-                    row[LOST, w] += (nd + f0) * rn[w]
-                    if advance:
-                        row[FEE, w] += (p0 + f0) * rs[w]
-                    else:
-                        row[FEE, w] += d * rs[w]
-                    row[ADB, w] += adb
-                    row[LOSS, w] += loss
+                    st[_PERF * W + w] = d * q - vol
+                    f_new = fd * q if advance else fd
+                    st[_FCL * W + w] = 0.0 if tf >= lw else f_new
+                    st[_SCHED * W + w] = s_prev * q
+                    row[P0 * W + w] += p0
+                    row[F0 * W + w] += f0
+                    row[PQ * W + w] += pq
+                    row[ND * W + w] += nd
+                    row[VOL * W + w] += vol
+                    row[ACT * W + w] += d * omq
+                    row[DFL * W + w] += fd * omq
+                    row[EINT * W + w] += (p0 + f0) * st[_RN * W + w]
+                    row[LOST * W + w] += (nd + f0) * st[_RN * W + w]
+                    row[FEE * W + w] += ((p0 + f0) if advance else d) * st[_RS * W + w]
+                    row[ADB * W + w] += adb
+                    row[LOSS * W + w] += loss
+            last = acc[n_periods * NACC * W : (n_periods + 1) * NACC * W]
             for w in range(W):
-                acc[n_periods, P0, w] += perf[w]
-                acc[n_periods, F0, w] += fcl[w]
+                last[P0 * W + w] += st[_PERF * W + w]
+                last[F0 * W + w] += st[_FCL * W + w]
         partial[ch] = acc
     out = np.zeros((n_periods + 1, NACC))
     for ch in range(n_chunks):
         for t in range(n_periods + 1):
             for c in range(NACC):
+                base = (t * NACC + c) * W
                 s = 0.0
                 for w in range(W):
-                    s += partial[ch, t, c, w]
+                    s += partial[ch, base + w]
                 out[t, c] += s
     return out
