@@ -2,6 +2,158 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
 
 app = typer.Typer(help="deal spec and waterfall commands", no_args_is_help=True)
+console = Console()
+
+SpecArg = Annotated[Path, typer.Argument(help="deal spec YAML file")]
+
+
+@app.command()
+def validate(
+    spec: SpecArg,
+    onchain: Annotated[
+        bool, typer.Option("--onchain", help="also require the on-chain subset")
+    ] = False,
+) -> None:
+    """Validate a deal spec; list every problem with its key path."""
+    from trancheflow.deal.onchain import spec_hash
+    from trancheflow.deal.spec import load_spec
+
+    s = load_spec(spec, onchain=onchain)
+    debt = s.debt_tranches
+    console.print(
+        f"[green]ok[/] {s.deal}: {len(debt)} tranches + residual {s.residual.name}, "
+        f"principal {s.rule}, {len(s.fees)} fee(s), {len(s.triggers)} trigger(s)"
+        + (f"; spec hash 0x{spec_hash(s).hex()}" if onchain else "")
+    )
+
+
+def _overrides(
+    prepay: str | None, default: str | None, severity: float | None, lag: int | None
+) -> dict[str, object] | None:
+    o = {
+        k: v
+        for k, v in (
+            ("prepay", prepay),
+            ("default", default),
+            ("severity", severity),
+            ("recovery_lag", lag),
+        )
+        if v is not None
+    }
+    return o or None
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
+@app.command()
+def run(
+    spec: SpecArg,
+    prepay: Annotated[str | None, typer.Option(help="e.g. 'PSA 165'")] = None,
+    default: Annotated[str | None, typer.Option(help="e.g. 'SDA 100'")] = None,
+    severity: Annotated[float | None, typer.Option(help="loss severity, decimal")] = None,
+    recovery_lag: Annotated[int | None, typer.Option(help="months to liquidation")] = None,
+    mode: Annotated[str, typer.Option(help="float or exact")] = "float",
+    format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    output: Annotated[Path | None, typer.Option(help="write to this file")] = None,
+) -> None:
+    """Run the deal's collateral and waterfall; print or write the period report."""
+    from trancheflow.deal.report import deal_report, to_json, tranche_report
+    from trancheflow.deal.run import run_deal
+    from trancheflow.deal.spec import load_spec
+    from trancheflow.deal.tables import tranche_analytics
+    from trancheflow.errors import SpecError
+
+    if format not in ("table", "csv", "json"):
+        raise SpecError(f"--format {format!r} must be table, csv or json")
+    s = load_spec(spec)
+    result = run_deal(
+        s,
+        assumptions=_overrides(prepay, default, severity, recovery_lag),
+        mode=mode,  # type: ignore[arg-type]
+    )
+    if format == "json":
+        _emit(to_json(result), output)
+        return
+    if format == "csv":
+        _emit(tranche_report(result).to_csv(index=False), output)
+        return
+    summary = tranche_analytics(result)
+    t = Table(title=f"{s.deal} ({mode})")
+    for c in ("tranche", "balance", "yield %", "WAL", "mod dur", "window", "writedown"):
+        t.add_column(c, justify="left" if c == "tranche" else "right")
+    for _, r in summary.iterrows():
+        win = (
+            "-" if r["first_principal"] is None else f"{r['first_principal']}-{r['last_principal']}"
+        )
+        t.add_row(
+            r["tranche"],
+            f"{r['balance']:,.0f}",
+            f"{100 * r['yield']:.3f}",
+            f"{r['wal']:.2f}",
+            f"{r['mod_duration']:.2f}",
+            win,
+            f"{r['writedown']:,.0f}",
+        )
+    d = deal_report(result)
+    breached = [c[8:] for c in d.columns if c.startswith("trigger_") and d[c].any()]
+    console.print(t)
+    console.print(
+        f"periods {len(d)}; residual {d['residual'].sum():,.2f}; "
+        f"final reserve {d['reserve_balance'].iloc[-1]:,.2f}; triggers breached: {breached}"
+    )
+    if output is not None:
+        tranche_report(result).to_csv(output, index=False)
+        console.print(f"wrote {output}")
+
+
+@app.command("yield-table")
+def yield_table_cmd(
+    spec: SpecArg,
+    prepay: Annotated[str, typer.Option(help="speeds, e.g. 'PSA 100,165,300'")] = "PSA 100,165,300",
+    default: Annotated[str, typer.Option(help="default speeds, e.g. 'SDA 0,100'")] = "SDA 0",
+    price: Annotated[float, typer.Option(help="clean price, percent of face")] = 100.0,
+    severity: Annotated[float | None, typer.Option(help="loss severity, decimal")] = None,
+    format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    output: Annotated[Path | None, typer.Option(help="write csv/json here")] = None,
+    chart: Annotated[
+        Path | None, typer.Option(help="PNG/HTML chart of balances (base scenario)")
+    ] = None,
+) -> None:
+    """Yield table: prepayment x default scenarios down, tranches across."""
+    from trancheflow.deal.run import run_deal
+    from trancheflow.deal.spec import load_spec
+    from trancheflow.deal.tables import balance_chart, expand_speeds, yield_table, yield_table_rich
+    from trancheflow.errors import SpecError
+
+    if format not in ("table", "csv", "json"):
+        raise SpecError(f"--format {format!r} must be table, csv or json")
+    s = load_spec(spec)
+    table = yield_table(
+        s, expand_speeds(prepay), expand_speeds(default), price=price, severity=severity
+    )
+    if format == "table":
+        console.print(yield_table_rich(table, title=f"{s.deal} at price {price:g}"))
+        if output is not None:
+            table.to_csv(output, index=False)
+            console.print(f"wrote {output}")
+    elif format == "csv":
+        _emit(table.to_csv(index=False), output)
+    else:
+        _emit(table.to_json(orient="records", indent=1), output)
+    if chart is not None:
+        balance_chart(run_deal(s), chart)
+        console.print(f"wrote {chart}")

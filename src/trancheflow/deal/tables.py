@@ -1,0 +1,270 @@
+"""Tranche analytics and desk-style yield tables.
+
+Per tranche: WAL, yield at a price or price at a yield, modified duration
+(:mod:`trancheflow.analytics` conventions: bond-equivalent cash-flow yield,
+30/360 monthly times), principal window, writedowns and unpaid interest. A
+yield table runs every (prepayment x default) scenario through the float
+waterfall at once - each scenario is one path - and shows per tranche
+price/yield, WAL and window.
+
+Examples
+--------
+>>> expand_speeds("PSA 100,165, 300")
+['PSA 100', 'PSA 165', 'PSA 300']
+>>> expand_speeds("SDA 0, CDR 2")
+['SDA 0', 'CDR 2']
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trancheflow.analytics import (
+    average_life,
+    modified_duration,
+    price_from_yield,
+    yield_from_price,
+)
+from trancheflow.deal.collections import Collections
+from trancheflow.deal.params import WaterfallParams
+from trancheflow.deal.run import DealResult, collateral_pool, pool_balance_units
+from trancheflow.deal.spec import DealSpec
+from trancheflow.deal.waterfall import FloatResult, FloatWaterfall
+from trancheflow.errors import AnalyticsError, SpecError
+
+__all__ = [
+    "balance_chart",
+    "expand_speeds",
+    "tranche_analytics",
+    "yield_table",
+    "yield_table_rich",
+]
+
+
+def expand_speeds(text: str) -> list[str]:
+    """Split ``"PSA 100,165,300"``: bare numbers take the previous item's curve name."""
+    out: list[str] = []
+    prefix = ""
+    for raw in text.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        head = item.split()[0]
+        if head.replace(".", "", 1).replace("-", "", 1).isdigit():
+            if not prefix:
+                raise SpecError(f"speed {item!r} needs a curve name (e.g. 'PSA {item}')")
+            item = f"{prefix} {item}"
+        else:
+            prefix = head
+        out.append(item)
+    return out
+
+
+def _flows(result: DealResult | FloatResult) -> FloatResult:
+    return result.flows if isinstance(result, DealResult) else result
+
+
+def _one_tranche(
+    f: FloatResult, path: int, i: int, price: float | None, yld: float | None, delay_days: int
+) -> dict[str, Any]:
+    p = f.params
+    name = p.names[i]
+
+    def dust(x: float) -> float:  # float residue below half a token unit is zero
+        return 0.0 if abs(x) < 0.5 / f.unit_scale else float(x)
+
+    face = p.tranche_balances[i] / f.unit_scale
+    prin = f.principal_paid[path, :, i] - f.accreted[path, :, i]
+    cash = f.cash_flow[path, :, i]
+    paid = np.nonzero(f.principal_paid[path, :, i] > 0.5 / f.unit_scale)[0]
+    row: dict[str, Any] = {
+        "tranche": name,
+        "balance": face,
+        "first_principal": int(paid[0]) + 1 if paid.size else None,
+        "last_principal": int(paid[-1]) + 1 if paid.size else None,
+        "writedown": dust(f.writedown[path, :, i].sum()),
+        "interest_shortfall": dust(f.interest_shortfall[path, -1, i]),
+        "loss": dust(f.writedown[path, :, i].sum() + f.interest_forgiven[path, :, i].sum()),
+    }
+    conv = "z_bond" if p.accrual[i] else "gpm"
+    try:
+        row["wal"] = average_life(prin, delay_days=delay_days, convention=conv)
+    except AnalyticsError:
+        row["wal"] = math.nan
+    try:
+        if yld is None:
+            yld = yield_from_price(cash, price or 100.0, balance=face, delay_days=delay_days)
+        else:
+            price = price_from_yield(cash, yld, balance=face, delay_days=delay_days).clean
+        row["price"], row["yield"] = price, yld
+        row["mod_duration"] = modified_duration(cash, yld, delay_days=delay_days)
+    except AnalyticsError:
+        row["price"], row["yield"], row["mod_duration"] = price, math.nan, math.nan
+    return row
+
+
+def tranche_analytics(
+    result: DealResult | FloatResult,
+    *,
+    price: float | Mapping[str, float] | None = 100.0,
+    yield_: float | Mapping[str, float] | None = None,
+    path: int = 0,
+    delay_days: int = 0,
+) -> pd.DataFrame:
+    """WAL, yield/price, modified duration, window and losses per tranche.
+
+    Parameters
+    ----------
+    result : DealResult or FloatResult
+    price : float or mapping, default 100
+        Clean price (percent of original face) to solve the yield at; a
+        mapping gives one per tranche name.
+    yield_ : float or mapping, optional
+        Bond-equivalent yield to price at instead (overrides ``price``).
+    path : int
+        Which path of a multi-path result.
+    delay_days : int
+        Payment delay, as in :mod:`trancheflow.analytics`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per non-residual tranche: ``tranche, balance, price, yield, wal,
+        mod_duration, first_principal, last_principal, writedown,
+        interest_shortfall, loss``. Accrual tranches' WAL counts only their
+        principal payments (SF H.1, ``z_bond``).
+    """
+    f = _flows(result)
+    rows = []
+    for i, name in enumerate(f.params.names):
+        pr = price.get(name, 100.0) if isinstance(price, Mapping) else price
+        yl = yield_.get(name) if isinstance(yield_, Mapping) else yield_
+        rows.append(_one_tranche(f, path, i, pr, yl, delay_days))
+    cols = [
+        "tranche",
+        "balance",
+        "price",
+        "yield",
+        "wal",
+        "mod_duration",
+        "first_principal",
+        "last_principal",
+        "writedown",
+        "interest_shortfall",
+        "loss",
+    ]
+    return pd.DataFrame(rows)[cols]
+
+
+def yield_table(
+    spec: DealSpec,
+    prepays: Sequence[str],
+    defaults: Sequence[str] = ("SDA 0",),
+    *,
+    price: float | Mapping[str, float] = 100.0,
+    severity: float | None = None,
+    recovery_lag: int | None = None,
+    delay_days: int = 0,
+) -> pd.DataFrame:
+    """A yield table: one row per (prepay, default) scenario and tranche.
+
+    All scenarios run in one vectorised float waterfall (one path each).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``prepay, default, tranche, price, yield, wal, mod_duration,
+        first_principal, last_principal, writedown``.
+    """
+    from trancheflow.collateral import Assumptions, project_scenarios
+
+    a = spec.assumptions
+    sev = a.severity if severity is None else severity
+    lag = a.recovery_lag if recovery_lag is None else recovery_lag
+    grid = [(pp, d) for d in defaults for pp in prepays]
+    scen = [Assumptions(pp, d, severity=sev, recovery_lag=lag, advance=a.advance) for pp, d in grid]
+    pool = collateral_pool(spec)
+    cube = project_scenarios(pool, scen)
+    params = WaterfallParams.from_spec(spec)
+    units = pool_balance_units(spec, pool)
+    flows = FloatWaterfall(params).run(
+        Collections.from_scenarios(cube),
+        pool_balance=units / 10**params.decimals,
+        index_paths=dict(spec.indices),
+    )
+    frames = []
+    for k, (pp, d) in enumerate(grid):
+        t = tranche_analytics(flows, price=price, path=k, delay_days=delay_days)
+        t.insert(0, "default", d)
+        t.insert(0, "prepay", pp)
+        frames.append(t.drop(columns=["balance", "interest_shortfall", "loss"]))
+    return pd.concat(frames, ignore_index=True)
+
+
+def yield_table_rich(table: pd.DataFrame, title: str = "yield table") -> Any:
+    """A :class:`rich.table.Table`: scenarios down, tranches across
+    (price/yield, WAL, window per tranche), like a desk screen."""
+    from rich.table import Table
+
+    names = list(dict.fromkeys(table["tranche"]))
+    out = Table(title=title, show_lines=True)
+    out.add_column("prepay", no_wrap=True)
+    out.add_column("default", no_wrap=True)
+    for n in names:
+        out.add_column(f"{n}\nyield %\nWAL  window", justify="right", no_wrap=True)
+    for (pp, d), g in table.groupby(["prepay", "default"], sort=False):
+        cells = []
+        for n in names:
+            r = g[g["tranche"] == n].iloc[0]
+            y = "-" if pd.isna(r["yield"]) else f"{100 * r['yield']:.3f}"
+            w = "-" if pd.isna(r["wal"]) else f"{r['wal']:.2f}"
+            win = (
+                "-"
+                if pd.isna(r["first_principal"])
+                else f"{int(r['first_principal'])}-{int(r['last_principal'])}"
+            )
+            cells.append(f"{y}\n{w}  {win}")
+        out.add_row(str(pp), str(d), *cells)
+    return out
+
+
+def balance_chart(result: DealResult | FloatResult, file: str | Path, *, path: int = 0) -> Path:
+    """Chart tranche balances over time: PNG (``.png``) or HTML embedding it (``.html``)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    f = _flows(result)
+    file = Path(file)
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    x = np.arange(1, f.n_periods + 1)
+    ax.stackplot(x, f.ending_balance[path].T, labels=list(f.params.names), alpha=0.85)
+    ax.set_xlabel("period (month)")
+    ax.set_ylabel("tranche balance")
+    deal = result.spec.deal if isinstance(result, DealResult) else "deal"
+    ax.set_title(f"{deal}: tranche balances")
+    ax.legend(loc="upper right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    if file.suffix.lower() == ".html":
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110)
+        img = base64.b64encode(buf.getvalue()).decode("ascii")
+        file.write_text(
+            f"<!doctype html><meta charset='utf-8'><title>{deal}</title>"
+            f"<img alt='tranche balances' src='data:image/png;base64,{img}'>",
+            encoding="utf-8",
+        )
+    else:
+        fig.savefig(file, dpi=110)
+    plt.close(fig)
+    return file
