@@ -17,6 +17,7 @@ from trancheflow.errors import TrancheflowError
 from . import analyze as _analyze  # noqa: F401
 from . import collateral as _collateral
 from . import deal as _deal
+from . import demo as _demo
 from . import tape as _tape
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app = typer.Typer(
 app.add_typer(_tape.app, name="tape")
 app.add_typer(_collateral.app, name="collateral")
 app.add_typer(_deal.app, name="deal")
+app.command("demo")(_demo.demo)
 
 err_console = Console(stderr=True)
 
