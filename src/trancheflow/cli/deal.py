@@ -31,8 +31,9 @@ def validate(
     console.print(
         f"[green]ok[/] {s.deal}: {len(debt)} tranches + residual {s.residual.name}, "
         f"principal {s.rule}, {len(s.fees)} fee(s), {len(s.triggers)} trigger(s)"
-        + (f"; spec hash 0x{spec_hash(s).hex()}" if onchain else "")
     )
+    if onchain:
+        console.print(f"spec hash 0x{spec_hash(s).hex()}", soft_wrap=True)
 
 
 def _overrides(
