@@ -121,13 +121,12 @@ def project_kernel(
     no_lag = lag == 0
     partial = np.zeros((n_chunks, (n_periods + 1) * NACC * W))
     for ch in prange(n_chunks):
-        b_lo = ch * n_blocks // n_chunks
-        b_hi = (ch + 1) * n_blocks // n_chunks
         acc = np.zeros((n_periods + 1) * NACC * W)
         st = np.zeros(_NSTATE * W)
         idx = np.zeros(2 * W, dtype=np.int64)
         ring = np.zeros(ring_len * 2 * W)
-        for b in range(b_lo, b_hi):
+        # Round-robin blocks: loans arrive sorted by life, so chunks stay balanced.
+        for b in range(ch, n_blocks, n_chunks):
             tmax = 0
             for w in range(W):
                 i = b * W + w

@@ -182,7 +182,7 @@ def _accumulate(
         )
         if engine == "numba":
             n_blocks = (part.n_loans + LANES - 1) // LANES
-            n_chunks = max(1, min(n_blocks, 4 * numba.get_num_threads()))
+            n_chunks = max(1, min(n_blocks, 2 * numba.get_num_threads()))
             acc += project_kernel(*args, n_chunks)
         elif engine == "numpy":
             acc += reference_project(*args)
