@@ -1,0 +1,157 @@
+"""Fixtures for the contract unit tests: one deal per module, one anchor per test.
+
+The standard deal: pool 1,000,000 USDC; tranches A (600k, 5%), B (250k, 7%)
+and Z (100k, 8%, accrual); a 0.25% servicing fee; a 1% reserve target;
+pro-rata principal switching to sequential when cumulative losses pass 2%.
+Three oracle signers with a quorum of two; a fourth key that is not a signer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from typing import Any
+
+import boa
+import pytest
+
+from trancheflow.chain.compile import load_partial
+from trancheflow.chain.deploy import DealConfig, DeployedDeal, FeeConfig, TrancheConfig, deploy_deal
+from trancheflow.chain.reports import ServicerReport, sign_report, signer_addresses
+
+UNIT = 10**6
+SIGNER_KEYS = [0x5EED0001, 0x5EED0002, 0x5EED0003]
+OUTSIDER_KEY = 0x5EED0009
+WINDOW = 3_600
+
+
+def standard_config(roles: dict[str, str], **overrides: Any) -> DealConfig:
+    """The standard deal of this test package (see module doc)."""
+    cfg = DealConfig(
+        pool_balance=1_000_000 * UNIT,
+        tranches=(
+            TrancheConfig("Class A", "A", 600_000 * UNIT, 50_000_000),
+            TrancheConfig("Class B", "B", 250_000 * UNIT, 70_000_000),
+            TrancheConfig("Class Z", "Z", 100_000 * UNIT, 80_000_000, accrual=True),
+        ),
+        fees=(FeeConfig(roles["fee"], 2_500_000),),
+        principal_rule=1,
+        reserve_target=10_000_000,
+        triggers=((0, 0, 20_000_000, 0),),
+        signers=tuple(signer_addresses(SIGNER_KEYS)),
+        quorum=2,
+        servicer=roles["servicer"],
+        guardian=roles["guardian"],
+        residual_holder=roles["residual"],
+        dispute_window=WINDOW,
+        spec_hash=b"\x5a" * 32,
+        tape_root=b"\x01" * 32,
+    )
+    return replace(cfg, **overrides)
+
+
+class World:
+    """A deployed deal with its roles and helpers to drive periods."""
+
+    def __init__(self, d: DeployedDeal, roles: dict[str, str], config: DealConfig) -> None:
+        self.d = d
+        self.deal = d.deal
+        self.tokens = d.tokens
+        self.usdc = d.settlement
+        self.roles = roles
+        self.config = config
+        self.servicer = roles["servicer"]
+        self.issuer = roles["issuer"]
+        self.owner = roles["owner"]
+        self.guardian = roles["guardian"]
+        self.usdc.mint(self.servicer, 10**30)
+        with boa.env.prank(self.servicer):
+            self.usdc.approve(self.deal.address, 2**256 - 1)
+
+    @property
+    def chain_id(self) -> int:
+        return int(boa.env.evm.patch.chain_id)
+
+    def report(self, period: int | None = None, **kw: Any) -> ServicerReport:
+        """A report for the next period (or ``period``), defaults: a normal month."""
+        fields = {
+            "period": int(self.deal.period()) + 1 if period is None else period,
+            "interest": 5_000 * UNIT,
+            "scheduled_principal": 1_000 * UNIT,
+            "prepayments": 3_000 * UNIT,
+            "recoveries": 0,
+            "losses": 0,
+            "dq60_balance": 10_000 * UNIT,
+        }
+        fields.update(kw)
+        return ServicerReport(**fields)
+
+    def sign(
+        self,
+        report: ServicerReport,
+        keys: Sequence[int] | None = None,
+        chain_id: int | None = None,
+        deal: str | None = None,
+    ) -> list[bytes]:
+        return sign_report(
+            report,
+            SIGNER_KEYS[:2] if keys is None else keys,
+            self.chain_id if chain_id is None else chain_id,
+            str(self.deal.address) if deal is None else deal,
+        )
+
+    def submit(
+        self, report: ServicerReport, sigs: list[bytes] | None = None, sender: str | None = None
+    ) -> None:
+        with boa.env.prank(sender or self.servicer):
+            self.deal.submit_report(report.as_tuple(), self.sign(report) if sigs is None else sigs)
+
+    def finalize(self, report: ServicerReport) -> None:
+        boa.env.time_travel(seconds=WINDOW)
+        self.deal.finalize(report.period_input())
+
+    def run(self, **kw: Any) -> ServicerReport:
+        """Submit and finalize one period."""
+        r = self.report(**kw)
+        self.submit(r)
+        self.finalize(r)
+        return r
+
+    def claim(self, token: Any, holder: str) -> int:
+        with boa.env.prank(holder):
+            return int(token.claim())
+
+    def transfer(self, token: Any, sender: str, receiver: str, amount: int) -> None:
+        with boa.env.prank(sender):
+            token.transfer(receiver, amount)
+
+
+def make_roles() -> dict[str, str]:
+    return {
+        name: str(boa.env.generate_address(name))
+        for name in ("owner", "servicer", "guardian", "issuer", "fee", "residual", "alice", "bob")
+    }
+
+
+def make_world(**overrides: Any) -> World:
+    """Deploy the standard deal (closed to the issuer) in the current boa env."""
+    roles = make_roles()
+    cfg = standard_config(roles, **overrides)
+    d = deploy_deal(cfg, issuer=roles["issuer"], owner=roles["owner"])
+    return World(d, roles, cfg)
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return make_world()
+
+
+@pytest.fixture(autouse=True)
+def _isolate() -> Iterator[None]:
+    with boa.env.anchor():
+        yield
+
+
+@pytest.fixture(scope="module")
+def token_deployer() -> Any:
+    return load_partial("TrancheToken")
