@@ -521,7 +521,33 @@ def load_spec(path: str | Path, *, onchain: bool = False) -> DealSpec:
         tape = data["collateral"].get("tape")
         if isinstance(tape, str) and not Path(tape).is_absolute():
             data["collateral"] = {**data["collateral"], "tape": str((p.parent / tape).resolve())}
-    return parse_spec(data, file=str(p), onchain=onchain)
+    spec = parse_spec(data, file=str(p), onchain=onchain)
+    tape_total = _tape_balance(spec.collateral.tape)
+    debt_total = sum(t.balance or 0.0 for t in spec.debt_tranches)
+    if tape_total is not None and debt_total > tape_total * (1 + 1e-12):
+        raise SpecError(
+            f"tranche balances total {debt_total:,.2f}, above the tape's current balance "
+            f"{tape_total:,.2f}",
+            path="tranches",
+            file=str(p),
+        )
+    return spec
+
+
+def _tape_balance(tape: str | None) -> float | None:
+    """Sum of a tape's ``current_balance`` when the file can be read cheaply, else None."""
+    if tape is None or not Path(tape).is_file():
+        return None
+    import pandas as pd
+
+    try:
+        if tape.lower().endswith(".parquet"):
+            col = pd.read_parquet(tape, columns=["current_balance"])["current_balance"]
+        else:
+            col = pd.read_csv(tape, usecols=["current_balance"])["current_balance"]
+        return float(pd.to_numeric(col, errors="coerce").sum())
+    except (OSError, ValueError, KeyError):
+        return None  # the tape reader reports its problems when the deal runs
 
 
 def exact_decimal(x: float | int) -> Decimal:
