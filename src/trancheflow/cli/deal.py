@@ -39,7 +39,7 @@ def validate(
 def _overrides(
     prepay: str | None, default: str | None, severity: float | None, lag: int | None
 ) -> dict[str, object] | None:
-    o = {
+    o: dict[str, object] = {
         k: v
         for k, v in (
             ("prepay", prepay),

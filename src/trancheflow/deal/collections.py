@@ -201,5 +201,14 @@ class Collections:
                 + vals["recoveries"]
                 + vals["losses"]
             )
-            out.append(PeriodInput(**vals))
+            out.append(
+                PeriodInput(
+                    vals["interest"],
+                    vals["scheduled_principal"],
+                    vals["prepayments"],
+                    vals["recoveries"],
+                    vals["losses"],
+                    vals["delinquent_60_plus"],
+                )
+            )
         return out

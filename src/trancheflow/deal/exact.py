@@ -305,11 +305,11 @@ class ExactWaterfall:
         # 2. fees
         fees = []
         for j in range(len(p.fee_rates)):
-            due = mdiv(P0, p.fee_rates[j]) + p.fee_amounts[j] + s.fee_shortfall[j]
-            paid = min(due, IA)
+            fdue = mdiv(P0, p.fee_rates[j]) + p.fee_amounts[j] + s.fee_shortfall[j]
+            paid = min(fdue, IA)
             IA -= paid
-            s.fee_shortfall[j] = due - paid
-            fees.append(FeeFlows(p.fee_names[j], due, paid, due - paid))
+            s.fee_shortfall[j] = fdue - paid
+            fees.append(FeeFlows(p.fee_names[j], fdue, paid, fdue - paid))
 
         # 3. interest
         coupons = [self.coupon(i, inp, P0) for i in range(n)]

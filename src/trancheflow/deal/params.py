@@ -167,7 +167,8 @@ class WaterfallParams:
         """Scale a spec: amounts to units (floored), rates to ``RATE_SCALE`` (floored)."""
         dec = spec.currency.decimals
         debt = spec.debt_tranches
-        coupons, floating = [], []
+        coupons: list[int] = []
+        floating: list[FloatingParams | None] = []
         for t in debt:
             if isinstance(t.coupon, FloatingCoupon):
                 c = t.coupon

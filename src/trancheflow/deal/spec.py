@@ -315,12 +315,12 @@ class DealSpec(_Model):
     """
 
     deal: str = Field(min_length=1, max_length=64)
-    currency: Currency = Currency()
+    currency: Currency = Field(default_factory=lambda: Currency.model_validate({}))
     collateral: CollateralSpec
-    assumptions: AssumptionsSpec = AssumptionsSpec()
+    assumptions: AssumptionsSpec = Field(default_factory=lambda: AssumptionsSpec.model_validate({}))
     fees: list[FeeSpec] = Field(default_factory=list)
     tranches: list[TrancheSpec] = Field(min_length=1)
-    waterfall: WaterfallSpec = WaterfallSpec()
+    waterfall: WaterfallSpec = Field(default_factory=WaterfallSpec)
     reserve: ReserveSpec | None = None
     overcollateralization: OvercollateralizationSpec | None = None
     triggers: list[TriggerSpec] = Field(default_factory=list)
@@ -338,7 +338,7 @@ class DealSpec(_Model):
         return self
 
     @classmethod
-    def model_validate(cls, obj: Any, **kwargs: Any) -> DealSpec:  # type: ignore[override]
+    def model_validate(cls, obj: Any, **kwargs: Any) -> DealSpec:
         """Validate ``obj``; raise :class:`SpecError` listing every problem."""
         try:
             return super().model_validate(obj, **kwargs)

@@ -22,7 +22,7 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -94,7 +94,7 @@ def _one_tranche(
         "interest_shortfall": dust(f.interest_shortfall[path, -1, i]),
         "loss": dust(f.writedown[path, :, i].sum() + f.interest_forgiven[path, :, i].sum()),
     }
-    conv = "z_bond" if p.accrual[i] else "gpm"
+    conv: Literal["gpm", "z_bond"] = "z_bond" if p.accrual[i] else "gpm"
     try:
         row["wal"] = average_life(prin, delay_days=delay_days, convention=conv)
     except AnalyticsError:

@@ -300,7 +300,7 @@ class FloatWaterfall:
                     o_acc[t, i] = a
                     pay = np.where(senior_out, 0.0, np.minimum(due, IA))
                 else:
-                    a = 0.0
+                    a = np.zeros(n_paths)
                     pay = np.minimum(due, IA)
                 IA -= pay
                 need = due - a - pay
@@ -411,7 +411,7 @@ class FloatWaterfall:
             fee_paid=tranche(o_fpaid),
             fee_shortfall=tranche(o_fsh),
             active_rule=o_rule.T.copy(),
-            triggers=tranche(o_trig),
+            triggers=np.ascontiguousarray(o_trig.transpose(2, 0, 1)),
             **{k: v.T.copy() for k, v in deal.items()},
         )
 
