@@ -1,0 +1,554 @@
+"""Projection over loans x rate paths x months, with a rate-driven prepayment model.
+
+:func:`project_paths` projects every loan of a pool on every mortgage-rate
+path and returns the pool's cash flows per path: an array
+``(n_paths, n_periods, len(CASHFLOW_COLUMNS))`` laid out as
+:func:`~trancheflow.collateral.project_scenarios` lays out scenarios (so
+:meth:`~trancheflow.deal.collections.Collections.from_scenarios` reads it).
+
+The numba kernel runs paths in parallel (``prange``); within a path it walks
+blocks of ``LANES`` loans over the months, exactly as the deterministic kernel
+does, and reduces the pool totals per path as it goes: memory is
+``paths x months x accumulators``, never ``loans x paths x months``.
+
+Per loan, path and month the voluntary SMM comes from
+:class:`~trancheflow.collateral.prepay_model.RefiPrepayModel` (burnout is
+carried per loan and path). Defaults, severity, liquidation lag, advancing and
+amortization are the BMA standard-default engine's
+(:mod:`trancheflow.collateral.kernel`): the MDR table, ``severity``,
+``recovery_lag`` and ``advance`` of an
+:class:`~trancheflow.collateral.Assumptions` are used unchanged. The per-month
+BMA step (about twenty lines: new defaults, amortized default balance, loss,
+voluntary prepayment, scheduled amortization) is **duplicated** from
+``kernel.project_kernel`` because that kernel takes one SMM table shared by
+all loans, while here the SMM differs per loan and path; the accumulator
+layout and the conversion to cash-flow columns are the engine's own
+(``kernel`` accumulator indices, ``projection._columns``). With no model
+(``model=None``) the kernel reads the assumptions' constant speed table, and
+the result equals :func:`~trancheflow.collateral.project_pool` on every path
+(tested to 1e-12 relative), which guards the duplicate.
+
+Examples
+--------
+>>> from trancheflow.collateral import Assumptions, RepLine, project_pool
+>>> from trancheflow.collateral.prepay_model import RefiPrepayModel
+>>> line = RepLine(1e6, 0.07, 0.065, 360, 360, 0)
+>>> rates = np.array([[0.08] * 360, [0.05] * 360])      # two mortgage-rate paths
+>>> cube = project_paths(line, RefiPrepayModel(), rates, Assumptions("CPR 0", "CDR 0"))
+>>> cube.shape
+(2, 360, 27)
+>>> wal = (cube[..., CASHFLOW_COLUMNS.index("total_principal")] * np.arange(1, 361)).sum(1) / 1e6
+>>> bool(wal[1] < wal[0])                                # rates fall -> faster prepayment
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from numba import njit, prange
+
+from trancheflow.errors import AssumptionError, ModelError
+
+from .assumptions import Assumptions, RepLine
+from .kernel import ACT, ADB, DFL, EINT, F0, FEE, LANES, LOSS, LOST, NACC, ND, P0, PQ, VOL
+from .loans import LoanArrays, loan_arrays
+from .prepay_model import GRID_HI, GRID_LO, GRID_POINTS, RefiPrepayModel
+from .projection import CASHFLOW_COLUMNS, _columns, _tables
+
+__all__ = ["path_accumulators", "project_paths", "season_by_period"]
+
+
+@njit(cache=True, parallel=True, fastmath=False)
+def path_kernel(
+    bal: np.ndarray,
+    rate_m: np.ndarray,
+    net_m: np.ndarray,
+    fee_m: np.ndarray,
+    n_amort: np.ndarray,
+    io_left: np.ndarray,
+    life: np.ndarray,
+    age0: np.ndarray,
+    mrate: np.ndarray,
+    use_model: bool,
+    ratio: bool,
+    refi_tab: np.ndarray,
+    decay_tab: np.ndarray,
+    smm_cpr_tab: np.ndarray,
+    cap_cpr: float,
+    turnover: float,
+    inv_seasoning: float,
+    season_t: np.ndarray,
+    smm_tab: np.ndarray,
+    smm_by_age: int,
+    mdr_tab: np.ndarray,
+    mdr_by_age: int,
+    severity: float,
+    lag: int,
+    advance: bool,
+    n_periods: int,
+) -> np.ndarray:
+    """Pool accumulators per path, shape ``(n_paths, n_periods + 1, NACC)``.
+
+    ``mrate[p, t-1]`` is the mortgage rate read in period ``t`` of path ``p``;
+    ``season_t[t]`` the seasonality multiplier of period ``t``. With
+    ``use_model`` false the SMM is ``smm_tab`` (as in ``project_kernel``).
+    """
+    n = bal.shape[0]
+    n_paths = mrate.shape[0]
+    W = LANES
+    n_blocks = (n + W - 1) // W
+    ring_len = max(lag, 1)
+    g_inv = (GRID_POINTS - 1) / (GRID_HI - GRID_LO)
+    g_top = GRID_POINTS - 1.000001
+    n_c = smm_cpr_tab.shape[0]
+    c_inv = (n_c - 1) / cap_cpr
+    out = np.zeros((n_paths, n_periods + 1, NACC))
+    for p in prange(n_paths):
+        acc = np.zeros((n_periods + 1, NACC, W))
+        perf = np.zeros(W)
+        fcl = np.zeros(W)
+        ann = np.ones(W)
+        sched = np.ones(W)
+        burn = np.ones(W)
+        note = np.zeros(W)
+        ag = np.zeros(W)
+        r = np.zeros(W)
+        inv1r = np.ones(W)
+        rn = np.zeros(W)
+        rs = np.zeros(W)
+        nam = np.zeros(W, dtype=np.int64)
+        iol = np.zeros(W, dtype=np.int64)
+        lif = np.zeros(W, dtype=np.int64)
+        dcut = np.zeros(W, dtype=np.int64)
+        sidx = np.zeros(W, dtype=np.int64)
+        midx = np.zeros(W, dtype=np.int64)
+        ring_raw = np.zeros((ring_len, W))
+        ring_norm = np.zeros((ring_len, W))
+        mr_p = mrate[p]
+        for b in range(n_blocks):
+            tmax = 0
+            for w in range(W):
+                i = b * W + w
+                if i < n:
+                    perf[w] = bal[i]
+                    r[w] = rate_m[i]
+                    rn[w] = net_m[i]
+                    rs[w] = fee_m[i]
+                    nam[w] = n_amort[i]
+                    iol[w] = io_left[i]
+                    lif[w] = life[i]
+                    ann[w] = (1.0 + rate_m[i]) ** n_amort[i]
+                    inv1r[w] = 1.0 / (1.0 + rate_m[i])
+                    sidx[w] = age0[i] * smm_by_age
+                    midx[w] = age0[i] * mdr_by_age
+                    note[w] = 12.0 * rate_m[i]
+                    ag[w] = age0[i]
+                else:
+                    perf[w] = 0.0
+                    r[w] = 0.0
+                    rn[w] = 0.0
+                    rs[w] = 0.0
+                    nam[w] = 0
+                    iol[w] = 0
+                    lif[w] = 0
+                    ann[w] = 1.0
+                    inv1r[w] = 1.0
+                    sidx[w] = 0
+                    midx[w] = 0
+                    note[w] = 0.0
+                    ag[w] = 0.0
+                fcl[w] = 0.0
+                sched[w] = 1.0
+                burn[w] = 1.0
+                dcut[w] = lif[w] - lag
+                tmax = max(tmax, lif[w])
+            for k in range(ring_len):
+                for w in range(W):
+                    ring_raw[k, w] = 0.0
+                    ring_norm[k, w] = 0.0
+            t_end = min(tmax, n_periods)
+            for t in range(1, t_end + 1):
+                slot = t % ring_len
+                row = acc[t - 1]
+                mr = mr_p[t - 1]
+                st = season_t[t]
+                inv_mr = 1.0 / max(mr, 1e-12)
+                for w in range(W):
+                    p0 = perf[w]
+                    f0 = fcl[w]
+                    lw = lif[w]
+                    if use_model:
+                        # incentive (percentage points) -> S-curve and burnout decay
+                        inc = 100.0 * (note[w] * inv_mr - 1.0) if ratio else 100.0 * (note[w] - mr)
+                        x = (inc - GRID_LO) * g_inv
+                        x = min(max(x, 0.0), g_top)
+                        k0 = int(x)
+                        fr = x - k0
+                        refi = refi_tab[k0] + fr * (refi_tab[k0 + 1] - refi_tab[k0])
+                        dec = decay_tab[k0] + fr * (decay_tab[k0 + 1] - decay_tab[k0])
+                        ramp = min((ag[w] + t) * inv_seasoning, 1.0)
+                        cpr = (turnover + refi * burn[w]) * ramp * st
+                        burn[w] = burn[w] * dec
+                        xc = min(cpr, cap_cpr) * c_inv
+                        kc = min(int(xc), n_c - 2)
+                        fc = xc - kc
+                        sm = smm_cpr_tab[kc] + fc * (smm_cpr_tab[kc + 1] - smm_cpr_tab[kc])
+                    else:
+                        sm = smm_tab[sidx[w] + t]
+                    md = mdr_tab[midx[w] + t] if t <= dcut[w] else 0.0
+                    a = ann[w]
+                    # --- BMA step, as in kernel.project_kernel (duplicated; see module doc)
+                    if t >= lw:
+                        q = 0.0
+                    elif t <= iol[w]:
+                        q = 1.0
+                    elif r[w] > 0.0:
+                        q = 1.0 - r[w] / (a - 1.0)
+                    else:
+                        nrem = nam[w] - t + 1.0
+                        q = (nrem - 1.0) / nrem
+                    ann[w] = a * inv1r[w]
+                    nd = p0 * md
+                    d = p0 - nd
+                    s_prev = sched[w]
+                    if lag == 0:
+                        raw = nd
+                        adb = nd
+                    else:
+                        raw = ring_raw[slot, w]
+                        adb = ring_norm[slot, w] * s_prev if advance else raw
+                        ring_raw[slot, w] = nd
+                        ring_norm[slot, w] = nd / s_prev if s_prev > 0.0 else 0.0
+                    loss = min(raw * severity, adb)
+                    pq = p0 * q
+                    vol = min(pq * sm, d * q)
+                    act = d * (1.0 - q)
+                    fd = nd + f0 - adb
+                    dfl = fd * (1.0 - q)
+                    perf[w] = d * q - vol
+                    if t >= lw:
+                        fcl[w] = 0.0
+                    elif advance:
+                        fcl[w] = fd * q
+                    else:
+                        fcl[w] = fd
+                    sched[w] = s_prev * q
+                    row[P0, w] += p0
+                    row[F0, w] += f0
+                    row[PQ, w] += pq
+                    row[ND, w] += nd
+                    row[VOL, w] += vol
+                    row[ACT, w] += act
+                    row[DFL, w] += dfl
+                    row[EINT, w] += (p0 + f0) * rn[w]
+                    row[LOST, w] += (nd + f0) * rn[w]
+                    if advance:
+                        row[FEE, w] += (p0 + f0) * rs[w]
+                    else:
+                        row[FEE, w] += d * rs[w]
+                    row[ADB, w] += adb
+                    row[LOSS, w] += loss
+            for w in range(W):
+                acc[n_periods, P0, w] += perf[w]
+                acc[n_periods, F0, w] += fcl[w]
+        for t in range(n_periods + 1):
+            for c in range(NACC):
+                s = 0.0
+                for w in range(W):
+                    s += acc[t, c, w]
+                out[p, t, c] = s
+    return out
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def path_kernel_lean(
+    bal: np.ndarray,
+    rate_m: np.ndarray,
+    net_m: np.ndarray,
+    fee_m: np.ndarray,
+    n_amort: np.ndarray,
+    io_left: np.ndarray,
+    life: np.ndarray,
+    age0: np.ndarray,
+    mrate_t: np.ndarray,
+    ratio: bool,
+    refi_tab: np.ndarray,
+    decay_tab: np.ndarray,
+    smm_cpr_tab: np.ndarray,
+    cap_cpr: float,
+    turnover: float,
+    inv_seasoning: float,
+    season_t: np.ndarray,
+    n_periods: int,
+) -> np.ndarray:
+    """The model without defaults: lanes are **paths** (one loan at a time).
+
+    Everything but the mortgage rate is the same on every path, so the
+    amortization factor ``q``, the seasoning ramp and the seasonality are
+    computed once per loan and month for ``LANES`` paths. ``mrate_t`` is
+    ``(n_periods, n_paths)`` (transposed). Returns the accumulators of
+    :func:`path_kernel` (``ND, DFL, LOST, ADB, LOSS, F0`` are zero; ``ACT``
+    is ``P0 - PQ``). The incentive's grid coordinate is precomputed per
+    month and path; ``fastmath`` lets the lane loop vectorise (results agree
+    with :func:`path_kernel` to about 1e-14 relative).
+    """
+    n = bal.shape[0]
+    n_paths = mrate_t.shape[1]
+    W = LANES
+    n_groups = (n_paths + W - 1) // W
+    g_inv = (GRID_POINTS - 1) / (GRID_HI - GRID_LO)
+    g_top = GRID_POINTS - 1.000001
+    n_c = smm_cpr_tab.shape[0]
+    c_inv = (n_c - 1) / cap_cpr
+    out = np.zeros((n_paths, n_periods + 1, NACC))
+    npad = n_groups * W
+    vv = np.zeros((max(n_periods, 1), npad))
+    uu = np.zeros((max(n_periods, 1), npad))
+    alpha = 0.0 if ratio else 100.0 * g_inv
+    for t in range(n_periods):
+        for p in range(n_paths):
+            if ratio:
+                vv[t, p] = 100.0 * g_inv / max(mrate_t[t, p], 1e-12)
+                uu[t, p] = (100.0 + GRID_LO) * g_inv
+            else:
+                uu[t, p] = (100.0 * mrate_t[t, p] + GRID_LO) * g_inv
+    for g in prange(n_groups):
+        p_lo = g * W
+        acc = np.zeros((n_periods + 1, 5, W))
+        perf = np.zeros(W)
+        burn = np.ones(W)
+        for i in range(n):
+            r = rate_m[i]
+            note = 12.0 * r
+            rn = net_m[i]
+            rs = fee_m[i]
+            a = (1.0 + r) ** n_amort[i]
+            inv1r = 1.0 / (1.0 + r)
+            lw = life[i]
+            iol = io_left[i]
+            nam = n_amort[i]
+            for w in range(W):
+                perf[w] = bal[i]
+                burn[w] = 1.0
+            t_end = min(lw, n_periods)
+            for t in range(1, t_end + 1):
+                if t >= lw:
+                    q = 0.0
+                elif t <= iol:
+                    q = 1.0
+                elif r > 0.0:
+                    q = 1.0 - r / (a - 1.0)
+                else:
+                    nrem = nam - t + 1.0
+                    q = (nrem - 1.0) / nrem
+                a = a * inv1r
+                scale = min((age0[i] + t) * inv_seasoning, 1.0) * season_t[t]
+                row = acc[t - 1]
+                vrow = vv[t - 1, p_lo : p_lo + W]
+                urow = uu[t - 1, p_lo : p_lo + W]
+                for w in range(W):
+                    x = min(max(note * (alpha + vrow[w]) - urow[w], 0.0), g_top)
+                    k0 = int(x)
+                    fr = x - k0
+                    refi = refi_tab[k0] + fr * (refi_tab[k0 + 1] - refi_tab[k0])
+                    dec = decay_tab[k0] + fr * (decay_tab[k0 + 1] - decay_tab[k0])
+                    cpr = (turnover + refi * burn[w]) * scale
+                    burn[w] = burn[w] * dec
+                    xc = min(cpr, cap_cpr) * c_inv
+                    kc = min(int(xc), n_c - 2)
+                    fc = xc - kc
+                    sm = smm_cpr_tab[kc] + fc * (smm_cpr_tab[kc + 1] - smm_cpr_tab[kc])
+                    p0 = perf[w]
+                    pq = p0 * q
+                    vol = pq * sm
+                    perf[w] = pq - vol
+                    row[0, w] += p0
+                    row[1, w] += pq
+                    row[2, w] += vol
+                    row[3, w] += p0 * rn
+                    row[4, w] += p0 * rs
+            for w in range(W):
+                acc[n_periods, 0, w] += perf[w]
+        for w in range(W):
+            pp = p_lo + w
+            if pp < n_paths:
+                for t in range(n_periods + 1):
+                    out[pp, t, P0] = acc[t, 0, w]
+                    out[pp, t, PQ] = acc[t, 1, w]
+                    out[pp, t, VOL] = acc[t, 2, w]
+                    out[pp, t, ACT] = acc[t, 0, w] - acc[t, 1, w]
+                    out[pp, t, EINT] = acc[t, 3, w]
+                    out[pp, t, FEE] = acc[t, 4, w]
+    return out
+
+
+def season_by_period(
+    model: RefiPrepayModel, start_month_of_year: int, n_periods: int
+) -> np.ndarray:
+    """Seasonality multiplier of periods ``0..n_periods`` (index 0 unused).
+
+    Period 1 is calendar month ``start_month_of_year`` (1 = January).
+
+    Examples
+    --------
+    >>> season_by_period(RefiPrepayModel(), 12, 3).tolist()
+    [1.0, 0.85, 0.8, 0.8]
+    """
+    if isinstance(start_month_of_year, bool) or start_month_of_year not in range(1, 13):
+        raise ModelError(f"start_month_of_year {start_month_of_year!r} must be 1..12")
+    season = np.asarray(model.seasonality, dtype=np.float64)
+    t = np.arange(1, n_periods + 1)
+    return np.concatenate(([1.0], season[(start_month_of_year - 1 + t - 1) % 12]))
+
+
+def _loans(pool: pd.DataFrame | RepLine | Sequence[RepLine] | LoanArrays) -> LoanArrays:
+    loans = pool if isinstance(pool, LoanArrays) else loan_arrays(pool)
+    # Blocks of loans with similar lives keep the lanes busy together (as project_pool).
+    return loans.take(np.argsort(loans.life, kind="stable"))
+
+
+def path_accumulators(
+    pool: pd.DataFrame | RepLine | Sequence[RepLine] | LoanArrays,
+    model: RefiPrepayModel | None,
+    mortgage_rates: npt.ArrayLike,
+    assumptions: Assumptions,
+    *,
+    start_month_of_year: int = 1,
+    n_periods: int | None = None,
+    lean: bool = True,
+) -> np.ndarray:
+    """The kernel's raw accumulators ``(n_paths, n_periods + 1, NACC)`` (see :func:`project_paths`).
+
+    With a model and no defaults (an all-zero MDR table) the lean kernel runs
+    (lanes over paths; ``lean=False`` forces the general one, for tests).
+    """
+    if not isinstance(assumptions, Assumptions):
+        raise AssumptionError(f"assumptions {assumptions!r} must be an Assumptions instance")
+    if model is not None and not isinstance(model, RefiPrepayModel):
+        raise ModelError(f"model {model!r} must be a RefiPrepayModel or None")
+    loans = _loans(pool)
+    horizon = int(loans.life.max()) if loans.n_loans else 0
+    n = horizon if n_periods is None else n_periods
+    if isinstance(n, bool) or int(n) != n or n < 0:
+        raise AssumptionError(f"n_periods {n_periods!r} must be a whole number >= 0")
+    n = int(n)
+    mr = np.asarray(mortgage_rates, dtype=np.float64)
+    if mr.ndim == 1:
+        mr = mr[None, :]
+    if mr.ndim != 2 or mr.shape[1] < n:
+        raise ModelError(
+            f"mortgage_rates has shape {mr.shape}; need (n_paths, >= {n}) "
+            f"(column t-1 is read in period t)"
+        )
+    if not np.all(np.isfinite(mr[:, :n])):
+        raise ModelError("mortgage_rates must be finite numbers")
+    mr = np.ascontiguousarray(mr[:, : max(n, 1)])
+    max_age = int(loans.age0.max()) if loans.n_loans else 0
+    smm, smm_age, mdr, mdr_age = _tables(assumptions, max_age, n)
+    m = model if model is not None else RefiPrepayModel()
+    refi, decay, smm_cpr = m.kernel_tables()
+    season = season_by_period(m, start_month_of_year, n)
+    if model is not None and lean and not np.any(mdr):
+        return path_kernel_lean(  # type: ignore[no-any-return]
+            loans.bal,
+            loans.rate_m,
+            loans.net_m,
+            loans.fee_m,
+            loans.n_amort,
+            loans.io_left,
+            loans.life,
+            loans.age0,
+            np.ascontiguousarray(mr[:, :n].T) if n else np.zeros((1, mr.shape[0])),
+            m.incentive == "ratio",
+            refi,
+            decay,
+            smm_cpr,
+            float(m.cap_cpr),
+            float(m.turnover_cpr),
+            1.0 / float(m.seasoning_months),
+            season,
+            n,
+        )
+    return path_kernel(  # type: ignore[no-any-return]
+        loans.bal,
+        loans.rate_m,
+        loans.net_m,
+        loans.fee_m,
+        loans.n_amort,
+        loans.io_left,
+        loans.life,
+        loans.age0,
+        mr,
+        model is not None,
+        m.incentive == "ratio",
+        refi,
+        decay,
+        smm_cpr,
+        float(m.cap_cpr),
+        float(m.turnover_cpr),
+        1.0 / float(m.seasoning_months),
+        season,
+        smm,
+        smm_age,
+        mdr,
+        mdr_age,
+        assumptions.severity,
+        assumptions.recovery_lag,
+        assumptions.advance,
+        n,
+    )
+
+
+def project_paths(
+    pool: pd.DataFrame | RepLine | Sequence[RepLine] | LoanArrays,
+    model: RefiPrepayModel | None,
+    mortgage_rates: npt.ArrayLike,
+    assumptions: Assumptions,
+    *,
+    start_month_of_year: int = 1,
+    n_periods: int | None = None,
+) -> np.ndarray:
+    """Project a pool on every mortgage-rate path (loan level, rate-driven prepayments).
+
+    Parameters
+    ----------
+    pool : pandas.DataFrame, RepLine, sequence of RepLine or LoanArrays
+        As :func:`~trancheflow.collateral.project_pool` takes it.
+    model : RefiPrepayModel or None
+        The prepayment model; ``None`` uses ``assumptions.prepay`` (a
+        constant speed, the same on every path).
+    mortgage_rates : array_like, shape (n_paths, >= n_periods)
+        Mortgage rate (annual decimal) on each path; column ``t - 1`` is read
+        in period ``t`` (e.g. ``MortgageRateModel().rate(paths)``, whose
+        column 0 is today).
+    assumptions : Assumptions
+        Default speed, severity, recovery lag and advancing, as in the BMA
+        engine (its prepayment speed is used only when ``model`` is None).
+    start_month_of_year : int, default 1
+        Calendar month (1-12) of period 1, for seasonality.
+    n_periods : int, optional
+        Months to project, default the longest remaining life.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n_paths, n_periods, len(CASHFLOW_COLUMNS))``, last axis in
+        :data:`~trancheflow.collateral.CASHFLOW_COLUMNS` order.
+    """
+    acc = path_accumulators(
+        pool,
+        model,
+        mortgage_rates,
+        assumptions,
+        start_month_of_year=start_month_of_year,
+        n_periods=n_periods,
+    )
+    n = acc.shape[1] - 1
+    out = np.empty((acc.shape[0], n, len(CASHFLOW_COLUMNS)))
+    for p in range(acc.shape[0]):
+        out[p] = _columns(acc[p], assumptions)
+    return out
