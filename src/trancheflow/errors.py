@@ -137,3 +137,12 @@ class ChainError(TrancheflowError):
 
 class ReportError(ChainError):
     """A servicer report is malformed, unsigned or out of bounds."""
+
+
+# --------------------------------------------------------------------- ops
+class DatabaseError(TrancheflowError):
+    """The indexer database cannot be reached, migrated or written."""
+
+
+class NotFoundError(TrancheflowError, LookupError):
+    """A deal, tranche or holder asked for is not in the index."""
