@@ -152,7 +152,7 @@ def _one_path(
                 for k in range(K):
                     mt = trig_metric[k]
                     if mt == 0:
-                        num, den, inf = cum_loss, orig_pool, False
+                        num, den, inf = cum_loss, orig_pool, True
                     elif mt == 1:
                         num, den, inf = d60[p, t], P1, False
                     elif mt == 2:

@@ -352,7 +352,7 @@ class ExactWaterfall:
                     tr.threshold,
                     s.cumulative_loss,
                     s.original_pool_balance,
-                    no_den_is_inf=False,
+                    no_den_is_inf=True,
                 )
             elif tr.metric == 1:
                 hit = _breach(

@@ -459,7 +459,7 @@ class FloatWaterfall:
                 for k, tr in enumerate(p.triggers):
                     thr = tr.threshold / rs
                     if tr.metric == 0:
-                        num, den, inf = cum_loss, orig_pool, False
+                        num, den, inf = cum_loss, orig_pool, True
                     elif tr.metric == 1:
                         num, den, inf = d60[:, t], P1, False
                     elif tr.metric == 2:
