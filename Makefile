@@ -15,10 +15,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# npm test tools (anvil, Safe artifacts): only the tests need them.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found; install Node.js to run the integration tests"; exit 1; }
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/trancheflow demo $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
