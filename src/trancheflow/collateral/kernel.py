@@ -28,11 +28,14 @@ balance ratio ``SCH AM(t) / SCH AM(t-1)``, ``S`` its running product)::
 ``q`` comes from the loan's gross rate and amortization type: level pay over
 the remaining ``n`` months gives ``q = 1 - r / ((1 + r)^n - 1)``; interest-only
 months give ``q = 1``; the loan's last projected month (maturity or balloon)
-gives ``q = 0``. ``(1 + r)^n`` is computed once per loan and divided by
-``1 + r`` each month.
+gives ``q = 0``. ``E = (1 + r)^n - 1`` is computed once per loan with
+``expm1``/``log1p`` and stepped down a month at a time as
+``E' = (E - r) / (1 + r)``, which stays accurate for tiny rates.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numba import njit, prange
@@ -121,7 +124,7 @@ def project_kernel(
     no_lag = lag == 0
     partial = np.zeros((n_chunks, (n_periods + 1) * NACC * W))
     for ch in prange(n_chunks):
-        acc = np.zeros((n_periods + 1) * NACC * W)
+        acc = partial[ch]
         st = np.zeros(_NSTATE * W)
         idx = np.zeros(2 * W, dtype=np.int64)
         ring = np.zeros(ring_len * 2 * W)
@@ -138,7 +141,7 @@ def project_kernel(
                     st[_NAM * W + w] = n_amort[i]
                     st[_IOL * W + w] = io_left[i]
                     st[_LIFE * W + w] = life[i]
-                    st[_ANN * W + w] = (1.0 + rate_m[i]) ** n_amort[i]
+                    st[_ANN * W + w] = math.expm1(n_amort[i] * math.log1p(rate_m[i]))
                     st[_INV1R * W + w] = 1.0 / (1.0 + rate_m[i])
                     idx[w] = age0[i] * smm_by_age
                     idx[W + w] = age0[i] * mdr_by_age
@@ -146,7 +149,6 @@ def project_kernel(
                 else:
                     for k in range(_NSTATE):
                         st[k * W + w] = 0.0
-                    st[_ANN * W + w] = 1.0
                     st[_INV1R * W + w] = 1.0
                     idx[w] = 0
                     idx[W + w] = 0
@@ -172,10 +174,10 @@ def project_kernel(
                     lw = st[_LIFE * W + w]
                     md = st[_MDR * W + w] if tf <= st[_DCUT * W + w] else 0.0
                     nrem = st[_NAM * W + w] - tf + 1.0
-                    q = 1.0 - r / (a - 1.0) if r > 0.0 else (nrem - 1.0) / nrem
+                    q = 1.0 - r / a if r > 0.0 else (nrem - 1.0) / nrem
                     q = 1.0 if tf <= st[_IOL * W + w] else q
                     q = 0.0 if tf >= lw else q
-                    st[_ANN * W + w] = a * st[_INV1R * W + w]
+                    st[_ANN * W + w] = (a - r) * st[_INV1R * W + w]
                     nd = p0 * md
                     d = p0 - nd
                     old_raw = rg[w]
@@ -211,7 +213,6 @@ def project_kernel(
             for w in range(W):
                 last[P0 * W + w] += st[_PERF * W + w]
                 last[F0 * W + w] += st[_FCL * W + w]
-        partial[ch] = acc
     out = np.zeros((n_periods + 1, NACC))
     for ch in range(n_chunks):
         for t in range(n_periods + 1):
@@ -222,3 +223,9 @@ def project_kernel(
                     s += partial[ch, base + w]
                 out[t, c] += s
     return out
+
+
+project_kernel_serial = njit(cache=True, fastmath=False, error_model="numpy")(
+    project_kernel.py_func
+)
+"""The same kernel compiled without threads, for small pools (rep lines)."""

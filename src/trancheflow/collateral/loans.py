@@ -63,22 +63,6 @@ class LoanArrays:
         return LoanArrays(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))
 
 
-def _frame_from_replines(lines: Sequence[RepLine]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "current_balance": [x.balance for x in lines],
-            "note_rate": [x.gross_rate for x in lines],
-            "net_rate": [x.net_rate for x in lines],
-            "original_term": [x.term for x in lines],
-            "loan_age": [x.wala for x in lines],
-            "remaining_term": [x.wam for x in lines],
-            "amortization_type": [x.amortization_type for x in lines],
-            "io_term": [x.io_term for x in lines],
-            "balloon_term": [x.balloon_term for x in lines],
-        }
-    )
-
-
 def _column(df: pd.DataFrame, name: str, fill: float | None, problems: list[Problem]) -> np.ndarray:
     if name not in df.columns:
         if fill is None:
@@ -92,6 +76,60 @@ def _column(df: pd.DataFrame, name: str, fill: float | None, problems: list[Prob
     for i in bad[:20]:
         problems.append(Problem("pool", int(i) + 1, name, df[name].iloc[i], "must be a number"))
     return values
+
+
+_Columns = tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+]  # fmt: skip
+
+
+def _repline_columns(lines: Sequence[RepLine]) -> _Columns:
+    """Rep lines are validated on construction; read their fields straight into arrays."""
+
+    def arr(field: str) -> np.ndarray:
+        return np.array([getattr(x, field) for x in lines], dtype=np.float64)
+
+    codes = np.array([AMORTIZATION_CODES[x.amortization_type] for x in lines], dtype=np.int64)
+    return (
+        arr("balance"), arr("gross_rate"), arr("net_rate"), arr("term"), arr("wala"),
+        arr("wam"), arr("io_term"), arr("balloon_term"), codes,
+    )  # fmt: skip
+
+
+def _frame_columns(df: pd.DataFrame, problems: list[Problem]) -> _Columns:
+    bal = _column(df, "current_balance", None, problems)
+    gross = _column(df, "note_rate", None, problems)
+    if "net_rate" in df.columns:
+        net = _column(df, "net_rate", None, problems)
+    elif "servicing_fee" in df.columns:
+        net = gross - _column(df, "servicing_fee", None, problems)
+    else:
+        problems.append(
+            Problem("pool", None, "net_rate", None, "required column is missing (or servicing_fee)")
+        )
+        net = gross
+    oterm = _column(df, "original_term", None, problems)
+    age = _column(df, "loan_age", None, problems)
+    wam = _column(df, "remaining_term", None, problems)
+    io_term = _column(df, "io_term", 0.0, problems)
+    balloon = _column(df, "balloon_term", 0.0, problems)
+    if "amortization_type" in df.columns:
+        types = df["amortization_type"].astype("string").fillna("level_pay")
+        codes = types.map(AMORTIZATION_CODES).fillna(-1).to_numpy(dtype=np.int64)
+        for i in np.flatnonzero(codes < 0)[:20]:
+            problems.append(
+                Problem(
+                    "pool",
+                    int(i) + 1,
+                    "amortization_type",
+                    types.iloc[i],
+                    f"must be one of {sorted(AMORTIZATION_CODES)}",
+                )
+            )
+    else:
+        codes = np.zeros(len(df), dtype=np.int64)
+    return bal, gross, net, oterm, age, wam, io_term, balloon, codes
 
 
 def loan_arrays(pool: Pool) -> LoanArrays:
@@ -113,47 +151,18 @@ def loan_arrays(pool: Pool) -> LoanArrays:
         When the pool is of an unknown type.
     """
     if isinstance(pool, RepLine):
-        df = _frame_from_replines([pool])
-    elif isinstance(pool, pd.DataFrame):
-        df = pool
+        pool = [pool]
+    if isinstance(pool, pd.DataFrame):
+        problems: list[Problem] = []
+        cols = _frame_columns(pool, problems)
     elif isinstance(pool, Sequence) and all(isinstance(x, RepLine) for x in pool):
-        df = _frame_from_replines(list(pool))
+        problems = []
+        cols = _repline_columns(pool)
     else:
         raise TapeError(
             f"pool of type {type(pool).__name__} is not a DataFrame, RepLine or list of RepLine"
         )
-    problems: list[Problem] = []
-    bal = _column(df, "current_balance", None, problems)
-    gross = _column(df, "note_rate", None, problems)
-    if "net_rate" in df.columns:
-        net = _column(df, "net_rate", None, problems)
-    elif "servicing_fee" in df.columns:
-        net = gross - _column(df, "servicing_fee", None, problems)
-    else:
-        problems.append(
-            Problem("pool", None, "net_rate", None, "required column is missing (or servicing_fee)")
-        )
-        net = gross
-    oterm = _column(df, "original_term", None, problems)
-    age = _column(df, "loan_age", None, problems)
-    wam = _column(df, "remaining_term", None, problems)
-    io_term = _column(df, "io_term", 0.0, problems)
-    balloon = _column(df, "balloon_term", 0.0, problems)
-    if "amortization_type" in df.columns:
-        types = df["amortization_type"].astype("string").fillna("level_pay").to_numpy()
-        codes = np.array([AMORTIZATION_CODES.get(str(x), -1) for x in types], dtype=np.int64)
-        for i in np.flatnonzero(codes < 0)[:20]:
-            problems.append(
-                Problem(
-                    "pool",
-                    int(i) + 1,
-                    "amortization_type",
-                    types[i],
-                    f"must be one of {sorted(AMORTIZATION_CODES)}",
-                )
-            )
-    else:
-        codes = np.zeros(len(df), dtype=np.int64)
+    bal, gross, net, oterm, age, wam, io_term, balloon, codes = cols
     if problems:
         raise TapeValidationError(problems[:50], truncated=len(problems) > 50)
 
@@ -186,7 +195,7 @@ def loan_arrays(pool: Pool) -> LoanArrays:
     age_i = age.astype(np.int64)
     life = wam_i.copy()
     n_amort = wam_i.copy()
-    io_left = np.zeros(len(df), dtype=np.int64)
+    io_left = np.zeros(bal.shape[0], dtype=np.int64)
     is_io = codes == AMORTIZATION_CODES["interest_only"]
     io_left[is_io] = np.maximum(io_term[is_io].astype(np.int64) - age_i[is_io], 0)
     due = balloon.astype(np.int64) - age_i

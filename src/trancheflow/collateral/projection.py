@@ -89,6 +89,7 @@ from .kernel import (
     PQ,
     VOL,
     project_kernel,
+    project_kernel_serial,
 )
 from .loans import LoanArrays, Pool, loan_arrays
 from .reference import reference_project
@@ -129,6 +130,7 @@ CASHFLOW_COLUMNS: tuple[str, ...] = (
 
 Engine = Literal["numba", "numpy"]
 _CHUNK_LOANS = 65_536
+_PARALLEL_BLOCKS = 16  # below this many 64-loan blocks, threads cost more than they save
 
 
 def _tables(
@@ -182,8 +184,11 @@ def _accumulate(
         )
         if engine == "numba":
             n_blocks = (part.n_loans + LANES - 1) // LANES
-            n_chunks = max(1, min(n_blocks, 2 * numba.get_num_threads()))
-            acc += project_kernel(*args, n_chunks)
+            if n_blocks < _PARALLEL_BLOCKS:
+                acc += project_kernel_serial(*args, 1)
+            else:
+                n_chunks = max(1, min(n_blocks, 2 * numba.get_num_threads()))
+                acc += project_kernel(*args, n_chunks)
         elif engine == "numpy":
             acc += reference_project(*args)
         else:

@@ -2,7 +2,7 @@
 
 It implements the same BMA model as :mod:`trancheflow.collateral.kernel`
 independently: vectorised over loans, looping over periods, with the
-scheduled balance ratio computed from ``(1 + r)^n`` directly each month and
+scheduled balance ratio computed from ``(1 + r)^n - 1`` directly each month and
 the default cohorts kept in a ``(lag, n_loans)`` array. It returns the same
 accumulator table, so the two can be compared number for number.
 
@@ -51,13 +51,13 @@ def reference_project(
     sched = np.ones(n)
     cohort_raw = np.zeros((max(lag, 1), n))
     cohort_norm = np.zeros((max(lag, 1), n))
-    one_plus_r = 1.0 + rate_m
+    log1p_r = np.log1p(rate_m)
     for t in range(1, n_periods + 1):
         nrem = (n_amort - t + 1).astype(np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
             level = np.where(
                 rate_m > 0.0,
-                1.0 - rate_m / (one_plus_r**nrem - 1.0),
+                1.0 - rate_m / np.expm1(nrem * log1p_r),
                 (nrem - 1.0) / nrem,
             )
         q = np.where(t >= life, 0.0, np.where(t <= io_left, 1.0, level))
