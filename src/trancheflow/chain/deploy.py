@@ -39,6 +39,8 @@ __all__ = [
 ]
 
 ZERO_ADDRESS = "0x" + "00" * 20
+#: Bounds of the contract's dynamic arrays (Deal.vy constants).
+MAX_TRANCHES, MAX_FEES, MAX_TRIGGERS, MAX_SIGNERS = 16, 4, 8, 16
 _ZERO32 = b"\x00" * 32
 
 
@@ -142,7 +144,21 @@ class DealConfig:
         )
 
     def constructor_args(self, settlement: str, token_blueprint: str) -> tuple[Any, ...]:
-        """The ``Deal`` constructor arguments, in ABI order."""
+        """The ``Deal`` constructor arguments, in ABI order.
+
+        Raises
+        ------
+        ChainError
+            When a list is longer than the contract's bound.
+        """
+        for what, items, bound in (
+            ("tranches", self.tranches, MAX_TRANCHES),
+            ("fees", self.fees, MAX_FEES),
+            ("triggers", self.triggers, MAX_TRIGGERS),
+            ("signers", self.signers, MAX_SIGNERS),
+        ):
+            if len(items) > bound:
+                raise ChainError(f"a deal takes at most {bound} {what}; got {len(items)}")
         guardian = self.guardian or self.servicer
         residual = self.residual_holder or self.servicer
         return (

@@ -2,9 +2,11 @@
 
 :class:`TrancheIndexMirror` repeats ``TrancheToken``'s integer formulas
 (docs/waterfall.md, "Distribution to holders"): one cumulative index per
-tranche at ``INDEX_SCALE = 10**27``, a carry of the cash an increment does not
-cover, and per-holder ``(index_at_last_settlement, owed)`` records settled on
-every transfer and claim. :class:`DealLedgerMirror` applies exact-mode period
+tranche at ``INDEX_SCALE = 10**27`` recomputed from the cumulative cash
+credited (``index = floor(credited * INDEX_SCALE / face)``, so the part not
+yet covered is carried and never counted twice), and per-holder
+``(index_at_last_settlement, owed)`` records settled on every transfer and
+claim. :class:`DealLedgerMirror` applies exact-mode period
 results to one index per tranche plus fee and residual balances, so parity and
 stateful tests can compare every claimable amount with the contracts to the
 unit.
@@ -14,14 +16,16 @@ Examples
 >>> t = TrancheIndexMirror(face=3)
 >>> t.mint("issuer")
 >>> t.transfer("issuer", "alice", 1)
->>> t.distribute(10)          # 10 * 1e27 // 3 leaves a carry of 1 unit
+>>> t.distribute(10)          # floor(10 * 1e27 / 3) covers 9 units: carry 1
 >>> t.carry, t.claimable("issuer"), t.claimable("alice")
 (1, 6, 3)
 >>> t.claim("alice"), t.claimable("alice")
 (3, 0)
->>> t.distribute(2)           # 2 + carry 1 = 3 units: exactly 1 per token
->>> t.carry, t.claimable("issuer"), t.claimable("alice")
-(0, 8, 1)
+>>> t.distribute(2)           # credited 12 = exactly 4 per token
+>>> t.carry, t.claimable("issuer"), t.claimable("alice")  # alice's 2/3 unit is dust
+(0, 8, 0)
+>>> t.dust()
+1
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ class TrancheIndexMirror:
 
     face: int
     index: int = 0
-    carry: int = 0
+    credited: int = 0
     balances: dict[Hashable, int] = field(default_factory=dict)
     accounts: dict[Hashable, tuple[int, int]] = field(default_factory=dict)
     paid: int = 0
@@ -68,15 +72,18 @@ class TrancheIndexMirror:
         self._settle(holder)
         self.balances[holder] = self.face
 
+    @property
+    def carry(self) -> int:
+        """Cash credited but not yet covered by the index."""
+        return self.credited - self.index * self.face // INDEX_SCALE
+
     def distribute(self, cash: int) -> None:
-        """Add ``cash`` (plus carry) to the index; both divisions round down."""
+        """Credit ``cash``; the index is recomputed from the cumulative cash (rounded down)."""
         if cash < 0:
             raise ChainError(f"distribution {cash} must be non-negative")
-        total = cash + self.carry
-        inc = total * INDEX_SCALE // self.face
-        self.carry = total - inc * self.face // INDEX_SCALE
-        self.index += inc
-        if self.index > _MAX128:
+        self.credited += cash
+        self.index = self.credited * INDEX_SCALE // self.face
+        if self.index > _MAX128 or self.credited > _MAX128:
             raise ChainError("tranche index exceeds 128 bits (the contract would revert)")
         self.distributed += cash
 

@@ -12,9 +12,10 @@
 
         Distributions (interest + principal) accrue through a cumulative
         per-token index (docs/waterfall.md, "Distribution to holders"):
-        `index += floor(cash * INDEX_SCALE / FACE)`; the part of `cash` the
-        increment does not cover is kept as `carry` and added to the next
-        distribution. A holder's claimable amount is
+        `credited += cash; index = floor(credited * INDEX_SCALE / FACE)`;
+        what the index does not cover yet,
+        `carry = credited - floor(index * FACE / INDEX_SCALE)`, is covered by
+        a later distribution. A holder's claimable amount is
         `owed + floor(tokens * (index - index_at_last_settlement) / INDEX_SCALE)`.
         Nothing loops over holders: `transfer`/`transferFrom` settle both
         sides first, `claim` settles the caller and asks the deal to pay.
@@ -29,8 +30,9 @@
         `detectTransferRestriction(sender, receiver, amount)` and reverts on
         a non-zero code. No rules live here.
 @custom:security Rounding always favours the deal: index increments and
-                 holder accruals round DOWN. The shortfall of an increment is
-                 carried (never lost); the fraction below one unit dropped by
+                 holder accruals round DOWN. The index is recomputed from the
+                 cumulative cash, so the uncovered part is carried (never
+                 lost) and never counted twice; the fraction below one unit dropped by
                  a holder's settlement stays in the deal as dust (at most one
                  unit per settlement).
 """
@@ -80,8 +82,8 @@ FACTOR_SCALE: public(constant(uint256)) = 10**18
 #    (accreted) balance in principal plus coupons on it, i.e. a few times its
 #    face over its life; uint128 allows 3.4e11 units of cash per unit of face,
 #    so overflow would need a deal paying 340 billion times its face.
-#  - owed, carry: settlement-token units; 3.4e38 units is 3.4e32 USDC, far
-#    beyond any supply. carry < FACE / 1e27 + 1, i.e. 0 or 1 in practice.
+#  - owed, credited: settlement-token units; 3.4e38 units is 3.4e32 USDC,
+#    far beyond any supply (credited <= a few times FACE, like the index).
 # Every packed write asserts the field fits, so an impossible overflow
 # reverts instead of corrupting the neighbour field.
 _MASK128: constant(uint256) = 2**128 - 1
@@ -95,7 +97,7 @@ FACE: public(immutable(uint256))
 # @dev Transfer-restriction oracle (issue 7); zero address = no check.
 COMPLIANCE: public(immutable(address))
 
-# @dev index (high 128) | carry (low 128).
+# @dev index (high 128) | credited = cumulative cash distributed (low 128).
 _dist: uint256
 # @dev Per holder: index_at_last_settlement (high 128) | owed (low 128).
 # One slot per holder, written only when the index moved since the last
@@ -155,21 +157,19 @@ def mint_face(to: address):
 def distribute(cash: uint256):
     """
     @notice Adds a period's tranche cash to the holder index.
-    @dev increment = floor((cash + carry) * INDEX_SCALE / FACE), rounded DOWN
-         (favours the deal); the new carry is what the increment leaves
-         uncovered, floor(increment * FACE / INDEX_SCALE) rounded DOWN, so
-         carry = total - covered >= 0 and nothing is created or lost.
+    @dev credited += cash; index = floor(credited * INDEX_SCALE / FACE),
+         rounded DOWN (favours the deal). Recomputing the index from the
+         cumulative cash keeps floor(index * FACE / INDEX_SCALE) <= credited
+         at all times, so holders can never be owed more than was credited;
+         the uncovered remainder (`carry()`) is covered by later cash.
     @param cash Interest plus principal paid to the tranche this period.
     """
     assert msg.sender == DEAL, "tranche: caller is not the deal"
-    dist: uint256 = self._dist
-    total: uint256 = cash + (dist & _MASK128)
-    increment: uint256 = total * INDEX_SCALE // FACE
-    covered: uint256 = increment * FACE // INDEX_SCALE
-    index: uint256 = (dist >> 128) + increment
+    credited: uint256 = (self._dist & _MASK128) + cash
+    assert credited <= _MASK128, "tranche: credited exceeds 128 bits"
+    index: uint256 = credited * INDEX_SCALE // FACE
     assert index <= _MASK128, "tranche: index exceeds 128 bits"
-    # total - covered <= FACE / INDEX_SCALE + 1 < 2**128 since FACE < 2**128
-    self._dist = (index << 128) | unsafe_sub(total, covered)
+    self._dist = (index << 128) | credited
 
 
 # ----------------------------------------------------------------- holders
@@ -260,8 +260,20 @@ def index() -> uint256:
 @view
 def carry() -> uint256:
     """
-    @notice Cash received but not yet covered by the index (added to the
-            next distribution).
+    @notice Cash credited but not yet covered by the index (covered by a
+            later distribution): credited - floor(index * FACE / INDEX_SCALE),
+            the division rounded DOWN.
+    @return uint256 Settlement-token units (< FACE / INDEX_SCALE + 1).
+    """
+    dist: uint256 = self._dist
+    return (dist & _MASK128) - (dist >> 128) * FACE // INDEX_SCALE
+
+
+@external
+@view
+def credited() -> uint256:
+    """
+    @notice Cumulative cash the deal has credited to this tranche's holders.
     @return uint256 Settlement-token units.
     """
     return self._dist & _MASK128
