@@ -56,7 +56,7 @@ from trancheflow.errors import AssumptionError, ModelError
 from .assumptions import Assumptions, RepLine
 from .kernel import ACT, ADB, DFL, EINT, F0, FEE, LANES, LOSS, LOST, NACC, ND, P0, PQ, VOL
 from .loans import LoanArrays, loan_arrays
-from .prepay_model import GRID_HI, GRID_LO, GRID_POINTS, RefiPrepayModel
+from .prepay_model import RefiPrepayModel
 from .projection import CASHFLOW_COLUMNS, _columns, _tables
 
 __all__ = ["path_accumulators", "project_paths", "season_by_period"]
@@ -77,6 +77,8 @@ def path_kernel(
     ratio: bool,
     refi_tab: np.ndarray,
     decay_tab: np.ndarray,
+    g_lo: float,
+    g_hi: float,
     smm_cpr_tab: np.ndarray,
     cap_cpr: float,
     turnover: float,
@@ -102,8 +104,9 @@ def path_kernel(
     W = LANES
     n_blocks = (n + W - 1) // W
     ring_len = max(lag, 1)
-    g_inv = (GRID_POINTS - 1) / (GRID_HI - GRID_LO)
-    g_top = GRID_POINTS - 1.000001
+    n_g = refi_tab.shape[0]
+    g_inv = (n_g - 1) / (g_hi - g_lo)
+    g_top = n_g - 1.000001
     n_c = smm_cpr_tab.shape[0]
     c_inv = (n_c - 1) / cap_cpr
     out = np.zeros((n_paths, n_periods + 1, NACC))
@@ -184,7 +187,7 @@ def path_kernel(
                     if use_model:
                         # incentive (percentage points) -> S-curve and burnout decay
                         inc = 100.0 * (note[w] * inv_mr - 1.0) if ratio else 100.0 * (note[w] - mr)
-                        x = (inc - GRID_LO) * g_inv
+                        x = (inc - g_lo) * g_inv
                         x = min(max(x, 0.0), g_top)
                         k0 = int(x)
                         fr = x - k0
@@ -278,6 +281,8 @@ def path_kernel_lean(
     ratio: bool,
     refi_tab: np.ndarray,
     decay_tab: np.ndarray,
+    g_lo: float,
+    g_hi: float,
     smm_cpr_tab: np.ndarray,
     cap_cpr: float,
     turnover: float,
@@ -300,8 +305,9 @@ def path_kernel_lean(
     n_paths = mrate_t.shape[1]
     W = LANES
     n_groups = (n_paths + W - 1) // W
-    g_inv = (GRID_POINTS - 1) / (GRID_HI - GRID_LO)
-    g_top = GRID_POINTS - 1.000001
+    n_g = refi_tab.shape[0]
+    g_inv = (n_g - 1) / (g_hi - g_lo)
+    g_top = n_g - 1.000001
     n_c = smm_cpr_tab.shape[0]
     c_inv = (n_c - 1) / cap_cpr
     out = np.zeros((n_paths, n_periods + 1, NACC))
@@ -313,9 +319,9 @@ def path_kernel_lean(
         for p in range(n_paths):
             if ratio:
                 vv[t, p] = 100.0 * g_inv / max(mrate_t[t, p], 1e-12)
-                uu[t, p] = (100.0 + GRID_LO) * g_inv
+                uu[t, p] = (100.0 + g_lo) * g_inv
             else:
-                uu[t, p] = (100.0 * mrate_t[t, p] + GRID_LO) * g_inv
+                uu[t, p] = (100.0 * mrate_t[t, p] + g_lo) * g_inv
     for g in prange(n_groups):
         p_lo = g * W
         acc = np.zeros((n_periods + 1, 5, W))
@@ -451,6 +457,7 @@ def path_accumulators(
     smm, smm_age, mdr, mdr_age = _tables(assumptions, max_age, n)
     m = model if model is not None else RefiPrepayModel()
     refi, decay, smm_cpr = m.kernel_tables()
+    g_lo, g_hi, _ = m.incentive_grid()
     season = season_by_period(m, start_month_of_year, n)
     if model is not None and lean and not np.any(mdr):
         return path_kernel_lean(  # type: ignore[no-any-return]
@@ -466,6 +473,8 @@ def path_accumulators(
             m.incentive == "ratio",
             refi,
             decay,
+            g_lo,
+            g_hi,
             smm_cpr,
             float(m.cap_cpr),
             float(m.turnover_cpr),
@@ -487,6 +496,8 @@ def path_accumulators(
         m.incentive == "ratio",
         refi,
         decay,
+        g_lo,
+        g_hi,
         smm_cpr,
         float(m.cap_cpr),
         float(m.turnover_cpr),

@@ -37,7 +37,8 @@ In the projection kernel the S-curve and the burnout decay are read from a
 table of :data:`GRID_POINTS` incentives (linear interpolation, step 0.01
 percentage points; incentives beyond the table are clamped to its ends) and the
 CPR-to-SMM conversion from a table over ``[0, cap_cpr]`` (linear interpolation,
-error below 1e-8 in SMM); :meth:`RefiPrepayModel.cpr` evaluates the formulas
+error below 1e-8 in SMM); with the default S-curve the interpolation error is
+below 5e-6 in CPR. :meth:`RefiPrepayModel.cpr` evaluates the formulas
 directly.
 
 Examples
@@ -63,7 +64,6 @@ from trancheflow.errors import ModelError
 
 __all__ = [
     "DEFAULT_PARAMETERS",
-    "GRID_POINTS",
     "RefiPrepayModel",
     "load_prepay_model",
 ]
@@ -87,9 +87,12 @@ DEFAULT_SEASONALITY: tuple[float, ...] = (
     0.85,
 )
 
-#: Incentive table: from -15 to +15 percentage points in steps of 0.01.
+#: Incentive table of the kernel, steps of 0.01: -15..+15 percentage points
+#: (``incentive="spread"``), -60%..+150% (``"ratio"``).
 GRID_LO, GRID_HI = -15.0, 15.0
 GRID_POINTS = 3001
+RATIO_GRID_LO, RATIO_GRID_HI = -60.0, 150.0
+RATIO_GRID_POINTS = 21001
 _SMM_POINTS = 4097
 
 
@@ -244,14 +247,20 @@ class RefiPrepayModel:
         return np.asarray(np.minimum(base * self.seasoning(loan_age) * season, self.cap_cpr))
 
     # ------------------------------------------------------------ kernel tables
+    def incentive_grid(self) -> tuple[float, float, int]:
+        """``(lowest, highest, points)`` of the kernel's incentive table."""
+        if self.incentive == "ratio":
+            return RATIO_GRID_LO, RATIO_GRID_HI, RATIO_GRID_POINTS
+        return GRID_LO, GRID_HI, GRID_POINTS
+
     def kernel_tables(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Tables the path kernel interpolates: S-curve, burnout decay, CPR->SMM.
 
-        Returns ``(refi, decay, smm)``: the first two on :data:`GRID_POINTS`
-        incentives from ``GRID_LO`` to ``GRID_HI``; the last on an even grid
-        of CPRs over ``[0, cap_cpr]``.
+        Returns ``(refi, decay, smm)``: the first two on the even incentive
+        grid of :meth:`incentive_grid`; the last on an even grid of CPRs over
+        ``[0, cap_cpr]``.
         """
-        grid = np.linspace(GRID_LO, GRID_HI, GRID_POINTS)
+        grid = np.linspace(*self.incentive_grid())
         cpr = np.linspace(0.0, self.cap_cpr, _SMM_POINTS)
         smm = -np.expm1(np.log1p(-cpr) / 12.0)
         return (
