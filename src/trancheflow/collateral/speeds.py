@@ -68,7 +68,7 @@ _NUMBER_FIRST = re.compile(rf"^\s*({_NUMBER})\s*([A-Za-z]{{3}})\s*$")
 
 
 # ------------------------------------------------------------ standard curves
-def psa_cpr(month: npt.ArrayLike, psa: float = 100.0) -> FloatArray:
+def psa_cpr(month: npt.ArrayLike, psa: npt.ArrayLike = 100.0) -> FloatArray:
     """Annual CPR (decimal) of ``psa``% PSA in accrual month ``month``.
 
     BMA SF-6: ``CPR = min(PSA/100 * 0.2% * max(1, min(MONTH, 30)), 100%)``.
@@ -79,10 +79,10 @@ def psa_cpr(month: npt.ArrayLike, psa: float = 100.0) -> FloatArray:
     [0.002, 0.002, 0.03, 0.06, 0.06]
     """
     m = np.clip(np.asarray(month, dtype=np.float64), 1.0, 30.0)
-    return np.minimum(psa / 100.0 * 0.002 * m, 1.0)
+    return np.minimum(np.asarray(psa, dtype=np.float64) / 100.0 * 0.002 * m, 1.0)
 
 
-def sda_cdr(month: npt.ArrayLike, sda: float = 100.0) -> FloatArray:
+def sda_cdr(month: npt.ArrayLike, sda: npt.ArrayLike = 100.0) -> FloatArray:
     """Annual default rate (CDR, decimal) of ``sda``% SDA in accrual month ``month``.
 
     BMA SF-20/21: 0.02% a month up to 0.60% at month 30, flat through 60,
@@ -99,7 +99,7 @@ def sda_cdr(month: npt.ArrayLike, sda: float = 100.0) -> FloatArray:
         0.02 * m,
         np.where(m <= 60.0, 0.6, np.where(m <= 120.0, 0.6 - 0.0095 * (m - 60.0), 0.03)),
     )
-    return np.minimum(sda / 100.0 * pct / 100.0, 1.0)
+    return np.minimum(np.asarray(sda, dtype=np.float64) / 100.0 * pct / 100.0, 1.0)
 
 
 def cpr_to_smm(cpr: npt.ArrayLike) -> FloatArray:
