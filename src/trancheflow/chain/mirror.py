@@ -100,7 +100,7 @@ class TrancheIndexMirror:
             raise ChainError(f"{sender!r} holds {self.balances.get(sender, 0)} < {amount} tokens")
         self._settle(sender)
         self._settle(receiver)
-        self.balances[sender] -= amount
+        self.balances[sender] = self.balances.get(sender, 0) - amount
         self.balances[receiver] = self.balances.get(receiver, 0) + amount
 
     def claimable(self, holder: Hashable) -> int:
