@@ -169,7 +169,7 @@ def _map_dask(
         futures = [client.submit(fn, shared_future, p, pure=False) for p in payloads]
         index = {f.key: k for k, f in enumerate(futures)}
         total, done = sum(units), 0
-        for fut in dask_completed(futures):
+        for fut in dask_completed(futures, loop=client.loop):
             done += units[index[fut.key]]
             if progress is not None:
                 progress(done, total)
