@@ -18,6 +18,7 @@ from . import analyze as _analyze  # noqa: F401
 from . import collateral as _collateral
 from . import deal as _deal
 from . import demo as _demo
+from . import price as _price
 from . import tape as _tape
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ app = typer.Typer(
 app.add_typer(_tape.app, name="tape")
 app.add_typer(_collateral.app, name="collateral")
 app.add_typer(_deal.app, name="deal")
+app.add_typer(_price.app, name="price")
 app.command("demo")(_demo.demo)
 
 err_console = Console(stderr=True)
