@@ -24,8 +24,8 @@ __all__ = ["PALETTE", "Series", "line_chart", "nice_ticks", "stacked_bars"]
 #: Colour-blind-safe palette (Okabe & Ito).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 
-_W, _H = 640, 260
-_L, _R, _T, _B = 64, 16, 28, 36
+_W, _H = 640, 270
+_L, _R, _T, _B = 64, 16, 44, 36
 
 
 @dataclass(frozen=True)
@@ -105,11 +105,11 @@ def _frame(
 
 
 def _legend(items: Sequence[tuple[str, str]]) -> str:
-    parts, x = [], _L + 220
+    parts, x = [], _L
     for label, color in items:
-        parts.append(f'<rect x="{x}" y="7" width="10" height="10" fill="{color}"/>')
-        parts.append(f'<text class="legend" x="{x + 14}" y="16">{escape(label)}</text>')
-        x += 24 + 7 * len(label)
+        parts.append(f'<rect x="{x}" y="23" width="10" height="10" fill="{color}"/>')
+        parts.append(f'<text class="legend" x="{x + 14}" y="32">{escape(label)}</text>')
+        x += 26 + 6 * len(label)
     return "".join(parts)
 
 
