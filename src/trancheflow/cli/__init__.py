@@ -19,6 +19,7 @@ from . import collateral as _collateral
 from . import deal as _deal
 from . import demo as _demo
 from . import price as _price
+from . import serve as _serve
 from . import tape as _tape
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ app.add_typer(_collateral.app, name="collateral")
 app.add_typer(_deal.app, name="deal")
 app.add_typer(_price.app, name="price")
 app.command("demo")(_demo.demo)
+app.command("serve")(_serve.serve)
 
 err_console = Console(stderr=True)
 

@@ -154,9 +154,9 @@ def connect(db_url: str | URL | Engine, *, check: bool = True) -> Engine:
             engine.dispose()
             reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
             raise DatabaseError(
-                f"cannot connect to database {mask_url(url)}: {reason}. Check that the server is "
-                "running and reachable, and that user, password and database name are right "
-                "(or pass a sqlite:///FILE URL to use an embedded database)"
+                f"cannot connect to database {mask_url(db_url)}: {reason}. Check that the "
+                "server is running and reachable, and that user, password and database name "
+                "are right (or pass a sqlite:///FILE URL to use an embedded database)"
             ) from exc
     return engine
 
