@@ -24,7 +24,18 @@ from .effective import (
     effective_duration_convexity,
     effective_from_prices,
 )
+from .mc_risk import RiskResult, effective_risk
 from .measures import YieldMeasures, yield_measures
+from .montecarlo import (
+    MonteCarloSettings,
+    PathValues,
+    Security,
+    deal_security,
+    pool_security,
+    simulate_values,
+)
+from .oas import OASResult, oas_analysis, oas_from_price, price_from_oas
+from .scale import map_chunks
 from .yields import (
     Price,
     accrued_interest,
@@ -33,13 +44,19 @@ from .yields import (
     price_from_yield,
     yield_from_price,
 )
+from .zspread import price_from_zspread, zspread_from_price
 
 __all__ = [
     "ACTUAL_DELAY_DAYS",
     "CashFlowRisk",
     "EffectiveRisk",
+    "MonteCarloSettings",
+    "OASResult",
+    "PathValues",
     "Price",
     "Projection",
+    "RiskResult",
+    "Security",
     "YieldMeasures",
     "accrued_interest",
     "average_life",
@@ -48,13 +65,23 @@ __all__ = [
     "cash_flow_times",
     "convexity",
     "days_30_360",
+    "deal_security",
     "effective_duration_convexity",
     "effective_from_prices",
+    "effective_risk",
     "macaulay_duration",
+    "map_chunks",
     "modified_duration",
     "mortgage_to_bey",
+    "oas_analysis",
+    "oas_from_price",
+    "pool_security",
+    "price_from_oas",
     "price_from_yield",
+    "price_from_zspread",
     "settlement_offset_days",
+    "simulate_values",
     "yield_from_price",
     "yield_measures",
+    "zspread_from_price",
 ]

@@ -13,6 +13,8 @@ Examples
 """
 
 from .assumptions import Assumptions, RepLine
+from .path_kernel import project_paths
+from .prepay_model import RefiPrepayModel, load_prepay_model
 from .projection import CASHFLOW_COLUMNS, project_pool, project_scenarios
 from .speeds import (
     DefaultSpeed,
@@ -30,10 +32,13 @@ __all__ = [
     "Assumptions",
     "DefaultSpeed",
     "PrepaySpeed",
+    "RefiPrepayModel",
     "RepLine",
     "cpr_to_smm",
+    "load_prepay_model",
     "parse_default",
     "parse_prepay",
+    "project_paths",
     "project_pool",
     "project_scenarios",
     "psa_cpr",
