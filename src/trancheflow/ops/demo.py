@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +35,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from trancheflow.deal.spec import DealSpec
 from trancheflow.errors import TrancheflowError
 
 DEMO_SPEC = Path(__file__).resolve().parents[3] / "examples" / "demo" / "deal.yaml"
@@ -52,7 +55,9 @@ class DemoResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _spec_for_tape(spec_path: Path, tape_path: Path, tape_balance: float, notes: list[str]):  # type: ignore[no-untyped-def]
+def _spec_for_tape(
+    spec_path: Path, tape_path: Path, tape_balance: float, notes: list[str]
+) -> DealSpec:
     """Load the demo spec over ``tape_path``; scale tranches if they don't fit."""
     import yaml
 
@@ -245,7 +250,7 @@ def _print_summary(
         pool_t.add_row(k, f"{v:,.4f}" if abs(v) < 1e6 else f"{v:,.0f}")
     con.print(pool_t)
     t = Table(title=f"{deal}: tranches (exact mode, priced at 100)")
-    fmt = {
+    fmt: dict[str, tuple[str, Callable[[Any], str] | None]] = {
         "tranche": ("tranche", str),
         "balance": ("face $M", lambda v: f"{v / 1e6:,.1f}"),
         "yield": ("yield %", lambda v: f"{v * 100:.3f}"),
