@@ -47,7 +47,11 @@ from trancheflow.ops.db import connect, find_deal, mask_url, upgrade
 __all__ = ["create_app"]
 
 _HERE = Path(__file__).parent
-_ERRORS = {404: {"model": sch.ErrorOut}, 422: {"model": sch.ErrorOut}, 503: {"model": sch.ErrorOut}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": sch.ErrorOut},
+    422: {"model": sch.ErrorOut},
+    503: {"model": sch.ErrorOut},
+}
 
 
 def _db(request: Request) -> Iterator[Session]:

@@ -54,10 +54,9 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
     start = math.floor(lo / step) * step
-    ticks, t = [], start
-    while t < hi + step * 0.999:
-        ticks.append(t)
-        t = start + step * len(ticks)
+    ticks = [start]
+    while ticks[-1] < hi:
+        ticks.append(start + step * len(ticks))
     return ticks
 
 

@@ -52,7 +52,8 @@ def _ratio(num: int, den: int) -> float:
 
 def deal_spec_data(deal: Deal) -> dict[str, Any]:
     """The deal's stored canonical spec as a dict."""
-    return json.loads(deal.spec_json)  # type: ignore[no-any-return]
+    data: dict[str, Any] = json.loads(deal.spec_json)
+    return data
 
 
 def _last_period(s: Session, deal: Deal) -> Period | None:
@@ -268,8 +269,8 @@ def periods(
                 ],
                 report=None
                 if r is None
-                else sch.ReportNumbers(
-                    **{
+                else sch.ReportNumbers.model_validate(
+                    {
                         f: (str(getattr(r, f)) if not f.endswith("_count") else getattr(r, f))
                         for f in REPORT_FIELDS
                     }

@@ -147,9 +147,14 @@ class Indexer:
             if self.source.block_hash(number) == block_hash:
                 ancestor = number
                 break
-        removed = s.execute(
-            delete(EventRow).where(EventRow.deal_id == deal.id, EventRow.block_number > ancestor)
-        ).rowcount
+        removed = int(
+            s.execute(  # type: ignore[attr-defined]
+                delete(EventRow).where(
+                    EventRow.deal_id == deal.id, EventRow.block_number > ancestor
+                )
+            ).rowcount
+            or 0
+        )
         s.execute(
             delete(BlockRow).where(BlockRow.chain_id == self.chain_id, BlockRow.number > ancestor)
         )
@@ -168,7 +173,7 @@ class Indexer:
                 block_number=ancestor,
             )
         )
-        info = ReorgInfo(deal.address, ancestor, int(removed or 0))
+        info = ReorgInfo(deal.address, ancestor, removed)
         log.warning("re-org on deal %s: rolled back to block %d", deal.address, ancestor)
         return info
 
