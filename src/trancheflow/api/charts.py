@@ -54,6 +54,8 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
     start = math.floor(lo / step) * step
+    if start > lo:  # lo / step underflowed (subnormal lo)
+        start -= step
     ticks = [start]
     while ticks[-1] < hi:
         ticks.append(start + step * len(ticks))
