@@ -296,3 +296,20 @@ def test_any_batching_and_restart_points_give_the_same_index(
         Indexer(engine, _Upto(chain, cut), batch_blocks=batch).run_once()
     Indexer(engine, chain, batch_blocks=batch).run_once()
     assert snapshot(engine) == ref_snap
+
+
+def test_run_polls_until_told_to_stop(db, new_sim, play) -> None:  # type: ignore[no-untyped-def]
+    sim = new_sim()
+    play(sim, 2)
+    sim.register(db)
+    polls = {"n": 0}
+
+    def stop() -> bool:
+        polls["n"] += 1
+        if polls["n"] == 1:  # the chain grows between two polls
+            play(sim, 2, start=2)
+        return polls["n"] == 2
+
+    written = Indexer(db, sim.chain).run(poll_interval=0.01, should_stop=stop)
+    assert written == len(_all_logs(sim))
+    assert Indexer(db, sim.chain).run(poll_interval=0.01, stop_after=0.05) == 0
