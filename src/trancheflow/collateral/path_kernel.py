@@ -75,11 +75,10 @@ def path_kernel(
     mrate: np.ndarray,
     use_model: bool,
     ratio: bool,
-    refi_tab: np.ndarray,
-    decay_tab: np.ndarray,
+    tab4: np.ndarray,
     g_lo: float,
     g_hi: float,
-    smm_cpr_tab: np.ndarray,
+    smm2: np.ndarray,
     cap_cpr: float,
     turnover: float,
     inv_seasoning: float,
@@ -104,10 +103,10 @@ def path_kernel(
     W = LANES
     n_blocks = (n + W - 1) // W
     ring_len = max(lag, 1)
-    n_g = refi_tab.shape[0]
+    n_g = tab4.shape[0]
     g_inv = (n_g - 1) / (g_hi - g_lo)
     g_top = n_g - 1.000001
-    n_c = smm_cpr_tab.shape[0]
+    n_c = smm2.shape[0]
     c_inv = (n_c - 1) / cap_cpr
     out = np.zeros((n_paths, n_periods + 1, NACC))
     for p in prange(n_paths):
@@ -191,15 +190,15 @@ def path_kernel(
                         x = min(max(x, 0.0), g_top)
                         k0 = int(x)
                         fr = x - k0
-                        refi = refi_tab[k0] + fr * (refi_tab[k0 + 1] - refi_tab[k0])
-                        dec = decay_tab[k0] + fr * (decay_tab[k0 + 1] - decay_tab[k0])
+                        refi = tab4[k0, 0] + fr * tab4[k0, 1]
+                        dec = tab4[k0, 2] + fr * tab4[k0, 3]
                         ramp = min((ag[w] + t) * inv_seasoning, 1.0)
                         cpr = (turnover + refi * burn[w]) * ramp * st
                         burn[w] = burn[w] * dec
                         xc = min(cpr, cap_cpr) * c_inv
                         kc = min(int(xc), n_c - 2)
                         fc = xc - kc
-                        sm = smm_cpr_tab[kc] + fc * (smm_cpr_tab[kc + 1] - smm_cpr_tab[kc])
+                        sm = smm2[kc, 0] + fc * smm2[kc, 1]
                     else:
                         sm = smm_tab[sidx[w] + t]
                     md = mdr_tab[midx[w] + t] if t <= dcut[w] else 0.0
@@ -279,11 +278,10 @@ def path_kernel_lean(
     age0: np.ndarray,
     mrate_t: np.ndarray,
     ratio: bool,
-    refi_tab: np.ndarray,
-    decay_tab: np.ndarray,
+    tab4: np.ndarray,
     g_lo: float,
     g_hi: float,
-    smm_cpr_tab: np.ndarray,
+    smm2: np.ndarray,
     cap_cpr: float,
     turnover: float,
     inv_seasoning: float,
@@ -305,10 +303,10 @@ def path_kernel_lean(
     n_paths = mrate_t.shape[1]
     W = LANES
     n_groups = (n_paths + W - 1) // W
-    n_g = refi_tab.shape[0]
+    n_g = tab4.shape[0]
     g_inv = (n_g - 1) / (g_hi - g_lo)
     g_top = n_g - 1.000001
-    n_c = smm_cpr_tab.shape[0]
+    n_c = smm2.shape[0]
     c_inv = (n_c - 1) / cap_cpr
     out = np.zeros((n_paths, n_periods + 1, NACC))
     npad = n_groups * W
@@ -360,14 +358,14 @@ def path_kernel_lean(
                     x = min(max(note * (alpha + vrow[w]) - urow[w], 0.0), g_top)
                     k0 = int(x)
                     fr = x - k0
-                    refi = refi_tab[k0] + fr * (refi_tab[k0 + 1] - refi_tab[k0])
-                    dec = decay_tab[k0] + fr * (decay_tab[k0 + 1] - decay_tab[k0])
+                    refi = tab4[k0, 0] + fr * tab4[k0, 1]
+                    dec = tab4[k0, 2] + fr * tab4[k0, 3]
                     cpr = (turnover + refi * burn[w]) * scale
                     burn[w] = burn[w] * dec
                     xc = min(cpr, cap_cpr) * c_inv
                     kc = min(int(xc), n_c - 2)
                     fc = xc - kc
-                    sm = smm_cpr_tab[kc] + fc * (smm_cpr_tab[kc + 1] - smm_cpr_tab[kc])
+                    sm = smm2[kc, 0] + fc * smm2[kc, 1]
                     p0 = perf[w]
                     pq = p0 * q
                     vol = pq * sm
@@ -458,6 +456,11 @@ def path_accumulators(
     m = model if model is not None else RefiPrepayModel()
     refi, decay, smm_cpr = m.kernel_tables()
     g_lo, g_hi, _ = m.incentive_grid()
+    # value and slope side by side: one cache line per lookup
+    tab4 = np.zeros((refi.size, 4))
+    tab4[:, 0], tab4[:-1, 1], tab4[:, 2], tab4[:-1, 3] = refi, np.diff(refi), decay, np.diff(decay)
+    smm2 = np.zeros((smm_cpr.size, 2))
+    smm2[:, 0], smm2[:-1, 1] = smm_cpr, np.diff(smm_cpr)
     season = season_by_period(m, start_month_of_year, n)
     if model is not None and lean and not np.any(mdr):
         return path_kernel_lean(  # type: ignore[no-any-return]
@@ -471,11 +474,10 @@ def path_accumulators(
             loans.age0,
             np.ascontiguousarray(mr[:, :n].T) if n else np.zeros((1, mr.shape[0])),
             m.incentive == "ratio",
-            refi,
-            decay,
+            tab4,
             g_lo,
             g_hi,
-            smm_cpr,
+            smm2,
             float(m.cap_cpr),
             float(m.turnover_cpr),
             1.0 / float(m.seasoning_months),
@@ -494,11 +496,10 @@ def path_accumulators(
         mr,
         model is not None,
         m.incentive == "ratio",
-        refi,
-        decay,
+        tab4,
         g_lo,
         g_hi,
-        smm_cpr,
+        smm2,
         float(m.cap_cpr),
         float(m.turnover_cpr),
         1.0 / float(m.seasoning_months),
