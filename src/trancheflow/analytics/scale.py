@@ -62,7 +62,8 @@ def chunk_bounds(n_paths: int, n_chunks: int) -> list[tuple[int, int]]:
 def _init_worker(threads: int) -> None:
     import numba
 
-    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    limit = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    numba.set_num_threads(max(1, min(threads, limit)))
 
 
 def _local_pool(workers: int) -> Executor:

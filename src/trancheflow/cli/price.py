@@ -363,12 +363,12 @@ def zspread_command(
             else math.nan
         )
         rows.append({"instrument": name, "price": p, "zspread_bp": _bp(z)})
-    _emit(
-        rows,
-        {"instrument": "instrument", "price": "price", "zspread_bp": "Z bp"},
-        fmt,
-        "Z-spread (zero volatility)",
-    )
+    columns = {
+        "instrument": ("instrument", ""),
+        "price": ("price", ".4f"),
+        "zspread_bp": ("Z bp", ".2f"),
+    }
+    _emit(rows, columns, fmt, "Z-spread (zero-volatility cash flows)")
 
 
 @app.command("risk")

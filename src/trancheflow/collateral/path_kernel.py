@@ -463,7 +463,7 @@ def path_accumulators(
     smm2[:, 0], smm2[:-1, 1] = smm_cpr, np.diff(smm_cpr)
     season = season_by_period(m, start_month_of_year, n)
     if model is not None and lean and not np.any(mdr):
-        return path_kernel_lean(  # type: ignore[no-any-return]
+        return path_kernel_lean(
             loans.bal,
             loans.rate_m,
             loans.net_m,
@@ -484,7 +484,7 @@ def path_accumulators(
             season,
             n,
         )
-    return path_kernel(  # type: ignore[no-any-return]
+    return path_kernel(
         loans.bal,
         loans.rate_m,
         loans.net_m,
