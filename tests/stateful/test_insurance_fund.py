@@ -1,0 +1,149 @@
+"""Stateful machine: the insurance fund beside a Python mirror of its accounting.
+
+Steps mix deposits, redemption requests, cooldown, redemptions, premiums,
+cover (with a per-period cap), pending-loss blocks and donations. After every
+step: tracked assets, supply and every underwriter's shares equal the mirror;
+the price is the virtual-share formula on the mirror; the fund's token
+balance is tracked assets + donations (nothing created or lost); donations
+never move the price.
+"""
+
+from __future__ import annotations
+
+import boa
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from tests.unit.chain.insurance.conftest import CAP, COOLDOWN, OFFSET, FundEnv
+
+VS = 10**OFFSET
+
+
+def _mul_div(x: int, y: int, d: int, up: bool) -> int:
+    q, r = divmod(x * y, d)
+    return q + (1 if up and r else 0)
+
+
+class FundMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self._anchor = boa.env.anchor()
+        self._anchor.__enter__()
+        self.e = ENV
+        self.assets = 0
+        self.supply = 0
+        self.shares = dict.fromkeys(self.e.uw, 0)
+        self.escrow = dict.fromkeys(self.e.uw, 0)
+        self.donated = 0
+        self.period = 0
+        self.pending = False
+        self.covered: dict[int, int] = {}
+
+    def teardown(self) -> None:
+        self._anchor.__exit__(None, None, None)
+
+    def _price(self, shares: int) -> int:
+        return _mul_div(shares, self.assets + 1, self.supply + VS, False)
+
+    @rule(i=st.integers(0, 2), amount=st.integers(1, 10**12))
+    def deposit(self, i: int, amount: int) -> None:
+        u = self.e.uw[i]
+        expect = _mul_div(amount, self.supply + VS, self.assets + 1, False)
+        if expect == 0:
+            return
+        assert self.e.deposit(u, amount) == expect
+        self.assets += amount
+        self.supply += expect
+        self.shares[u] += expect
+
+    @rule(i=st.integers(0, 2), frac=st.floats(0.01, 1.0))
+    def request(self, i: int, frac: float) -> None:
+        u = self.e.uw[i]
+        s = int(self.shares[u] * frac)
+        if s == 0:
+            return
+        self.e.request(u, s)
+        self.shares[u] -= s
+        self.escrow[u] += s
+
+    @rule()
+    def wait(self) -> None:
+        boa.env.time_travel(seconds=COOLDOWN)
+
+    @rule(i=st.integers(0, 2))
+    def redeem(self, i: int) -> None:
+        u = self.e.uw[i]
+        s = self.escrow[u]
+        if s == 0 or self.e.fund.maxRedeem(u) == 0:
+            if s and self.pending:
+                with boa.env.prank(u), boa.reverts("fund: loss pending, withdrawals blocked"):
+                    self.e.fund.redeem(s, u, u)
+            return
+        expect = self._price(s)
+        assert self.e.redeem(u, s) == expect
+        self.assets -= expect
+        self.supply -= s
+        self.escrow[u] = 0
+
+    @rule(amount=st.integers(0, 10**11))
+    def premium(self, amount: int) -> None:
+        self.e.deal.premium(self.e.fund.address, self.e.usdc.address, amount)
+        self.assets += amount
+
+    @rule(amount=st.integers(0, 10**11))
+    def cover(self, amount: int) -> None:
+        used = self.covered.get(self.period, 0)
+        paid = min(amount, self.assets, CAP - used)
+        got = self.e.deal.cover(self.e.fund.address, amount)
+        assert got == paid
+        self.covered[self.period] = used + paid
+        self.assets -= paid
+
+    @rule(pending=st.booleans())
+    def next_period(self, pending: bool) -> None:
+        self.period += 1
+        self.pending = pending
+        self.e.deal.set_state(self.period, pending)
+
+    @rule(amount=st.integers(1, 10**13))
+    def donate(self, amount: int) -> None:
+        p = self.e.fund.convertToAssets(10**18)
+        self.e.usdc.mint(self.e.fund.address, amount)
+        self.donated += amount
+        assert self.e.fund.convertToAssets(10**18) == p
+
+    @invariant()
+    def matches_mirror(self) -> None:
+        f = self.e.fund
+        assert f.totalAssets() == self.assets
+        assert f.totalSupply() == self.supply
+        assert f.balanceOf(f.address) == sum(self.escrow.values())
+        for u in self.e.uw:
+            assert f.balanceOf(u) == self.shares[u]
+            assert f.requests(u)[0] == self.escrow[u]
+        assert f.convertToAssets(10**18) == self._price(10**18)
+        assert self.e.usdc.balanceOf(f.address) == self.assets + self.donated
+        assert f.withdrawals_blocked() == self.pending
+
+
+ENV: FundEnv
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _env() -> None:
+    global ENV
+    ENV = FundEnv()
+
+
+TestFundMachine = FundMachine.TestCase
+TestFundMachine.settings = settings(max_examples=12, stateful_step_count=20, deadline=None)
+
+
+class LongFundMachine(FundMachine):
+    pass
+
+
+TestLongFundMachine = pytest.mark.slow(LongFundMachine.TestCase)
+# the profile bounds it (dev 60, ci 40 examples; HYPOTHESIS_PROFILE=soak for a long run)
+TestLongFundMachine.settings = settings(settings.default, stateful_step_count=40)
