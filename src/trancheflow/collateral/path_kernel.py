@@ -6,10 +6,14 @@ path and returns the pool's cash flows per path: an array
 :func:`~trancheflow.collateral.project_scenarios` lays out scenarios (so
 :meth:`~trancheflow.deal.collections.Collections.from_scenarios` reads it).
 
-The numba kernel runs paths in parallel (``prange``); within a path it walks
-blocks of ``LANES`` loans over the months, exactly as the deterministic kernel
-does, and reduces the pool totals per path as it goes: memory is
-``paths x months x accumulators``, never ``loans x paths x months``.
+The numba kernels run groups of ``LANES`` paths in parallel (``prange``) and
+walk the loans one at a time over the months with the group's paths in the
+vector lanes: a loan's amortization, default rate, seasoning and seasonality
+do not depend on the path, so they are computed once for all the lanes; only
+the mortgage rate, hence the SMM, and the balances differ. Pool totals are
+reduced per path as they go: memory is ``paths x months x accumulators``,
+never ``loans x paths x months``. Without defaults a lean kernel (five
+accumulators, no liquidation pipeline) runs instead.
 
 Per loan, path and month the voluntary SMM comes from
 :class:`~trancheflow.collateral.prepay_model.RefiPrepayModel` (burnout is
@@ -72,7 +76,7 @@ def path_kernel(
     io_left: np.ndarray,
     life: np.ndarray,
     age0: np.ndarray,
-    mrate: np.ndarray,
+    mrate_t: np.ndarray,
     use_model: bool,
     ratio: bool,
     tab4: np.ndarray,
@@ -94,14 +98,18 @@ def path_kernel(
 ) -> np.ndarray:
     """Pool accumulators per path, shape ``(n_paths, n_periods + 1, NACC)``.
 
-    ``mrate[p, t-1]`` is the mortgage rate read in period ``t`` of path ``p``;
-    ``season_t[t]`` the seasonality multiplier of period ``t``. With
+    Lanes are **paths** (one loan at a time, ``LANES`` paths together):
+    everything but the mortgage rate is path-independent, so the amortization
+    factor ``q``, the scheduled-balance ratio, the MDR, the seasoning ramp and
+    the seasonality are computed once per loan and month. ``mrate_t[t-1, p]``
+    is the mortgage rate read in period ``t`` of path ``p`` (transposed
+    layout); ``season_t[t]`` the seasonality multiplier of period ``t``. With
     ``use_model`` false the SMM is ``smm_tab`` (as in ``project_kernel``).
     """
     n = bal.shape[0]
-    n_paths = mrate.shape[0]
+    n_paths = mrate_t.shape[1]
     W = LANES
-    n_blocks = (n + W - 1) // W
+    n_groups = (n_paths + W - 1) // W
     ring_len = max(lag, 1)
     n_g = tab4.shape[0]
     g_inv = (n_g - 1) / (g_hi - g_lo)
@@ -109,114 +117,82 @@ def path_kernel(
     n_c = smm2.shape[0]
     c_inv = (n_c - 1) / cap_cpr
     out = np.zeros((n_paths, n_periods + 1, NACC))
-    for p in prange(n_paths):
+    for g in prange(n_groups):
+        p_lo = g * W
         acc = np.zeros((n_periods + 1, NACC, W))
         perf = np.zeros(W)
         fcl = np.zeros(W)
-        ann = np.ones(W)
-        sched = np.ones(W)
         burn = np.ones(W)
-        note = np.zeros(W)
-        ag = np.zeros(W)
-        r = np.zeros(W)
-        inv1r = np.ones(W)
-        rn = np.zeros(W)
-        rs = np.zeros(W)
-        nam = np.zeros(W, dtype=np.int64)
-        iol = np.zeros(W, dtype=np.int64)
-        lif = np.zeros(W, dtype=np.int64)
-        dcut = np.zeros(W, dtype=np.int64)
-        sidx = np.zeros(W, dtype=np.int64)
-        midx = np.zeros(W, dtype=np.int64)
+        sm_w = np.zeros(W)
+        mr = np.zeros(W)
         ring_raw = np.zeros((ring_len, W))
         ring_norm = np.zeros((ring_len, W))
-        mr_p = mrate[p]
-        for b in range(n_blocks):
-            tmax = 0
+        for i in range(n):
+            r = rate_m[i]
+            note = 12.0 * r
+            rn = net_m[i]
+            rs = fee_m[i]
+            a = (1.0 + r) ** n_amort[i]
+            inv1r = 1.0 / (1.0 + r)
+            lw = life[i]
+            iol = io_left[i]
+            nam = n_amort[i]
+            sidx = age0[i] * smm_by_age
+            midx = age0[i] * mdr_by_age
+            dcut = lw - lag
+            sched = 1.0
             for w in range(W):
-                i = b * W + w
-                if i < n:
-                    perf[w] = bal[i]
-                    r[w] = rate_m[i]
-                    rn[w] = net_m[i]
-                    rs[w] = fee_m[i]
-                    nam[w] = n_amort[i]
-                    iol[w] = io_left[i]
-                    lif[w] = life[i]
-                    ann[w] = (1.0 + rate_m[i]) ** n_amort[i]
-                    inv1r[w] = 1.0 / (1.0 + rate_m[i])
-                    sidx[w] = age0[i] * smm_by_age
-                    midx[w] = age0[i] * mdr_by_age
-                    note[w] = 12.0 * rate_m[i]
-                    ag[w] = age0[i]
-                else:
-                    perf[w] = 0.0
-                    r[w] = 0.0
-                    rn[w] = 0.0
-                    rs[w] = 0.0
-                    nam[w] = 0
-                    iol[w] = 0
-                    lif[w] = 0
-                    ann[w] = 1.0
-                    inv1r[w] = 1.0
-                    sidx[w] = 0
-                    midx[w] = 0
-                    note[w] = 0.0
-                    ag[w] = 0.0
+                perf[w] = bal[i]
                 fcl[w] = 0.0
-                sched[w] = 1.0
                 burn[w] = 1.0
-                dcut[w] = lif[w] - lag
-                tmax = max(tmax, lif[w])
             for k in range(ring_len):
                 for w in range(W):
                     ring_raw[k, w] = 0.0
                     ring_norm[k, w] = 0.0
-            t_end = min(tmax, n_periods)
+            t_end = min(lw, n_periods)
             for t in range(1, t_end + 1):
                 slot = t % ring_len
                 row = acc[t - 1]
-                mr = mr_p[t - 1]
-                st = season_t[t]
-                inv_mr = 1.0 / max(mr, 1e-12)
-                for w in range(W):
-                    p0 = perf[w]
-                    f0 = fcl[w]
-                    lw = lif[w]
-                    if use_model:
-                        # incentive (percentage points) -> S-curve and burnout decay
-                        inc = 100.0 * (note[w] * inv_mr - 1.0) if ratio else 100.0 * (note[w] - mr)
-                        x = (inc - g_lo) * g_inv
-                        x = min(max(x, 0.0), g_top)
+                md = mdr_tab[midx + t] if t <= dcut else 0.0
+                if t >= lw:
+                    q = 0.0
+                elif t <= iol:
+                    q = 1.0
+                elif r > 0.0:
+                    q = 1.0 - r / (a - 1.0)
+                else:
+                    nrem = nam - t + 1.0
+                    q = (nrem - 1.0) / nrem
+                a = a * inv1r
+                if use_model:
+                    scale = min((age0[i] + t) * inv_seasoning, 1.0) * season_t[t]
+                    for w in range(W):
+                        pp = p_lo + w
+                        mr[w] = mrate_t[t - 1, pp] if pp < n_paths else 1.0
+                    for w in range(W):
+                        m = mr[w]
+                        inc = 100.0 * (note / max(m, 1e-12) - 1.0) if ratio else 100.0 * (note - m)
+                        x = min(max((inc - g_lo) * g_inv, 0.0), g_top)
                         k0 = int(x)
                         fr = x - k0
                         refi = tab4[k0, 0] + fr * tab4[k0, 1]
                         dec = tab4[k0, 2] + fr * tab4[k0, 3]
-                        ramp = min((ag[w] + t) * inv_seasoning, 1.0)
-                        cpr = (turnover + refi * burn[w]) * ramp * st
+                        cpr = (turnover + refi * burn[w]) * scale
                         burn[w] = burn[w] * dec
                         xc = min(cpr, cap_cpr) * c_inv
                         kc = min(int(xc), n_c - 2)
-                        fc = xc - kc
-                        sm = smm2[kc, 0] + fc * smm2[kc, 1]
-                    else:
-                        sm = smm_tab[sidx[w] + t]
-                    md = mdr_tab[midx[w] + t] if t <= dcut[w] else 0.0
-                    a = ann[w]
+                        sm_w[w] = smm2[kc, 0] + (xc - kc) * smm2[kc, 1]
+                else:
+                    sm = smm_tab[sidx + t]
+                    for w in range(W):
+                        sm_w[w] = sm
+                s_prev = sched
+                for w in range(W):
                     # --- BMA step, as in kernel.project_kernel (duplicated; see module doc)
-                    if t >= lw:
-                        q = 0.0
-                    elif t <= iol[w]:
-                        q = 1.0
-                    elif r[w] > 0.0:
-                        q = 1.0 - r[w] / (a - 1.0)
-                    else:
-                        nrem = nam[w] - t + 1.0
-                        q = (nrem - 1.0) / nrem
-                    ann[w] = a * inv1r[w]
+                    p0 = perf[w]
+                    f0 = fcl[w]
                     nd = p0 * md
                     d = p0 - nd
-                    s_prev = sched[w]
                     if lag == 0:
                         raw = nd
                         adb = nd
@@ -227,7 +203,7 @@ def path_kernel(
                         ring_norm[slot, w] = nd / s_prev if s_prev > 0.0 else 0.0
                     loss = min(raw * severity, adb)
                     pq = p0 * q
-                    vol = min(pq * sm, d * q)
+                    vol = min(pq * sm_w[w], d * q)
                     act = d * (1.0 - q)
                     fd = nd + f0 - adb
                     dfl = fd * (1.0 - q)
@@ -238,7 +214,6 @@ def path_kernel(
                         fcl[w] = fd * q
                     else:
                         fcl[w] = fd
-                    sched[w] = s_prev * q
                     row[P0, w] += p0
                     row[F0, w] += f0
                     row[PQ, w] += pq
@@ -246,23 +221,24 @@ def path_kernel(
                     row[VOL, w] += vol
                     row[ACT, w] += act
                     row[DFL, w] += dfl
-                    row[EINT, w] += (p0 + f0) * rn[w]
-                    row[LOST, w] += (nd + f0) * rn[w]
+                    row[EINT, w] += (p0 + f0) * rn
+                    row[LOST, w] += (nd + f0) * rn
                     if advance:
-                        row[FEE, w] += (p0 + f0) * rs[w]
+                        row[FEE, w] += (p0 + f0) * rs
                     else:
-                        row[FEE, w] += d * rs[w]
+                        row[FEE, w] += d * rs
                     row[ADB, w] += adb
                     row[LOSS, w] += loss
+                sched = s_prev * q
             for w in range(W):
                 acc[n_periods, P0, w] += perf[w]
                 acc[n_periods, F0, w] += fcl[w]
-        for t in range(n_periods + 1):
-            for c in range(NACC):
-                s = 0.0
-                for w in range(W):
-                    s += acc[t, c, w]
-                out[p, t, c] = s
+        for w in range(W):
+            pp = p_lo + w
+            if pp < n_paths:
+                for t in range(n_periods + 1):
+                    for c in range(NACC):
+                        out[pp, t, c] = acc[t, c, w]
     return out
 
 
@@ -462,6 +438,7 @@ def path_accumulators(
     smm2 = np.zeros((smm_cpr.size, 2))
     smm2[:, 0], smm2[:-1, 1] = smm_cpr, np.diff(smm_cpr)
     season = season_by_period(m, start_month_of_year, n)
+    mr_t = np.ascontiguousarray(mr[:, :n].T) if n else np.zeros((1, mr.shape[0]))
     if model is not None and lean and not np.any(mdr):
         return path_kernel_lean(
             loans.bal,
@@ -472,7 +449,7 @@ def path_accumulators(
             loans.io_left,
             loans.life,
             loans.age0,
-            np.ascontiguousarray(mr[:, :n].T) if n else np.zeros((1, mr.shape[0])),
+            mr_t,
             m.incentive == "ratio",
             tab4,
             g_lo,
@@ -493,7 +470,7 @@ def path_accumulators(
         loans.io_left,
         loans.life,
         loans.age0,
-        mr,
+        mr_t,
         model is not None,
         m.incentive == "ratio",
         tab4,
