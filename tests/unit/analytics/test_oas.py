@@ -180,3 +180,25 @@ def test_dask_local_cluster_equals_local_executor() -> None:
         )
     np.testing.assert_array_equal(local.dcf, remote.dcf)
     assert seen[-1] == (16, 16)
+
+
+def test_floating_tranche_reads_the_path_short_rate() -> None:
+    """A floater resets to each path's short rate, so its duration is a fraction of a
+    fixed-rate tranche's of similar life."""
+    spec = DealSpec.model_validate(
+        {
+            **SPEC,
+            "tranches": [
+                {"name": "F", "balance": 450_000, "coupon": {"index": "SOFR", "margin": 0.004}},
+                {"name": "A", "balance": 450_000, "coupon": 0.06},
+                {"name": "R", "residual": True},
+            ],
+            "waterfall": {"principal": "pro_rata"},
+            "indices": {"SOFR": 0.05},
+        }
+    )
+    deal = deal_security(spec, RefiPrepayModel())
+    assert deal.indices == ("SOFR",)
+    risk = effective_risk(deal, CURVE, replace(S, n_paths=40), oas=0.0)
+    f, a = risk[0], risk[1]
+    assert abs(f.effective_duration) < 0.3 * a.effective_duration
