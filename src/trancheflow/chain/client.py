@@ -101,7 +101,9 @@ class DeploymentEventSource(BackendEventSource):
         self, from_block: int, to_block: int, addresses: Sequence[str] | None = None
     ) -> list[ChainEvent]:
         """Decoded logs in ``from_block..to_block`` of ``addresses`` (default: the deal's)."""
-        return super().events(from_block, to_block, self.addresses if addresses is None else addresses)
+        return super().events(
+            from_block, to_block, self.addresses if addresses is None else addresses
+        )
 
 
 class DealClient:
@@ -190,7 +192,10 @@ class DealClient:
         return self.backend.accounts
 
     def advance_time(self, seconds: int) -> None:
-        """Move the chain's clock forward (embedded: time travel; node: ``evm_increaseTime`` + ``evm_mine``)."""
+        """Move the chain's clock forward.
+
+        Embedded: titanoboa time travel plus one block; node: ``evm_increaseTime`` + ``evm_mine``.
+        """
         self.backend.advance_time(int(seconds))
 
     def timestamp(self) -> int:
@@ -531,7 +536,9 @@ class DealHandle:
         return self.client.token_balance(self.record.settlement, holder or self.address)
 
     # ------------------------------------------------------------ events
-    def events(self, from_block: int | None = None, to_block: int | None = None) -> list[ChainEvent]:
+    def events(
+        self, from_block: int | None = None, to_block: int | None = None
+    ) -> list[ChainEvent]:
         """Decoded logs of the deal and its tokens (default: deployment block to head)."""
         lo = self.record.block if from_block is None else from_block
         hi = self._b.latest_block() if to_block is None else to_block

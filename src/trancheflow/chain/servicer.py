@@ -198,7 +198,7 @@ class ServicerFeed:
         for name, units in zip(names, parts, strict=True):
             bal[name] += units
         nxt = float(nd[period]) if period < len(nd) else 0.0
-        bal["dq30"] = int(math.floor(nxt * self.scale + 1e-6))
+        bal["dq30"] = math.floor(nxt * self.scale + 1e-6)
         out: dict[str, int] = {}
         for k in ("dq30", "dq60", "dq90", "foreclosure", "reo"):
             out[f"{k}_balance"] = bal[k]

@@ -100,7 +100,9 @@ def artifact(name: str) -> Artifact:
     from vyper.compiler.output import build_abi_output
 
     data = deployer(name).compiler_data
-    return Artifact(name, build_abi_output(data), bytes(data.bytecode), bytes(data.bytecode_runtime))
+    return Artifact(
+        name, build_abi_output(data), bytes(data.bytecode), bytes(data.bytecode_runtime)
+    )
 
 
 def blueprint_initcode(initcode: bytes) -> bytes:
