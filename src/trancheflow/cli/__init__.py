@@ -15,6 +15,7 @@ from rich.console import Console
 from trancheflow.errors import TrancheflowError
 
 from . import analyze as _analyze  # noqa: F401
+from . import audit as _audit
 from . import collateral as _collateral
 from . import deal as _deal
 from . import demo as _demo
@@ -34,6 +35,7 @@ app.add_typer(_deal.app, name="deal")
 app.add_typer(_price.app, name="price")
 app.command("demo")(_demo.demo)
 app.command("serve")(_serve.serve)
+app.command("audit")(_audit.audit)
 
 err_console = Console(stderr=True)
 
