@@ -200,6 +200,8 @@ class BoaBackend:
 
         key = (name, to_checksum_address(address))
         if key not in self._contracts:
+            if not self.env.get_code(key[1]):
+                raise ChainError(f"no contract at {key[1]} on {self.description}")
             with boa.swap_env(self.env):
                 self._contracts[key] = deployer(name).at(key[1])
         return self._contracts[key]
