@@ -1,0 +1,519 @@
+"""The keeper: finalizes reports after their dispute window, flags late reports
+and trigger breaches.
+
+One :meth:`Keeper.run_once` tick, against a :class:`KeeperChain`:
+
+1. **Finalize.** When a report is pending and its dispute deadline has
+   passed, read the report's ``PeriodInput`` from its ``ReportSubmitted`` log,
+   check it hashes to the commitment the deal stored (a report whose inputs
+   do not match is never sent: it would revert, and it means the log read
+   belongs to another deal or period) and call ``finalize``. The chain's
+   state is re-read right before sending, so a restarted or second keeper
+   never acts twice: a period already finalized is skipped, and a
+   ``finalize`` that reverts because someone else finalized first is
+   recognised (the period advanced) and logged, not retried. Other failures
+   are retried with bounded exponential backoff (:class:`RetryPolicy`); when
+   every attempt fails a ``finalize_failed`` alert is raised and the next
+   tick tries again.
+2. **Late reports.** With a :class:`ReportSchedule` (report ``N`` due at
+   ``first_due + (N - 1) * cadence``), a period with no report ``grace``
+   seconds after its due date raises a ``late_report`` alert.
+3. **Triggers.** Each ``TriggerBreached`` log raises a ``trigger_breached``
+   alert (same kind and text as the indexer's, so one table row per breach).
+
+Alerts go to :attr:`Keeper.alerts`, the log, and, given a database, the
+``alerts`` table, each in its own transaction and never twice with the same
+kind and text.
+
+Examples
+--------
+>>> from trancheflow.ops.keeper import FinalizeOutcome, Keeper, PendingReport
+>>> class Chain:  # the smallest KeeperChain: one report pending since t=100
+...     address = "0x" + "11" * 20
+...     def __init__(self): self.t, self.done = 200, 0
+...     def now(self): return self.t
+...     def period(self): return self.done
+...     def pending_report(self):
+...         h = inputs_hash((1, 5, 5, 0, 0, 0, 0))
+...         return None if self.done else PendingReport(1, 100, 10, h)
+...     def dispute_deadline(self): return 160 if not self.done else None
+...     def report_inputs(self, period): return (1, 5, 5, 0, 0, 0, 0)
+...     def finalize(self, period, inputs): self.done = period; return "0xtx"
+...     def trigger_breaches(self): return []
+>>> k = Keeper(Chain(), sleep=lambda s: None)
+>>> tick = k.run_once()
+>>> [(o.period, o.status) for o in tick.outcomes]
+[(1, 'finalized')]
+>>> k.run_once().outcomes   # nothing pending: nothing to do
+()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import URL
+
+from trancheflow.errors import ChainError, ReportError
+
+__all__ = [
+    "Alert",
+    "BackendKeeperChain",
+    "FinalizeOutcome",
+    "Keeper",
+    "KeeperChain",
+    "KeeperTick",
+    "PendingReport",
+    "ReportSchedule",
+    "RetryPolicy",
+    "inputs_hash",
+    "record_alert",
+]
+
+log = logging.getLogger(__name__)
+
+#: Revert reasons of ``Deal.finalize`` that mean "nothing to do (any more)".
+_GONE = ("no pending report",)
+_TOO_EARLY = ("dispute window open",)
+
+
+def inputs_hash(inputs: Sequence[int]) -> str:
+    """``keccak(abi.encode(PeriodInput))`` as ``0x`` hex: the deal's commitment.
+
+    >>> from trancheflow.chain.reports import ServicerReport, inputs_hash as report_hash
+    >>> r = ServicerReport(period=1, interest=5, scheduled_principal=5, prepayments=0,
+    ...                    recoveries=0, losses=0)
+    >>> inputs_hash(r.period_input()) == "0x" + report_hash(r).hex()
+    True
+    """
+    from eth_abi import encode
+    from eth_hash.auto import keccak
+
+    return "0x" + bytes(keccak(encode(["uint256"] * 7, [int(x) for x in inputs]))).hex()
+
+
+@dataclass(frozen=True)
+class PendingReport:
+    """The deal's pending report: period, submission time, cash, input commitment."""
+
+    period: int
+    submitted_at: int
+    cash: int
+    inputs_hash: str
+
+
+@runtime_checkable
+class KeeperChain(Protocol):
+    """What the keeper needs from one deal on one chain."""
+
+    @property
+    def address(self) -> str:
+        """The deal contract."""
+        ...
+
+    def now(self) -> int:
+        """Chain time (timestamp of the newest block)."""
+        ...
+
+    def period(self) -> int:
+        """The last finalized period."""
+        ...
+
+    def pending_report(self) -> PendingReport | None:
+        """The pending report, or None."""
+        ...
+
+    def dispute_deadline(self) -> int | None:
+        """When the pending report may be finalized (None: nothing pending)."""
+        ...
+
+    def report_inputs(self, period: int) -> tuple[int, ...]:
+        """The ``PeriodInput`` of the newest not-vetoed ``ReportSubmitted`` for ``period``."""
+        ...
+
+    def finalize(self, period: int, inputs: Sequence[int]) -> str:
+        """Send ``finalize(inputs)``; returns the transaction hash. Raises
+        :class:`~trancheflow.errors.ChainError` (with the revert reason) on failure."""
+        ...
+
+    def trigger_breaches(self) -> list[tuple[int, int, int]]:
+        """``(trigger, period, block)`` of every ``TriggerBreached`` log so far."""
+        ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff: ``attempts`` tries, sleeping
+    ``min(max_delay, base_delay * factor**k)`` after failure ``k``."""
+
+    attempts: int = 4
+    base_delay: float = 1.0
+    factor: float = 2.0
+    max_delay: float = 30.0
+
+    def delays(self) -> list[float]:
+        """Sleeps between attempts.
+
+        >>> RetryPolicy(attempts=5, base_delay=1, max_delay=5).delays()
+        [1.0, 2.0, 4.0, 5.0]
+        """
+        return [
+            float(min(self.max_delay, self.base_delay * self.factor**k))
+            for k in range(self.attempts - 1)
+        ]
+
+
+@dataclass(frozen=True)
+class ReportSchedule:
+    """When reports are due (chain timestamps, seconds).
+
+    Report ``N`` is due at ``first_due + (N - 1) * cadence`` and late once
+    ``grace`` more seconds have passed.
+    """
+
+    first_due: int
+    cadence: int = 30 * 86_400
+    grace: int = 5 * 86_400
+
+    def due(self, period: int) -> int:
+        """Due time of report ``period``.
+
+        >>> ReportSchedule(first_due=1_000, cadence=100, grace=10).due(3)
+        1200
+        """
+        return self.first_due + (period - 1) * self.cadence
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something an operator should look at."""
+
+    kind: str
+    severity: str
+    message: str
+    block_number: int | None = None
+
+
+@dataclass(frozen=True)
+class FinalizeOutcome:
+    """What the keeper did about one pending period.
+
+    ``status``: ``finalized`` (this keeper's transaction), ``already_final``
+    (someone else finalized first), ``waiting`` (dispute window still open),
+    ``failed`` (every attempt failed), ``refused`` (inputs do not match the
+    commitment).
+    """
+
+    period: int
+    status: str
+    attempts: int = 0
+    tx_hash: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class KeeperTick:
+    """One tick: finalize outcomes and the alerts raised."""
+
+    outcomes: tuple[FinalizeOutcome, ...] = ()
+    alerts: tuple[Alert, ...] = ()
+
+
+def record_alert(db: str | URL | Engine, deal_id: int, alert: Alert) -> bool:
+    """Insert ``alert`` for deal ``deal_id`` unless one with the same kind and
+    message exists; returns whether a row was written (one transaction)."""
+    from trancheflow.ops.db import session
+    from trancheflow.ops.models import Alert as AlertRow
+
+    with session(db) as s:
+        dup = s.scalar(
+            select(AlertRow.id).where(
+                AlertRow.deal_id == deal_id,
+                AlertRow.kind == alert.kind,
+                AlertRow.message == alert.message,
+            )
+        )
+        if dup is not None:
+            return False
+        s.add(
+            AlertRow(
+                deal_id=deal_id,
+                kind=alert.kind,
+                severity=alert.severity,
+                message=alert.message,
+                block_number=alert.block_number,
+            )
+        )
+        return True
+
+
+def _span(seconds: int) -> str:
+    """``2 days``, ``6 h``, ``90 s``.
+
+    >>> _span(2 * 86_400), _span(6 * 3_600), _span(90)
+    ('2 days', '6 h', '90 s')
+    """
+    if seconds >= 86_400 and seconds % 86_400 == 0:
+        days = seconds // 86_400
+        return f"{days} day{'s' if days > 1 else ''}"
+    if seconds >= 3_600 and seconds % 3_600 == 0:
+        return f"{seconds // 3_600} h"
+    return f"{seconds} s"
+
+
+def _when(ts: int) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+class Keeper:
+    """Watches one deal and acts on it.
+
+    Parameters
+    ----------
+    chain : KeeperChain
+        The deal on its chain.
+    db : str, URL or Engine, optional
+        Indexer database whose ``alerts`` table receives the alerts; the deal
+        must be registered there at ``chain.address``.
+    schedule : ReportSchedule, optional
+        Enables late-report alerts.
+    retry : RetryPolicy
+        Backoff for failed ``finalize`` transactions.
+    sleep : callable
+        ``sleep(seconds)`` (tests inject a recorder).
+
+    Raises
+    ------
+    NotFoundError
+        ``db`` is given and the deal at ``chain.address`` is not registered.
+    """
+
+    def __init__(
+        self,
+        chain: KeeperChain,
+        *,
+        db: str | URL | Engine | None = None,
+        schedule: ReportSchedule | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.chain = chain
+        self.schedule = schedule
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self.alerts: list[Alert] = []
+        self._seen: set[tuple[str, str]] = set()
+        self.db = None
+        self.deal_id: int | None = None
+        if db is not None:
+            from trancheflow.ops.db import connect, find_deal, session
+            from trancheflow.ops.events import normalize_address
+
+            self.db = connect(db)
+            with session(self.db) as s:
+                self.deal_id = find_deal(s, normalize_address(chain.address)).id
+
+    # ---------------------------------------------------------------- alerts
+    def _alert(self, kind: str, severity: str, message: str, block: int | None = None) -> Alert:
+        a = Alert(kind, severity, message, block)
+        if (kind, message) in self._seen:
+            return a
+        self._seen.add((kind, message))
+        written = True
+        if self.db is not None and self.deal_id is not None:
+            written = record_alert(self.db, self.deal_id, a)
+        if written:
+            self.alerts.append(a)
+            level = logging.ERROR if severity == "critical" else logging.WARNING
+            log.log(level, "deal %s: %s", self.chain.address, message)
+        return a
+
+    # ---------------------------------------------------------------- finalize
+    def _finalize(self, pending: PendingReport) -> FinalizeOutcome:
+        t = pending.period
+        try:
+            inputs = tuple(int(x) for x in self.chain.report_inputs(t))
+        except ChainError as exc:
+            return FinalizeOutcome(t, "failed", 0, detail=f"cannot read the report: {exc}")
+        if len(inputs) != 7 or inputs[0] != t or inputs_hash(inputs) != pending.inputs_hash:
+            msg = (
+                f"report for period {t}: the ReportSubmitted inputs {inputs} do not hash to "
+                f"the deal's commitment {pending.inputs_hash}; not finalizing (is the event "
+                f"source following deal {self.chain.address}?)"
+            )
+            self._alert("report_mismatch", "critical", msg)
+            return FinalizeOutcome(t, "refused", 0, detail=msg)
+        delays = self.retry.delays()
+        last = ""
+        for attempt in range(1, self.retry.attempts + 1):
+            # re-read right before acting: a second keeper may have finalized
+            if self.chain.period() >= t:
+                log.info("period %d already finalized by someone else", t)
+                return FinalizeOutcome(t, "already_final", attempt - 1)
+            try:
+                tx = self.chain.finalize(t, inputs)
+            except ChainError as exc:
+                last = str(exc)
+                if self.chain.period() >= t or any(g in last for g in _GONE):
+                    log.info("finalize of period %d reverted: already finalized (%s)", t, last)
+                    return FinalizeOutcome(t, "already_final", attempt, detail=last)
+                if any(w in last for w in _TOO_EARLY):
+                    return FinalizeOutcome(t, "waiting", attempt, detail=last)
+                log.warning("finalize of period %d failed (attempt %d): %s", t, attempt, last)
+                if attempt <= len(delays):
+                    self.sleep(delays[attempt - 1])
+                continue
+            log.info("finalized period %d in %s", t, tx)
+            return FinalizeOutcome(t, "finalized", attempt, tx_hash=tx)
+        self._alert(
+            "finalize_failed",
+            "critical",
+            f"finalize of period {t} failed {self.retry.attempts} times; last error: {last}",
+        )
+        return FinalizeOutcome(t, "failed", self.retry.attempts, detail=last)
+
+    # ---------------------------------------------------------------- checks
+    def _check_late(self, pending: PendingReport | None) -> None:
+        if self.schedule is None or pending is not None:
+            return
+        t = self.chain.period() + 1
+        due = self.schedule.due(t)
+        now = self.chain.now()
+        if now > due + self.schedule.grace:
+            # a stable text: the same lateness is one alert, whoever raises it and when
+            self._alert(
+                "late_report",
+                "warning",
+                f"no servicer report for period {t}: due {_when(due)}, late after a grace of "
+                f"{_span(self.schedule.grace)}; ask the servicer to submit",
+            )
+
+    def _check_triggers(self) -> None:
+        for k, period, block in self.chain.trigger_breaches():
+            # the indexer writes the same kind and text, so the table holds one row
+            msg = f"trigger {k} breached in period {period}"
+            self._alert("trigger_breached", "critical", msg, block)
+
+    # ---------------------------------------------------------------- loop
+    def run_once(self) -> KeeperTick:
+        """One tick: finalize what is due, then check lateness and triggers."""
+        before = len(self.alerts)
+        outcomes: list[FinalizeOutcome] = []
+        pending = self.chain.pending_report()
+        if pending is not None:
+            deadline = self.chain.dispute_deadline()
+            if deadline is not None and self.chain.now() >= deadline:
+                outcomes.append(self._finalize(pending))
+            else:
+                until = "unknown" if deadline is None else _when(deadline)
+                detail = f"dispute window open until {until}"
+                outcomes.append(FinalizeOutcome(pending.period, "waiting", detail=detail))
+            pending = self.chain.pending_report()
+        self._check_late(pending)
+        self._check_triggers()
+        return KeeperTick(tuple(outcomes), tuple(self.alerts[before:]))
+
+    def run(
+        self,
+        poll_interval: float = 15.0,
+        stop_after: float | None = None,
+        *,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> list[KeeperTick]:
+        """Tick every ``poll_interval`` seconds until ``stop_after`` seconds have
+        passed or ``should_stop()``; returns the ticks that did something."""
+        deadline = None if stop_after is None else time.monotonic() + stop_after
+        ticks = []
+        while True:
+            tick = self.run_once()
+            if tick.alerts or any(o.status != "waiting" for o in tick.outcomes):
+                ticks.append(tick)
+            if should_stop is not None and should_stop():
+                return ticks
+            if deadline is not None and time.monotonic() + poll_interval > deadline:
+                return ticks
+            time.sleep(poll_interval)
+
+
+class BackendKeeperChain:
+    """A :class:`KeeperChain` over a chain client's :class:`~trancheflow.chain.client.DealHandle`
+    (embedded titanoboa or a JSON-RPC node).
+
+    Parameters
+    ----------
+    handle : DealHandle
+        The deployed deal.
+    sender : str, optional
+        Account that sends ``finalize`` (default: the client's first).
+    """
+
+    def __init__(self, handle: Any, *, sender: str | None = None) -> None:
+        self.handle = handle
+        self.backend = handle.client.backend
+        self.sender = sender
+        self._window: int | None = None
+        self._scanned = int(handle.record.block) - 1
+        self._breaches: list[tuple[int, int, int]] = []
+
+    @property
+    def address(self) -> str:
+        """The deal contract."""
+        return str(self.handle.address)
+
+    def now(self) -> int:
+        """Timestamp of the newest block."""
+        return int(self.backend.timestamp())
+
+    def period(self) -> int:
+        """The last finalized period."""
+        return int(self.handle.period())
+
+    def pending_report(self) -> PendingReport | None:
+        """The pending report, with the period it is for."""
+        flag, at, cash, h = self.handle.pending_report()
+        if not flag:
+            return None
+        return PendingReport(self.period() + 1, int(at), int(cash), str(h).lower())
+
+    def dispute_deadline(self) -> int | None:
+        """Submission time + ``DISPUTE_WINDOW`` of the pending report."""
+        p = self.pending_report()
+        if p is None:
+            return None
+        if self._window is None:
+            self._window = int(self.backend.call("Deal", self.address, "DISPUTE_WINDOW"))
+        return p.submitted_at + self._window
+
+    def report_inputs(self, period: int) -> tuple[int, ...]:
+        """``PeriodInput`` of the pending ``ReportSubmitted`` for ``period``."""
+        r = self.handle.submitted_report(period)
+        d60 = r["dq60_balance"] + r["dq90_balance"] + r["foreclosure_balance"] + r["reo_balance"]
+        fields = ("period", "interest", "scheduled_principal", "prepayments", "recoveries")
+        return (*(int(r[f]) for f in fields), int(r["losses"]), int(d60))
+
+    def finalize(self, period: int, inputs: Sequence[int]) -> str:
+        """Send ``Deal.finalize(inputs)``."""
+        if int(inputs[0]) != period:
+            raise ReportError(f"inputs are for period {inputs[0]}, not {period}")
+        tx = self.backend.transact(
+            "Deal", self.address, "finalize", [tuple(int(x) for x in inputs)], sender=self.sender
+        )
+        return str(tx.tx_hash)
+
+    def trigger_breaches(self) -> list[tuple[int, int, int]]:
+        """Every ``TriggerBreached`` log so far (new blocks read incrementally)."""
+        head = int(self.backend.latest_block())
+        if head > self._scanned:
+            for e in self.handle.event_source().events(self._scanned + 1, head, [self.address]):
+                if e.name == "TriggerBreached":
+                    self._breaches.append(
+                        (int(e.args["trigger"]), int(e.args["period"]), e.block_number)
+                    )
+            self._scanned = head
+        return list(self._breaches)
