@@ -301,9 +301,11 @@ def path_kernel_lean(
         acc = np.zeros((n_periods + 1, 5, W))
         perf = np.zeros(W)
         burn = np.ones(W)
+        xs = np.zeros(W)
         for i in range(n):
             r = rate_m[i]
             note = 12.0 * r
+            nx = note * alpha
             rn = net_m[i]
             rs = fee_m[i]
             a = (1.0 + r) ** n_amort[i]
@@ -328,10 +330,16 @@ def path_kernel_lean(
                 a = a * inv1r
                 scale = min((age0[i] + t) * inv_seasoning, 1.0) * season_t[t]
                 row = acc[t - 1]
-                vrow = vv[t - 1, p_lo : p_lo + W]
                 urow = uu[t - 1, p_lo : p_lo + W]
+                if ratio:
+                    vrow = vv[t - 1, p_lo : p_lo + W]
+                    for w in range(W):
+                        xs[w] = note * vrow[w] - urow[w]
+                else:
+                    for w in range(W):
+                        xs[w] = nx - urow[w]
                 for w in range(W):
-                    x = min(max(note * (alpha + vrow[w]) - urow[w], 0.0), g_top)
+                    x = min(max(xs[w], 0.0), g_top)
                     k0 = int(x)
                     fr = x - k0
                     refi = tab4[k0, 0] + fr * tab4[k0, 1]
