@@ -16,6 +16,7 @@ from trancheflow.errors import TrancheflowError
 
 from . import analyze as _analyze  # noqa: F401
 from . import audit as _audit
+from . import chain as _chain
 from . import collateral as _collateral
 from . import deal as _deal
 from . import demo as _demo
@@ -32,6 +33,7 @@ app = typer.Typer(
 app.add_typer(_tape.app, name="tape")
 app.add_typer(_collateral.app, name="collateral")
 app.add_typer(_deal.app, name="deal")
+app.add_typer(_chain.app, name="chain")
 app.add_typer(_price.app, name="price")
 app.command("demo")(_demo.demo)
 app.command("serve")(_serve.serve)
