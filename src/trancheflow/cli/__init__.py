@@ -20,6 +20,7 @@ from . import chain as _chain
 from . import collateral as _collateral
 from . import deal as _deal
 from . import demo as _demo
+from . import keeper as _keeper
 from . import price as _price
 from . import serve as _serve
 from . import tape as _tape
@@ -38,6 +39,7 @@ app.add_typer(_price.app, name="price")
 app.command("demo")(_demo.demo)
 app.command("serve")(_serve.serve)
 app.command("audit")(_audit.audit)
+app.command("keeper")(_keeper.keeper)
 
 err_console = Console(stderr=True)
 

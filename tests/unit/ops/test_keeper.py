@@ -307,3 +307,33 @@ def test_run_loop_stops_and_returns_the_ticks_that_acted() -> None:
 
     ticks = Keeper(chain).run(poll_interval=0.01, should_stop=stop)
     assert [[o.status for o in t.outcomes] for t in ticks] == [["finalized"]]
+
+
+# ------------------------------------------------------------------ CLI
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--rpc-url", "http://127.0.0.1:9"], "127.0.0.1:9"),
+        (["--first-due", "next tuesday"], "--first-due 'next tuesday' is not a date"),
+        (["--db", "sqlite:///nowhere/index.db"], "does not exist; pass the indexer's database"),
+    ],
+)
+def test_cli_bad_input_exits_2_with_the_input_named(extra, message, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from trancheflow.cli import app
+
+    monkeypatch.setenv("TRANCHEFLOW_PRIVATE_KEY", "0x" + "01" * 32)
+    args = {"--deal": "D", "--rpc-url": "http://127.0.0.1:9"}
+    args.update(dict(zip(extra[::2], extra[1::2], strict=True)))
+    r = CliRunner().invoke(app, ["keeper", "--once", *[x for kv in args.items() for x in kv]])
+    assert r.exit_code == 2, r.output
+    assert message in " ".join(r.output.split())
+
+
+def test_parse_when_reads_dates_and_unix_seconds() -> None:
+    from trancheflow.cli.keeper import parse_when
+
+    assert parse_when("2026-01-01") == 1_767_225_600  # date -u -d 2026-01-01 +%s
+    assert parse_when("2026-01-01T01:00:00+01:00") == 1_767_225_600
+    assert parse_when("2026-01-01T00:00:00Z") == 1_767_225_600
