@@ -67,7 +67,7 @@ def _spec(spec: Any) -> Any:
     if isinstance(spec, str | os.PathLike):
         from trancheflow.deal.spec import load_spec
 
-        return load_spec(spec, onchain=True)
+        return load_spec(Path(spec), onchain=True)
     return spec
 
 

@@ -112,10 +112,10 @@ class EventDecoder:
         indexed = [p for p in item["inputs"] if p.get("indexed")]
         rest = [p for p in item["inputs"] if not p.get("indexed")]
         values: dict[str, Any] = {}
-        for p, topic in zip(indexed, log.topics[1:], strict=True):
+        for p, word in zip(indexed, log.topics[1:], strict=True):
             t = abi_type(p)
             dynamic = t in ("string", "bytes") or t.endswith("]") or t.startswith("(")
-            values[p["name"]] = "0x" + topic.hex() if dynamic else _plain(p, decode([t], topic)[0])
+            values[p["name"]] = "0x" + word.hex() if dynamic else _plain(p, decode([t], word)[0])
         for p, v in zip(rest, decode([abi_type(p) for p in rest], log.data), strict=True):
             values[p["name"]] = _plain(p, v)
         return item["name"], {p["name"]: values[p["name"]] for p in item["inputs"]}
