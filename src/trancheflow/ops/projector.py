@@ -167,6 +167,11 @@ def _at(ev: ChainEvent) -> dict[str, Any]:
 
 
 def _alert(s: Session, deal: Deal, ev: ChainEvent, kind: str, severity: str, msg: str) -> None:
+    # one row per alert: a re-org rebuild re-applies logs, and the keeper
+    # (trancheflow.ops.keeper) may have recorded the same kind and text first
+    dup = select(Alert.id).where(Alert.deal_id == deal.id, Alert.kind == kind, Alert.message == msg)
+    if s.scalar(dup) is not None:
+        return
     s.add(
         Alert(
             deal_id=deal.id,
