@@ -11,12 +11,30 @@ from rich.console import Console
 def demo(
     out: Path = typer.Option(Path("trancheflow-report"), "--out", help="folder for the report"),
     loans: int = typer.Option(2000, min=10, help="loans in the generated tape"),
-    seed: int = typer.Option(7, help="seed of the generated tape"),
+    seed: int = typer.Option(7, help="seed of the tape, speed regimes, purchases and trades"),
+    months: int = typer.Option(60, min=1, help="months of on-chain servicing"),
+    investors: int = typer.Option(4, min=1, max=7, help="investor accounts buying the tranches"),
     spec: Path | None = typer.Option(None, help="deal spec (default: examples/demo/deal.yaml)"),
 ) -> None:
-    """Generate a tape, run the example deal's waterfall, print results, write an HTML report."""
+    """Run a deal's life end to end on the in-process chain and write an HTML report.
+
+    Generates a tape, loads the example deal spec, deploys it, sells the tranches,
+    runs monthly servicing (reports, oracle quorum, keeper, claims, trades, indexer),
+    audits every period and writes report.html.
+    """
     from trancheflow.ops.demo import run_demo
 
     console = Console()
-    result = run_demo(out, loans=loans, seed=seed, spec_path=spec, console=console)
+    result = run_demo(
+        out,
+        loans=loans,
+        seed=seed,
+        months=months,
+        investors=investors,
+        spec_path=spec,
+        console=console,
+    )
     console.print(f"report: [bold]{result.report_path.resolve()}[/]")
+    console.print(f"database: {result.db_url}  (trancheflow serve --db '{result.db_url}')")
+    if not result.audit_ok:
+        raise typer.Exit(1)

@@ -105,3 +105,72 @@ def tranche_balance_chart(
     ax.set(title=title, xlabel="month", ylabel="$M")
     ax.legend(loc="upper right")
     return _png(fig)
+
+
+def delinquency_chart(snapshots: pd.DataFrame, scale: float, title: str = "Credit") -> bytes:
+    """Delinquency buckets (stacked balances) and monthly realized losses.
+
+    Parameters
+    ----------
+    snapshots : pandas.DataFrame
+        One row per period with ``period``, ``losses`` and ``<bucket>_balance``
+        columns (``dq30``, ``dq60``, ``dq90``, ``foreclosure``, ``reo``), in
+        token units.
+    scale : float
+        Units per currency unit (``10**decimals``).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    bytes
+        A PNG image.
+    """
+    t = snapshots["period"].to_numpy()
+    buckets = [
+        b for b in ("dq30", "dq60", "dq90", "foreclosure", "reo") if f"{b}_balance" in snapshots
+    ]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.2))
+    ax = axes[0]
+    ax.stackplot(
+        t,
+        *[snapshots[f"{b}_balance"] / scale / _MILLION for b in buckets],
+        labels=buckets,
+        alpha=0.85,
+    )
+    ax.set(title="Delinquent balance by bucket ($M)", xlabel="month")
+    ax.legend(loc="upper left")
+    ax = axes[1]
+    ax.bar(t, snapshots["losses"] / scale / _MILLION, color="tab:red", width=1.0)
+    ax2 = ax.twinx()
+    ax2.plot(t, snapshots["losses"].cumsum() / scale / _MILLION, color="black")
+    ax.set(title="Realized losses ($M; line: cumulative)", xlabel="month")
+    fig.suptitle(title)
+    return _png(fig)
+
+
+def yield_chart(table: pd.DataFrame, title: str = "Tranche yields by prepayment speed") -> bytes:
+    """Yield of each tranche (at its price) across prepayment scenarios.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Long form with ``scenario``, ``tranche`` and ``yield`` (decimal).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    bytes
+        A PNG image.
+    """
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    x = np.arange(len(scenarios))
+    for name, g in table.groupby("tranche", sort=False):
+        g = g.set_index("scenario").reindex(scenarios)
+        ax.plot(x, g["yield"] * 100, marker="o", label=str(name))
+    ax.set_xticks(x, scenarios, rotation=20)
+    ax.set(title=title, ylabel="yield, % BEY")
+    ax.legend()
+    return _png(fig)

@@ -1,30 +1,30 @@
 """The main job: ``trancheflow demo`` on the embedded default.
 
-Today the demo runs the off-chain half of a deal's life, end to end:
+With no flags it runs a deal's whole life in one process:
 
-1. generate a seeded synthetic loan tape and validate it;
-2. load the example deal spec (``examples/demo/deal.yaml``) over that tape;
-3. project the pool with the BMA standard-default engine at the spec's speeds
-   and price it;
-4. run the waterfall in exact integer mode (the contract's rounding) and in
-   float mode, and check they agree;
-5. print per-tranche results and write an HTML report with charts.
-
-The on-chain half (deploy, servicer reports, oracle quorum, keeper, claims,
-indexer and audit) joins it as those parts land.
+1. generate a seeded synthetic loan tape (2,000 loans) and validate it;
+2. load the example deal spec (``examples/demo/deal.yaml``) over that tape,
+   project the pool, price it, run the waterfall in exact and float modes
+   (and check they agree), and build a yield table at the sale prices;
+3. deploy the deal on titanoboa's in-process chain, sell the tranches to
+   investor accounts through subscription windows, then run five years of
+   monthly servicing (:mod:`trancheflow.ops.lifecycle`): the servicer deposits
+   collections, 2 of 3 oracle signers attest, the keeper finalizes, investors
+   claim and trade, the indexer records it all in SQLite;
+4. audit every finalized period against the spec (:mod:`trancheflow.ops.audit`);
+5. print a summary and write ``report.html`` with charts.
 
 Examples
 --------
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as d:  # doctest: +SKIP
-...     result = run_demo(d, loans=300)
+...     result = run_demo(d, loans=300, months=6)
 """
 
 from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,9 +49,14 @@ class DemoResult:
     out_dir: Path
     tape_path: Path
     report_path: Path
+    db_url: str
     pool_summary: dict[str, float]
     tranches: pd.DataFrame
+    onchain: pd.DataFrame
+    audit_ok: bool
+    audit_summary: str
     exact_vs_float_max_diff: float
+    alerts: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -88,40 +93,26 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def _write_report(
-    out: Path,
-    spec_name: str,
-    pool_summary: dict[str, float],
-    tranches: pd.DataFrame,
-    charts: dict[str, bytes],
-    notes: list[str],
-) -> Path:
-    rows = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{v:,.4f}</td></tr>" for k, v in pool_summary.items()
-    )
-    body = [
-        f"<h1>trancheflow demo: {html.escape(spec_name)}</h1>",
-        "<h2>Pool</h2>",
-        f"<table class='kv'>{rows}</table>",
-        _img(charts["pool"], "pool balance, cash flow and losses"),
-        "<h2>Tranches</h2>",
-        tranches.to_html(index=False, float_format=lambda x: f"{x:,.4f}", border=0),
-        _img(charts["tranches"], "tranche balances over time"),
-    ]
-    if notes:
-        body.append(
-            "<h2>Notes</h2><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
-        )
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, float_format=lambda x: f"{x:,.4f}", border=0)
+
+
+def _write_report(out: Path, sections: list[tuple[str, str]], title: str) -> Path:
+    body = [f"<h1>{html.escape(title)}</h1>"]
+    body += [f"<h2>{html.escape(h)}</h2>{content}" for h, content in sections]
     page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>trancheflow demo</title>"
-        "<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto}"
-        "table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right}"
-        "img{max-width:100%}</style></head><body>" + "\n".join(body) + "</body></html>"
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title>"
+        "<style>body{font-family:sans-serif;max-width:1250px;margin:2em auto}"
+        "table{border-collapse:collapse;margin:.5em 0}td,th{padding:2px 10px;text-align:right}"
+        "tr:nth-child(even){background:#f4f4f4}img{max-width:100%}"
+        ".pass{color:#080;font-weight:bold}.fail{color:#b00;font-weight:bold}</style>"
+        "</head><body>" + "\n".join(body) + "</body></html>"
     )
     path = out / "report.html"
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(page)
-    tmp.replace(path)
+    tmp.replace(path)  # never a half-written report
     return path
 
 
@@ -130,38 +121,51 @@ def run_demo(
     *,
     loans: int = 2000,
     seed: int = 7,
+    months: int = 60,
+    investors: int = 4,
     spec_path: str | Path | None = None,
     console: Console | None = None,
 ) -> DemoResult:
-    """Run the demo and write its report under ``out_dir``.
+    """Run the main job and write its report under ``out_dir``.
 
     Parameters
     ----------
     out_dir : path
-        Folder for the tape, charts and ``report.html`` (created if missing).
+        Folder for the tape, database, deployments, charts and ``report.html``.
     loans, seed : int
-        Size and seed of the synthetic tape.
+        Size and seed of the synthetic tape (the seed also drives the speed
+        regimes, purchases, claims and trades).
+    months : int
+        Months of on-chain servicing.
+    investors : int
+        Investor accounts buying the tranches.
     spec_path : path, optional
         Deal spec to run (default ``examples/demo/deal.yaml``).
     console : rich.console.Console, optional
-        Where to print; a quiet console is used when None.
+        Where to print; a quiet console when None.
 
     Returns
     -------
     DemoResult
     """
     from trancheflow.analytics.pool import pool_measures
-    from trancheflow.collateral import project_pool
+    from trancheflow.collateral import Assumptions, project_pool
     from trancheflow.deal.run import collateral_pool, run_deal
-    from trancheflow.deal.tables import tranche_analytics
-    from trancheflow.ops.charts import pool_chart, tranche_balance_chart
+    from trancheflow.deal.tables import tranche_analytics, yield_table
+    from trancheflow.ops.audit import audit_db
+    from trancheflow.ops.charts import (
+        delinquency_chart,
+        pool_chart,
+        tranche_balance_chart,
+        yield_chart,
+    )
+    from trancheflow.ops.lifecycle import run_life
     from trancheflow.tape import generate_tape, validate_tape, write_tape
 
     con = console or Console(quiet=True)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
-    steps = ["tape", "spec", "pool", "waterfall (exact)", "waterfall (float)", "report"]
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -171,104 +175,182 @@ def run_demo(
         transient=True,
     )
     with progress:
-        task = progress.add_task("demo", total=len(steps))
-
-        def step(name: str) -> None:
-            progress.update(task, description=f"demo: {name}")
-
-        step("generating tape")
+        prep = progress.add_task("preparing", total=4)
+        progress.update(prep, description="generating the loan tape")
         tape = validate_tape(generate_tape(loans, seed=seed), source=f"generated(seed={seed})")
         tape_path = out / TAPE_NAME
         write_tape(tape, tape_path)
-        progress.advance(task)
-
-        step("loading spec")
         spec = _spec_for_tape(
             Path(spec_path or DEMO_SPEC), tape_path, float(tape["current_balance"].sum()), notes
         )
-        progress.advance(task)
+        progress.advance(prep)
 
-        step("projecting pool")
+        progress.update(prep, description="projecting and pricing the pool")
         pool = collateral_pool(spec)
         a = spec.assumptions
-        from trancheflow.collateral import Assumptions
-
-        assumptions = Assumptions(
+        base = Assumptions(
             a.prepay, a.default, severity=a.severity, recovery_lag=a.recovery_lag, advance=a.advance
         )
-        cf = project_pool(pool, assumptions)
-        m = pool_measures(pool, assumptions, price=100.0, delay_days=24)
-        progress.advance(task)
+        cf = project_pool(pool, base)
+        m = pool_measures(pool, base, price=100.0, delay_days=24)
+        progress.advance(prep)
 
-        step("running exact waterfall")
+        progress.update(prep, description="running the waterfall (exact and float)")
         exact = run_deal(spec, mode="exact")
-        progress.advance(task)
-        step("running float waterfall")
         flt = run_deal(spec, mode="float")
-        progress.advance(task)
         diff = float(np.max(np.abs(exact.flows.cash_flow - flt.flows.cash_flow)))
+        progress.advance(prep)
 
-        step("writing report")
-        tranches = tranche_analytics(exact, price=100.0, delay_days=24)
-        pool_summary = {
-            "loans": float(len(tape)),
-            "balance": float(tape["current_balance"].sum()),
-            "wac (%)": float(np.average(tape["note_rate"], weights=tape["current_balance"]) * 100),
-            "wam (months)": float(
-                np.average(tape["remaining_term"], weights=tape["current_balance"])
+        progress.update(prep, description="yield table")
+        prices = {
+            t.name: (
+                1.0
+                if i < len(spec.debt_tranches) - 2
+                else 0.99 - 0.02 * (i - len(spec.debt_tranches) + 2)
+            )
+            for i, t in enumerate(spec.debt_tranches)
+        }
+        speeds = ["PSA 75", "PSA 150", "PSA 250", "PSA 400"]
+        ytable = yield_table(
+            spec, speeds, [a.default], price={k: v * 100 for k, v in prices.items()}, delay_days=24
+        )
+        ytable["scenario"] = ytable["prepay"] + " / " + ytable["default"]
+        progress.advance(prep)
+        progress.remove_task(prep)
+
+        life_task = progress.add_task("servicing months on chain", total=months)
+        db_url = f"sqlite:///{(out / 'trancheflow.db').resolve()}"
+        if (out / "trancheflow.db").exists():
+            (out / "trancheflow.db").unlink()  # each run indexes its own fresh chain
+        life = run_life(
+            spec,
+            pool,
+            tape_path=tape_path,
+            db_url=db_url,
+            months=months,
+            investors=investors,
+            seed=seed,
+            prices=prices,
+            on_month=lambda t: progress.update(
+                life_task, completed=t, description=f"month {t}: report, attest, finalize, claim"
             ),
-            "wala (months)": float(np.average(tape["loan_age"], weights=tape["current_balance"])),
-            "cumulative loss (%)": float(cf["loss"].sum() / tape["current_balance"].sum() * 100),
-            "pool yield @100 (BEY %)": m.yield_bey * 100,
-            "pool WAL (years)": m.wal,
-            "exact vs float max |diff| ($)": diff,
-        }
-        names = list(exact.tranche_names)
-        balances = {n: exact.flows.ending_balance[0, :, i] for i, n in enumerate(names)}
-        charts = {
-            "pool": pool_chart(cf, f"{spec.deal}: collateral"),
-            "tranches": tranche_balance_chart(balances, f"{spec.deal}: tranche balances"),
-        }
-        (out / "pool.png").write_bytes(charts["pool"])
-        (out / "tranches.png").write_bytes(charts["tranches"])
-        report = _write_report(out, spec.deal, pool_summary, tranches, charts, notes)
-        progress.advance(task)
+        )
+        progress.update(life_task, description="auditing every period")
+        audit = audit_db(db_url, life.handle.address, spec)
 
-    _print_summary(con, spec.deal, pool_summary, tranches, notes)
-    return DemoResult(out, tape_path, report, pool_summary, tranches, diff, notes)
+    scale = 10**spec.currency.decimals
+    tranches = tranche_analytics(
+        exact, price={k: v * 100 for k, v in prices.items()}, delay_days=24
+    )
+    pool_summary = {
+        "loans": float(len(tape)),
+        "balance": float(tape["current_balance"].sum()),
+        "wac (%)": float(np.average(tape["note_rate"], weights=tape["current_balance"]) * 100),
+        "wam (months)": float(np.average(tape["remaining_term"], weights=tape["current_balance"])),
+        "wala (months)": float(np.average(tape["loan_age"], weights=tape["current_balance"])),
+        "projected cumulative loss (%)": float(
+            cf["loss"].sum() / tape["current_balance"].sum() * 100
+        ),
+        "pool yield @100 (BEY %)": m.yield_bey * 100,
+        "pool WAL (years)": m.wal,
+        "exact vs float max |diff| ($)": diff,
+    }
+    names = list(exact.tranche_names)
+    snaps = life.snapshots
+    balances = {n: snaps[f"balance_{n}"].to_numpy(np.float64) / scale for n in names}
+    charts = {
+        "pool": pool_chart(cf, f"{spec.deal}: collateral at base speeds"),
+        "tranches": tranche_balance_chart(balances, f"{spec.deal}: tranche balances on chain"),
+        "credit": delinquency_chart(
+            snaps, scale, f"{spec.deal}: delinquencies and losses reported"
+        ),
+        "yields": yield_chart(ytable, f"{spec.deal}: yields at sale prices by prepayment speed"),
+    }
+    for k, png in charts.items():
+        (out / f"{k}.png").write_bytes(png)
+    audit_class = "pass" if audit.ok else "fail"
+    sections = [
+        ("Audit", f"<p class='{audit_class}'>{html.escape(audit.summary)}</p>"),
+        (
+            "Tranches on chain",
+            _table(life.tranche_summary) + _img(charts["tranches"], "tranche balances"),
+        ),
+        ("Delinquencies and losses", _img(charts["credit"], "delinquency buckets and losses")),
+        (
+            "Pool",
+            _table(
+                pd.DataFrame({"measure": list(pool_summary), "value": list(pool_summary.values())})
+            )
+            + _img(charts["pool"], "pool balance, cash flow and losses"),
+        ),
+        ("Tranche analytics (base speeds, sale prices)", _table(tranches)),
+        (
+            "Yield table",
+            _table(ytable.drop(columns=["scenario"])) + _img(charts["yields"], "yields"),
+        ),
+        (
+            "Keeper alerts",
+            "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in life.alerts) + "</ul>"
+            if life.alerts
+            else "<p>none</p>",
+        ),
+    ]
+    if notes:
+        sections.append(
+            ("Notes", "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+        )
+    report = _write_report(out, sections, f"trancheflow demo: {spec.deal}")
+    result = DemoResult(
+        out_dir=out,
+        tape_path=tape_path,
+        report_path=report,
+        db_url=db_url,
+        pool_summary=pool_summary,
+        tranches=tranches,
+        onchain=life.tranche_summary,
+        audit_ok=audit.ok,
+        audit_summary=audit.summary,
+        exact_vs_float_max_diff=diff,
+        alerts=life.alerts,
+        notes=notes,
+    )
+    _print_summary(con, spec.deal, result, life)
+    return result
 
 
-def _print_summary(
-    con: Console,
-    deal: str,
-    pool_summary: dict[str, float],
-    tranches: pd.DataFrame,
-    notes: list[str],
-) -> None:
+def _print_summary(con: Console, deal: str, r: DemoResult, life: Any) -> None:
     pool_t = Table(title=f"{deal}: pool", show_header=False)
-    for k, v in pool_summary.items():
+    for k, v in r.pool_summary.items():
         pool_t.add_row(k, f"{v:,.4f}" if abs(v) < 1e6 else f"{v:,.0f}")
     con.print(pool_t)
-    t = Table(title=f"{deal}: tranches (exact mode, priced at 100)")
-    fmt: dict[str, tuple[str, Callable[[Any], str] | None]] = {
-        "tranche": ("tranche", str),
-        "balance": ("face $M", lambda v: f"{v / 1e6:,.1f}"),
-        "yield": ("yield %", lambda v: f"{v * 100:.3f}"),
-        "wal": ("WAL y", lambda v: f"{v:.2f}"),
-        "mod_duration": ("mod dur", lambda v: f"{v:.2f}"),
-        "first_principal": ("window", None),
-        "writedown": ("written down $", lambda v: f"{v:,.0f}"),
-    }
-    for head, _ in fmt.values():
-        t.add_column(head, justify="right")
-    for _, r in tranches.iterrows():
-        cells = []
-        for col, (_, f) in fmt.items():
-            if f is None:
-                cells.append(f"{int(r['first_principal'])}-{int(r['last_principal'])}")
-            else:
-                cells.append(f(r[col]))
-        t.add_row(*cells)
+    t = Table(
+        title=f"{deal}: on chain after {life.months} months ({len(life.investors)} investors, "
+        f"{life.transfers} trades)"
+    )
+    for c in (
+        "tranche",
+        "face $M",
+        "factor",
+        "paid $M",
+        "written down $",
+        "claimed $M",
+        "claimable $M",
+    ):
+        t.add_column(c, justify="right")
+    for _, row in r.onchain.iterrows():
+        t.add_row(
+            row["tranche"],
+            f"{row['face'] / 1e6:,.1f}",
+            f"{row['factor']:.6f}",
+            f"{row['paid'] / 1e6:,.2f}",
+            f"{row['written_down']:,.0f}",
+            f"{row['claimed_by_investors'] / 1e6:,.2f}",
+            f"{row['claimable_by_investors'] / 1e6:,.2f}",
+        )
     con.print(t)
-    for n in notes:
+    style = "bold green" if r.audit_ok else "bold red"
+    con.print(f"[{style}]audit:[/] {r.audit_summary}", highlight=False)
+    for a in r.alerts:
+        con.print(f"[yellow]keeper alert:[/] {a}", highlight=False)
+    for n in r.notes:
         con.print(f"[yellow]note:[/] {n}")
