@@ -190,6 +190,9 @@ pending_hash: public(bytes32)
 # @dev flag (bit 255) | submitted_at (bits 128..191) | cash (low 128).
 _pending: uint256
 pending_root: public(bytes32)
+# @dev True while the pending report carries realized losses (the insurance
+# fund blocks withdrawals meanwhile, so underwriters cannot run from a known loss).
+loss_pending: public(bool)
 # @dev Loan-level Merkle root -> the period whose report carried it.
 root_period: public(HashMap[bytes32, uint256])
 
@@ -542,6 +545,7 @@ def submit_report(report: Report, signatures: DynArray[Bytes[65], MAX_SIGNERS]):
     self._pending = _PENDING_FLAG | (block.timestamp << 128) | cash
     self.pending_root = report.loans_root
     self.root_period[report.loans_root] = report.period
+    self.loss_pending = report.losses > 0
 
     if cash > 0:
         before: uint256 = staticcall IERC20(SETTLEMENT).balanceOf(self)
@@ -571,6 +575,7 @@ def veto():
     cash: uint256 = pending & _MASK128
     self._pending = 0
     self.pending_hash = empty(bytes32)
+    self.loss_pending = False
     self.root_period[self.pending_root] = 0
     self.pending_root = empty(bytes32)
     if cash > 0:
@@ -596,6 +601,7 @@ def finalize(inputs: PeriodInput):
     assert keccak256(abi_encode(inputs)) == self.pending_hash, "deal: inputs differ from the pending report"
     self._pending = 0
     self.pending_hash = empty(bytes32)
+    self.loss_pending = False
     self._run_waterfall(inputs)
 
 

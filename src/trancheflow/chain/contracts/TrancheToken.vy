@@ -26,9 +26,12 @@
         never holds settlement tokens.
 
         Compliance hook (issue 7): when the immutable `COMPLIANCE` is not the
-        zero address, every transfer asks it
-        `detectTransferRestriction(sender, receiver, amount)` and reverts on
-        a non-zero code. No rules live here.
+        zero address, the mint and every transfer call its
+        `on_transfer(sender, receiver, amount)` before balances move; it
+        reverts with the ERC-1404 message on a restriction and keeps the
+        holder count. `detectTransferRestriction` / `messageForTransferRestriction`
+        expose ERC-1404 on the token. No rules live here; `claim` never
+        asks the hook, so accrued distributions are always payable.
 @custom:security Rounding always favours the deal: index increments and
                  holder accruals round DOWN. The index is recomputed from the
                  cumulative cash, so the uncovered part is carried (never
@@ -149,6 +152,7 @@ def mint_face(to: address):
     """
     assert msg.sender == DEAL, "tranche: caller is not the deal"
     assert erc20.totalSupply == 0, "tranche: already minted"
+    self._check_compliance(empty(address), to, FACE)
     self._settle(to, self._dist >> 128)
     erc20._mint(to, FACE)
 
@@ -232,6 +236,35 @@ def claim() -> uint256:
 
 
 # ----------------------------------------------------------------- views
+@external
+@view
+def detectTransferRestriction(sender: address, receiver: address, amount: uint256) -> uint8:
+    """
+    @notice ERC-1404: 0 when a transfer of `amount` from `sender` to
+            `receiver` would pass the compliance hook, else its code.
+    @param sender From.
+    @param receiver To.
+    @param amount Token units.
+    @return uint8 The restriction code (0 without a compliance hook).
+    """
+    if COMPLIANCE == empty(address):
+        return 0
+    return staticcall ICompliance(COMPLIANCE).detect(self, sender, receiver, amount)
+
+
+@external
+@view
+def messageForTransferRestriction(code: uint8) -> String[64]:
+    """
+    @notice ERC-1404 text of restriction `code`.
+    @param code The code.
+    @return String[64] The message.
+    """
+    if COMPLIANCE == empty(address):
+        return "no restriction"
+    return staticcall ICompliance(COMPLIANCE).messageForTransferRestriction(code)
+
+
 @external
 @view
 def claimable(holder: address) -> uint256:
@@ -337,16 +370,14 @@ def _settle(holder: address, index: uint256):
 
 
 @internal
-@view
 def _check_compliance(sender: address, receiver: address, amount: uint256):
     """
-    @notice Reverts when the compliance hook (if any) restricts the transfer.
-    @param sender Tokens move from here.
+    @notice Asks the compliance hook (if any) BEFORE balances move; it
+            reverts with the ERC-1404 message on a restriction and updates
+            its holder count (sender zero = mint).
+    @param sender Tokens move from here (zero address = mint).
     @param receiver Tokens move to here.
     @param amount Token units.
     """
     if COMPLIANCE != empty(address):
-        code: uint8 = staticcall ICompliance(COMPLIANCE).detectTransferRestriction(
-            sender, receiver, amount
-        )
-        assert code == 0, "tranche: transfer restricted"
+        extcall ICompliance(COMPLIANCE).on_transfer(sender, receiver, amount)
