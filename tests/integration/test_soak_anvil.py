@@ -138,3 +138,45 @@ def test_keeper_and_indexer_survive_a_node_restart(
     assert result.ok, result.summary
     assert result.through_period == PERIODS
     assert time.monotonic() - started < BUDGET_S
+
+
+def _text(result) -> str:  # type: ignore[no-untyped-def]
+    """CLI output with rich's line wrapping undone."""
+    return " ".join(result.output.split())
+
+
+def test_keeper_cli_once_on_anvil(
+    anvil: AnvilNode,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from trancheflow.cli import app
+
+    for k, v in anvil.env(1).items():
+        monkeypatch.setenv(k, v)
+    spec = _spec()
+    client = DealClient.connect(anvil.url, deployments_dir=tmp_path / "dep")
+    deal = client.deploy_deal(
+        spec, signers=signer_addresses(SIGNER_KEYS), quorum=2, dispute_window=WINDOW
+    )
+    client.mint_mock(deal.record.settlement, client.accounts[0], 10**18)
+    report = ServicerFeed(spec).report(1)
+    deal.submit_report(report, sign_report(report, SIGNER_KEYS[:2], 31337, deal.address))
+    argv = ["keeper", "--once", "--rpc-url", anvil.url, "--deal", spec.deal]
+    argv += ["--deployments", str(tmp_path / "dep")]
+    r = CliRunner().invoke(app, argv)
+    assert r.exit_code == 0 and "period 1: waiting (dispute window open until" in _text(r)
+    client.advance_time(WINDOW)
+    r = CliRunner().invoke(app, argv)
+    assert r.exit_code == 0 and "period 1: finalized tx 0x" in _text(r), r.output
+    assert deal.period() == 1
+    r = CliRunner().invoke(app, argv)  # a second run: nothing to do
+    assert r.exit_code == 0 and "period 1" not in _text(r)
+    r = CliRunner().invoke(app, [*argv[:4], "--deal", "NO-SUCH-DEAL", *argv[6:]])
+    assert r.exit_code == 2 and "NO-SUCH-DEAL" in _text(r)
+    db = tmp_path / "index.db"
+    upgrade(connect(f"sqlite:///{db}"))
+    r = CliRunner().invoke(app, [*argv, "--db", f"sqlite:///{db}"])
+    assert r.exit_code == 2 and "is not registered in the index" in _text(r)

@@ -120,13 +120,23 @@ class FinalizedRecord:
     @classmethod
     def from_args(cls, a: Mapping[str, Any]) -> FinalizedRecord:
         """From decoded ``PeriodFinalized`` args."""
-        scalars = ("pool_balance", "cumulative_loss", "reserve", "residual", "breached")
-        lists = ("fees_paid", *TRANCHE_FIELDS)
+
+        def ints(k: str) -> tuple[int, ...]:
+            return tuple(int(x) for x in a[k])
+
         return cls(
             period=int(a["period"]),
+            pool_balance=int(a["pool_balance"]),
+            cumulative_loss=int(a["cumulative_loss"]),
+            reserve=int(a["reserve"]),
+            residual=int(a["residual"]),
+            breached=int(a["breached"]),
             principal_rule=int(a["principal_rule"]),
-            **{k: int(a[k]) for k in scalars},
-            **{k: tuple(int(x) for x in a[k]) for k in lists},
+            fees_paid=ints("fees_paid"),
+            interest_paid=ints("interest_paid"),
+            principal_paid=ints("principal_paid"),
+            writedown=ints("writedown"),
+            balance=ints("balance"),
         )
 
 

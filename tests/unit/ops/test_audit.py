@@ -295,3 +295,24 @@ def test_cli_bad_input_exits_2(db, indexed, tmp_path, args, message) -> None:  #
     r = CliRunner().invoke(app, argv)
     assert r.exit_code == 2, r.output
     assert message in " ".join(r.output.split())
+
+
+def test_the_api_serves_the_stored_audit(db, indexed, spec) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from trancheflow.api import create_app
+
+    with Session(db) as s:
+        row = s.scalars(select(Distribution).where(Distribution.period == 3)).first()
+        assert row is not None
+        row.writedown += 5
+        s.commit()
+    result = audit_db(db, "IDX-TEST-1", spec)
+    body = TestClient(create_app(db)).get("/api/deals/IDX-TEST-1/audit").json()
+    assert (body["ok"], body["through_period"], body["summary"]) == (False, PERIODS, result.summary)
+    first = body["details"]["first_difference"]
+    assert (first["period"], first["field"], int(first["chain"]) - int(first["spec"])) == (
+        3,
+        "writedown",
+        5,
+    )
