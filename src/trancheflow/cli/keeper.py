@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -140,8 +139,6 @@ def keeper(
         bad = any(o.status in ("failed", "refused") for o in tick.outcomes)
         raise typer.Exit(1 if bad else 0)
     try:
-        while True:
-            _print_tick(k.run_once())
-            time.sleep(interval)
+        k.run(poll_interval=interval, on_tick=_print_tick)
     except KeyboardInterrupt:
         console.print("stopped")

@@ -425,20 +425,40 @@ class Keeper:
         stop_after: float | None = None,
         *,
         should_stop: Callable[[], bool] | None = None,
+        on_tick: Callable[[KeeperTick], None] | None = None,
     ) -> list[KeeperTick]:
         """Tick every ``poll_interval`` seconds until ``stop_after`` seconds have
-        passed or ``should_stop()``; returns the ticks that did something."""
+        passed or ``should_stop()``; returns the ticks that did something.
+
+        A tick that cannot reach the node or the database is logged and the
+        loop waits longer before the next one (``poll_interval`` doubled per
+        consecutive failure, at most ``retry.max_delay`` more); it never exits
+        on such an error. ``on_tick(tick)`` sees every tick (the CLI prints).
+        """
+        from trancheflow.errors import DatabaseError
+
         deadline = None if stop_after is None else time.monotonic() + stop_after
         ticks = []
+        failures = 0
         while True:
-            tick = self.run_once()
-            if tick.alerts or any(o.status != "waiting" for o in tick.outcomes):
-                ticks.append(tick)
+            wait = poll_interval
+            try:
+                tick = self.run_once()
+            except (ChainError, DatabaseError) as exc:
+                failures += 1
+                wait = poll_interval + min(self.retry.max_delay, poll_interval * 2**failures)
+                log.warning("keeper tick failed (%d in a row): %s", failures, exc)
+            else:
+                failures = 0
+                if on_tick is not None:
+                    on_tick(tick)
+                if tick.alerts or any(o.status != "waiting" for o in tick.outcomes):
+                    ticks.append(tick)
             if should_stop is not None and should_stop():
                 return ticks
-            if deadline is not None and time.monotonic() + poll_interval > deadline:
+            if deadline is not None and time.monotonic() + wait > deadline:
                 return ticks
-            time.sleep(poll_interval)
+            self.sleep(wait)
 
 
 class BackendKeeperChain:

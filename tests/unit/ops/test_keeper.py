@@ -297,18 +297,28 @@ def test_a_deal_missing_from_the_database_is_refused(db) -> None:  # type: ignor
         Keeper(FakeDeal("0x" + "ab" * 20), db=db)
 
 
-def test_run_loop_stops_and_returns_the_ticks_that_acted() -> None:
+def test_run_loop_survives_a_node_outage_and_stops_when_told() -> None:
     chain = FakeDeal()
     chain.submit()
     chain.t += WINDOW
-    calls = {"n": 0}
+    real = chain.pending_report
+    down = {"ticks": 2}
 
-    def stop() -> bool:
-        calls["n"] += 1
-        return calls["n"] >= 3
+    def flaky() -> PendingReport | None:
+        if down["ticks"]:
+            down["ticks"] -= 1
+            raise ChainError("cannot reach a JSON-RPC node at http://127.0.0.1:8545")
+        return real()
 
-    ticks = Keeper(chain).run(poll_interval=0.01, should_stop=stop)
+    chain.pending_report = flaky  # type: ignore[method-assign]
+    sleeps = Sleeps()
+    seen: list[object] = []
+    ticks = Keeper(chain, retry=RetryPolicy(max_delay=4), sleep=sleeps).run(
+        poll_interval=1, should_stop=lambda: len(sleeps) >= 4, on_tick=seen.append
+    )
     assert [[o.status for o in t.outcomes] for t in ticks] == [["finalized"]]
+    assert chain.finalized == [1] and len(seen) == 3
+    assert sleeps == [3, 5, 1, 1]  # 1 + min(4, 1 * 2**k) after each failure, then 1
 
 
 # ------------------------------------------------------------------ CLI
