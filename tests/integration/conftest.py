@@ -32,6 +32,8 @@ from trancheflow.deal import DealSpec
 from trancheflow.ops.events import MemoryChain
 from trancheflow.ops.simulated import SimulatedDeal, sim_address
 
+from ..support import credit_spec
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -44,55 +46,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-SPEC = {
-    "deal": "IT-DEAL-1",
-    "currency": {"symbol": "USDC", "decimals": 6},
-    "collateral": {
-        "rep_lines": [
-            {
-                "balance": 60_000_000,
-                "gross_rate": 0.07,
-                "net_rate": 0.065,
-                "term": 360,
-                "wam": 120,
-                "wala": 6,
-            },
-            {
-                "balance": 40_000_000,
-                "gross_rate": 0.065,
-                "net_rate": 0.06,
-                "term": 360,
-                "wam": 96,
-                "wala": 12,
-            },
-        ]
-    },
-    "assumptions": {
-        "prepay": "PSA 200",
-        "default": "SDA 600",
-        "severity": 0.4,
-        "recovery_lag": 6,
-        "advance": True,
-    },
-    "fees": [{"name": "trustee", "rate": 0.0002, "basis": "pool_balance"}],
-    "tranches": [
-        {"name": "A", "balance": 70_000_000, "coupon": 0.05},
-        {"name": "M", "balance": 15_000_000, "coupon": 0.06},
-        {"name": "B", "balance": 8_000_000, "coupon": 0.07},
-        {"name": "R", "residual": True},
-    ],
-    "waterfall": {"principal": "pro_rata", "losses": "reverse_seniority"},
-    "reserve": {"target": 0.005, "floor": 250_000},
-    "triggers": [
-        {
-            "name": "cum_loss",
-            "metric": "cumulative_loss_pct",
-            "above": 0.01,
-            "then": {"principal": "sequential"},
-        },
-        {"name": "dq60", "metric": "delinquency_60_pct", "above": 0.05},
-    ],
-}
+SPEC = credit_spec("IT-DEAL-1")
 ALICE, BOB, CAROL = sim_address("alice"), sim_address("bob"), sim_address("carol")
 
 
