@@ -59,7 +59,10 @@ class PeriodInput:
     """One servicer report, in token units (all non-negative integers).
 
     ``indices`` maps an index name to its rate x ``RATE_SCALE`` for the period
-    (only deals with floating coupons read it).
+    (only deals with floating coupons read it). ``insurance_available`` is what
+    the first-loss fund can pay this period, ``min(fund assets, cap)`` as the
+    contract reads it when the period is finalized (0 without a fund); the
+    waterfall further caps it at the params' ``insurance_cap`` when one is set.
     """
 
     interest: int
@@ -69,6 +72,7 @@ class PeriodInput:
     losses: int
     delinquent_60_plus: int = 0
     indices: Mapping[str, int] = field(default_factory=dict)
+    insurance_available: int = 0
 
     @property
     def cash(self) -> int:
@@ -141,7 +145,12 @@ class FeeFlows:
 
 @dataclass(frozen=True)
 class PeriodResult:
-    """Everything one period did; ``state`` is the state after it."""
+    """Everything one period did; ``state`` is the state after it.
+
+    ``insurance_premium`` is paid to the first-loss fund (step 3b),
+    ``insurance_cover`` paid in by it (step 5); conservation reads
+    ``cash_in + insurance_cover == cash_out``.
+    """
 
     period: int
     cash_in: int
@@ -161,12 +170,15 @@ class PeriodResult:
     triggers: tuple[bool, ...]
     active_rule: str
     state: DealState
+    insurance_premium: int = 0
+    insurance_cover: int = 0
 
     @property
     def cash_out(self) -> int:
-        """Fees + interest + principal paid + residual + reserve change."""
+        """Fees + interest + insurance premium + principal paid + residual + reserve change."""
         return (
             sum(f.paid for f in self.fees)
+            + self.insurance_premium
             + sum(t.interest_paid + t.principal_paid for t in self.tranches)
             + self.residual
             + self.reserve_balance
@@ -189,6 +201,7 @@ def _check_input(inp: PeriodInput, pool: int, period: int) -> None:
         "recoveries",
         "losses",
         "delinquent_60_plus",
+        "insurance_available",
     ):
         v = getattr(inp, name)
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
@@ -340,6 +353,10 @@ class ExactWaterfall:
                 ipaid[i] = x
                 s.interest_shortfall[i] = d - x
 
+        # 3b. insurance premium (not carried forward when unpaid)
+        premium = min(mdiv(P0, p.insurance_premium_rate), IA)
+        IA -= premium
+
         # 4. triggers (sticky)
         sum_b0 = sum(B0)
         sum_due = sum(due)
@@ -376,8 +393,12 @@ class ExactWaterfall:
         deficiency = max(0, S - PA - max(0, P1 - OCT))
         turbo = min(IA, deficiency)
         IA -= turbo
-        PDA = min(PA + turbo, S)
-        leftover = PA + turbo - PDA
+        available = inp.insurance_available
+        if p.insurance_cap:
+            available = min(available, p.insurance_cap)
+        cover = min(deficiency - turbo, available)
+        PDA = min(PA + turbo + cover, S)
+        leftover = PA + turbo + cover - PDA
 
         # 6. principal allocation
         ppaid = [0] * n
@@ -478,6 +499,8 @@ class ExactWaterfall:
             triggers=tuple(s.breached),
             active_rule=RULE_NAMES[rule],
             state=s,
+            insurance_premium=premium,
+            insurance_cover=cover,
         )
 
     def run(

@@ -86,6 +86,11 @@ class OnchainParams:
         metric ids 0 cumulative_loss_pct, 1 delinquency_60_pct, 2 oc_ratio,
         3 ic_ratio; direction 0 above, 1 below; then-rule ``NO_RULE`` (255)
         when the trigger switches nothing.
+    insurance_premium_rate : int
+        First-loss fund premium, annual on the pool balance x ``RATE_SCALE``
+        (0 without a fund).
+    insurance_cap : int
+        The fund's cover per period in units (0: no cap, or no fund).
     """
 
     decimals: int
@@ -99,6 +104,8 @@ class OnchainParams:
     reserve_floor: int
     oc_target: int
     triggers: tuple[tuple[int, int, int, int], ...]
+    insurance_premium_rate: int = 0
+    insurance_cap: int = 0
 
     def to_waterfall_params(self, **labels: Any) -> WaterfallParams:
         """The equivalent :class:`WaterfallParams` (``labels``: names, fee_names...)."""
@@ -114,6 +121,8 @@ class OnchainParams:
             triggers=tuple(TriggerParams(*t) for t in self.triggers),
             decimals=self.decimals,
             pool_balance=self.pool_balance,
+            insurance_premium_rate=self.insurance_premium_rate,
+            insurance_cap=self.insurance_cap,
             **labels,
         )
 
@@ -162,6 +171,20 @@ def onchain_problems(spec: DealSpec) -> list[tuple[str, str]]:
     for k, tr in enumerate(spec.triggers):
         if not _exact_at(tr.threshold, RATE_SCALE):
             out.append((f"triggers[{k}].{tr.direction}", "threshold is not exact at 1e-9"))
+    ins = spec.insurance
+    if ins is not None:
+        if not _exact_at(ins.premium_rate, RATE_SCALE):
+            out.append(
+                ("insurance.premium_rate", f"rate {ins.premium_rate!r} is not exact at 1e-9")
+            )
+        if not _exact_at(ins.cap_per_period, units):
+            out.append(
+                (
+                    "insurance.cap_per_period",
+                    f"cap {ins.cap_per_period!r} is not a whole number of units "
+                    f"({spec.currency.decimals} decimals)",
+                )
+            )
     return out
 
 
@@ -206,6 +229,8 @@ def onchain_params(spec: DealSpec, pool_balance_units: int) -> OnchainParams:
         reserve_floor=wp.reserve_floor,
         oc_target=wp.oc_target,
         triggers=tuple(t.as_tuple() for t in wp.triggers),
+        insurance_premium_rate=wp.insurance_premium_rate,
+        insurance_cap=wp.insurance_cap,
     )
 
 
@@ -230,15 +255,24 @@ def _dump(x: Any) -> str:
     raise TypeError(f"cannot encode {type(x).__name__} in canonical JSON")
 
 
+#: Top-level keys left out of the canonical JSON when absent (None).
+_OPTIONAL_SECTIONS = ("insurance",)
+
+
 def canonical_json(spec: DealSpec) -> bytes:
     """Canonical bytes of ``spec`` for hashing.
 
     Every key is present (defaults filled in), keys are sorted, there is no
     whitespace, integral numbers are written as integers and others in plain
     decimal notation (``0.00001``, never ``1e-05``), and a tape path is reduced
-    to its file name so the hash does not depend on the machine.
+    to its file name so the hash does not depend on the machine. Optional
+    sections added after the first deployments (``insurance``) appear only
+    when the spec has them, so the hash of a spec without them is unchanged.
     """
     data = spec.model_dump(mode="python")
+    for key in _OPTIONAL_SECTIONS:
+        if data.get(key) is None:
+            data.pop(key, None)
     tape = data["collateral"].get("tape")
     if tape is not None:
         data["collateral"]["tape"] = PurePath(tape).name

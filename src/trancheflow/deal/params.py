@@ -113,7 +113,12 @@ class FloatingParams:
 
 @dataclass(frozen=True)
 class WaterfallParams:
-    """Everything a waterfall execution needs, as integers (see module doc)."""
+    """Everything a waterfall execution needs, as integers (see module doc).
+
+    ``insurance_premium_rate`` (annual, x ``RATE_SCALE``) and ``insurance_cap``
+    (cover per period in units, 0 = no cap) describe a first-loss fund; both
+    0 means no fund (the premium is 0 and a run gives the fund nothing to pay).
+    """
 
     tranche_balances: tuple[int, ...]
     coupons: tuple[int, ...]
@@ -135,6 +140,8 @@ class WaterfallParams:
     trigger_names: tuple[str, ...] = ()
     residual_name: str = "R"
     extras: dict[str, object] = field(default_factory=dict, compare=False)
+    insurance_premium_rate: int = 0
+    insurance_cap: int = 0
 
     def __post_init__(self) -> None:
         n, m = len(self.tranche_balances), len(self.fee_rates)
@@ -156,6 +163,8 @@ class WaterfallParams:
             )
         if self.principal_rule == RULE_IDS["shifting_interest"] and self.shifting is None:
             raise ValueError("principal_rule shifting_interest needs shifting parameters")
+        if self.insurance_premium_rate < 0 or self.insurance_cap < 0:
+            raise ValueError("insurance_premium_rate and insurance_cap must be >= 0")
 
     @property
     def n_tranches(self) -> int:
@@ -167,6 +176,7 @@ class WaterfallParams:
         """Scale a spec: amounts to units (floored), rates to ``RATE_SCALE`` (floored)."""
         dec = spec.currency.decimals
         debt = spec.debt_tranches
+        ins = spec.insurance
         coupons: list[int] = []
         floating: list[FloatingParams | None] = []
         for t in debt:
@@ -223,4 +233,6 @@ class WaterfallParams:
             fee_names=tuple(f.name for f in spec.fees),
             trigger_names=tuple(tr.name for tr in spec.triggers),
             residual_name=spec.residual.name,
+            insurance_premium_rate=0 if ins is None else scale_rate(ins.premium_rate),
+            insurance_cap=0 if ins is None else to_units(ins.cap_per_period, dec),
         )

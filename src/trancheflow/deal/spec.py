@@ -56,6 +56,7 @@ __all__ = [
     "DealSpec",
     "FeeSpec",
     "FloatingCoupon",
+    "InsuranceSpec",
     "OvercollateralizationSpec",
     "RepLineSpec",
     "ReserveSpec",
@@ -265,6 +266,19 @@ class ReserveSpec(_Model):
     floor: float = Field(0.0, ge=0)
 
 
+class InsuranceSpec(_Model):
+    """First-loss insurance fund (docs/waterfall.md, steps 3b and 5).
+
+    ``premium_rate`` is an annual rate on the pool balance, paid monthly after
+    tranche interest (like a fee, never carried forward when unpaid);
+    ``cap_per_period`` caps the fund's cover in one period, in currency
+    (0 means no cap).
+    """
+
+    premium_rate: _Rate = 0.0
+    cap_per_period: float = Field(0.0, ge=0)
+
+
 class OvercollateralizationSpec(_Model):
     """OC target as a fraction of the current pool balance."""
 
@@ -325,6 +339,7 @@ class DealSpec(_Model):
     overcollateralization: OvercollateralizationSpec | None = None
     triggers: list[TriggerSpec] = Field(default_factory=list)
     indices: dict[str, IndexPath] = Field(default_factory=dict)
+    insurance: InsuranceSpec | None = None
 
     @model_validator(mode="after")
     def _rules(self) -> DealSpec:
