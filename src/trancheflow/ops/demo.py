@@ -159,7 +159,7 @@ def run_demo(
         tranche_balance_chart,
         yield_chart,
     )
-    from trancheflow.ops.lifecycle import run_life
+    from trancheflow.ops.lifecycle import run_life, sale_prices
     from trancheflow.tape import generate_tape, validate_tape, write_tape
 
     con = console or Console(quiet=True)
@@ -202,14 +202,7 @@ def run_demo(
         progress.advance(prep)
 
         progress.update(prep, description="yield table")
-        prices = {
-            t.name: (
-                1.0
-                if i < len(spec.debt_tranches) - 2
-                else 0.99 - 0.02 * (i - len(spec.debt_tranches) + 2)
-            )
-            for i, t in enumerate(spec.debt_tranches)
-        }
+        prices = sale_prices([t.name for t in spec.debt_tranches])
         speeds = ["PSA 75", "PSA 150", "PSA 250", "PSA 400"]
         ytable = yield_table(
             spec, speeds, [a.default], price={k: v * 100 for k, v in prices.items()}, delay_days=24

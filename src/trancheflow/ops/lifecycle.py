@@ -126,6 +126,22 @@ def regime_speeds(
     return PrepaySpeed.vector(cpr, "CPR"), DefaultSpeed.vector(cdr, "CDR")
 
 
+def sale_prices(names: list[str]) -> dict[str, float]:
+    """Closing prices (decimal of face): senior classes at par, the two most
+    junior at 99 and 97.
+
+    Examples
+    --------
+    >>> sale_prices(["A1", "A2", "M", "B"])
+    {'A1': 1.0, 'A2': 1.0, 'M': 0.99, 'B': 0.97}
+    """
+    n = len(names)
+    return {
+        nm: 1.0 if i < n - 2 else round(0.99 - 0.02 * (i - (n - 2)), 4)
+        for i, nm in enumerate(names)
+    }
+
+
 @dataclass
 class Investor:
     """One investor account and what it did."""
@@ -256,11 +272,7 @@ def run_life(
     # ---- closing: subscription windows, investors buy at the set prices
     names = handle.tranche_names
     n = len(names)
-    # Senior classes at par, the two most junior at a discount.
-    default_prices = {
-        nm: 1.0 if i < n - 2 else 0.99 - 0.02 * (i - (n - 2)) for i, nm in enumerate(names)
-    }
-    prices = {**default_prices, **(prices or {})}
+    prices = {**sale_prices(names), **(prices or {})}
     start = client.timestamp()
     sales: dict[str, tuple[int, int]] = {}
     open_sales = []
