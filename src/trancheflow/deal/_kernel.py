@@ -5,8 +5,10 @@ does not depend on the waterfall's state in NumPy (coupons of every path and
 period, including floating coupons and the net-WAC cap, since the pool
 balance path is fixed by the collections; the shifting-interest percentage
 of every period; the active-rule inputs) and calls :func:`run_kernel`, which
-carries the state through the periods of each path. The NumPy engine in
-``waterfall.py`` is the readable twin; tests hold the two together.
+carries the state through the periods of each path (and, when asked, the
+first-loss fund's assets: ``fund += premium - cover`` each period, the cover
+available being ``min(fund, cap)`` at the start of the period). The NumPy
+engine in ``waterfall.py`` is the readable twin; tests hold the two together.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import numpy as np
 # deal-level output rows (out_deal[k, path, t])
 D_POOL_BEG, D_POOL_END, D_CASH_IN, D_DRAW, D_TOPUP, D_RELEASE = 0, 1, 2, 3, 4, 5
 D_RESERVE, D_TURBO, D_PDA, D_LEFTOVER, D_RESIDUAL = 6, 7, 8, 9, 10
-N_DEAL = 11
+D_PREMIUM, D_COVER, D_FUND = 11, 12, 13
+N_DEAL = 14
 # tranche-level output rows (out_tr[k, path, t, i])
 T_BEG, T_DUE, T_PAID, T_SHORT, T_ACC, T_PRIN, T_WD, T_FGV, T_END = range(9)
 N_TR = 9
@@ -62,6 +65,11 @@ def _one_path(
     senior_count: int,
     shift: np.ndarray,  # (T,)
     tol: float,
+    premium_rate: float,
+    ins_cap: float,  # np.inf when uncapped
+    ins_avail: np.ndarray,  # (P, T) cover available, read when track_fund is False
+    fund0: np.ndarray,  # (P,) fund assets at closing, when track_fund
+    track_fund: bool,
     out_tr: np.ndarray,  # (N_TR, P, T, n)
     out_fee: np.ndarray,  # (3, P, T, m)
     out_deal: np.ndarray,  # (N_DEAL, P, T)
@@ -91,6 +99,7 @@ def _one_path(
         cum_loss = 0.0
         pool = pool0[p]
         orig_pool = pool0[p]
+        fund = fund0[p]
         for t in range(T):
             it = interest[p, t]
             pr = prep[p, t]
@@ -143,6 +152,9 @@ def _one_path(
                 out_tr[T_ACC, p, t, i] = acc
                 if b0[i] > tol:
                     senior_out = True
+            # insurance premium (3b), never carried forward
+            premium = min(P0 * premium_rate / 12.0, IA)
+            IA -= premium
             # triggers
             rule = base_rule
             if K > 0:
@@ -179,8 +191,12 @@ def _one_path(
             deficiency = max(0.0, S - PA - max(0.0, P1 - P1 * oc))
             turbo = min(IA, deficiency)
             IA -= turbo
-            PDA = min(PA + turbo, S)
-            leftover = PA + turbo - PDA
+            avail = fund if track_fund else ins_avail[p, t]
+            cover = max(0.0, min(deficiency - turbo, avail, ins_cap))
+            PDA = min(PA + turbo + cover, S)
+            leftover = PA + turbo + cover - PDA
+            if track_fund:
+                fund += premium - cover
             # allocation
             for i in range(n):
                 paid[i] = 0.0
@@ -248,6 +264,9 @@ def _one_path(
             out_deal[D_PDA, p, t] = PDA
             out_deal[D_LEFTOVER, p, t] = leftover
             out_deal[D_RESIDUAL, p, t] = IA + release + leftover
+            out_deal[D_PREMIUM, p, t] = premium
+            out_deal[D_COVER, p, t] = cover
+            out_deal[D_FUND, p, t] = fund if track_fund else 0.0
 
 
 @numba.njit(cache=True, parallel=True)
@@ -276,6 +295,11 @@ def run_kernel(
     senior_count: int,
     shift: np.ndarray,  # (T,)
     tol: float,
+    premium_rate: float,
+    ins_cap: float,  # np.inf when uncapped
+    ins_avail: np.ndarray,  # (P, T) cover available, read when track_fund is False
+    fund0: np.ndarray,  # (P,) fund assets at closing, when track_fund
+    track_fund: bool,
     out_tr: np.ndarray,  # (N_TR, P, T, n)
     out_fee: np.ndarray,  # (3, P, T, m)
     out_deal: np.ndarray,  # (N_DEAL, P, T)
@@ -310,6 +334,11 @@ def run_kernel(
             senior_count,
             shift,
             tol,
+            premium_rate,
+            ins_cap,
+            ins_avail,
+            fund0,
+            track_fund,
             out_tr,
             out_fee,
             out_deal,

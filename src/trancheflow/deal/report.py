@@ -10,9 +10,12 @@ Two frames describe a run (one path of it):
   ``tranche`` = its name: its ``cash_flow`` is the period's residual and every
   balance column is 0.
 * :func:`deal_report` - one row per period: pool balances, cash in, each
-  fee's paid/shortfall, reserve draw/top-up/release/balance, turbo, principal
-  distribution and leftover, residual, active principal rule and each
-  trigger's state (``trigger_<name>``, True once breached).
+  fee's paid/shortfall, the insurance premium paid to the first-loss fund and
+  its cover (``insurance_premium``, ``insurance_cover``, 0 without a fund),
+  reserve draw/top-up/release/balance, turbo, principal distribution and
+  leftover, residual, active principal rule and each trigger's state
+  (``trigger_<name>``, True once breached); ``insurance_fund_assets`` (the
+  fund's balance after the period) when the run modelled a fund holding assets.
 
 :func:`write_csv` writes the long form (and the deal frame beside it when
 asked), :func:`to_json` both frames in one document.
@@ -116,6 +119,8 @@ def deal_report(result: DealResult | FloatResult, path: int = 0) -> pd.DataFrame
         out[f"fee_{name}_paid"] = f.fee_paid[path, :, j]
         out[f"fee_{name}_shortfall"] = f.fee_shortfall[path, :, j]
     for c in (
+        "insurance_premium",
+        "insurance_cover",
         "reserve_draw",
         "reserve_topup",
         "reserve_release",
@@ -126,6 +131,8 @@ def deal_report(result: DealResult | FloatResult, path: int = 0) -> pd.DataFrame
         "residual",
     ):
         out[c] = getattr(f, c)[path]
+    if f.fund_assets.any():
+        out["insurance_fund_assets"] = f.fund_assets[path]
     out["active_rule"] = [RULE_NAMES[int(r)] for r in f.active_rule[path]]
     for k, name in enumerate(p.trigger_names):
         out[f"trigger_{name}"] = f.triggers[path, :, k]

@@ -26,7 +26,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -108,8 +108,13 @@ def _index_paths(spec: DealSpec, override: Mapping[str, npt.ArrayLike] | None) -
     return out
 
 
-def exact_to_flows(results: Sequence[PeriodResult], params: WaterfallParams) -> FloatResult:
-    """Integer period results as a one-path :class:`FloatResult` in currency."""
+def exact_to_flows(
+    results: Sequence[PeriodResult],
+    params: WaterfallParams,
+    fund_units: Sequence[int] | None = None,
+) -> FloatResult:
+    """Integer period results as a one-path :class:`FloatResult` in currency
+    (``fund_units``: the insurance fund's assets after each period, if modelled)."""
     us = float(10**params.decimals)
     T = len(results)
 
@@ -157,6 +162,9 @@ def exact_to_flows(results: Sequence[PeriodResult], params: WaterfallParams) -> 
         triggers=np.array([[r.triggers for r in results]], dtype=bool).reshape(
             1, T, len(params.triggers)
         ),
+        insurance_premium=deal("insurance_premium"),
+        insurance_cover=deal("insurance_cover"),
+        fund_assets=np.zeros((1, T)) if fund_units is None else (np.array(fund_units) / us)[None],
     )
 
 
@@ -167,6 +175,7 @@ def run_deal(
     mode: Literal["float", "exact"] = "float",
     index_paths: Mapping[str, npt.ArrayLike] | None = None,
     n_periods: int | None = None,
+    fund_assets: float | None = None,
 ) -> DealResult:
     """Project the collateral and run the waterfall of ``spec``.
 
@@ -181,6 +190,12 @@ def run_deal(
         Index rate paths (decimals) for floating coupons; default ``spec.indices``.
     n_periods : int, optional
         Projection horizon; default the collateral's remaining life.
+    fund_assets : float, optional
+        Assets of the spec's first-loss insurance fund at closing, in currency
+        (default: no fund money, so nothing is covered). The fund is then
+        modelled period by period: it can pay ``min(assets, cap)`` and its
+        assets move by ``premium - cover`` (exact mode does this in units,
+        feeding each period's ``insurance_available`` as the contract reads it).
 
     Returns
     -------
@@ -204,9 +219,14 @@ def run_deal(
             path="tranches",
         )
     paths = _index_paths(spec, index_paths)
+    if fund_assets is not None and (not np.isfinite(fund_assets) or fund_assets < 0):
+        raise SpecError(f"fund_assets {fund_assets!r} must be a finite amount >= 0", "fund_assets")
     if mode == "float":
         flows = FloatWaterfall(params).run(
-            coll, pool_balance=units / 10**params.decimals, index_paths=paths
+            coll,
+            pool_balance=units / 10**params.decimals,
+            index_paths=paths,
+            fund_assets=fund_assets,
         )
         return DealResult(spec, mode, params, cf, coll, flows)
     inputs = coll.to_exact(params.decimals, units)
@@ -235,5 +255,31 @@ def run_deal(
             )
             for t, i in enumerate(inputs)
         ]
-    results = ExactWaterfall(params).run(inputs, units)
-    return DealResult(spec, mode, params, cf, coll, exact_to_flows(results, params), results)
+    if fund_assets is None:
+        results = ExactWaterfall(params).run(inputs, units)
+        flows = exact_to_flows(results, params)
+    else:
+        results, fund = _run_exact_with_fund(
+            params, inputs, units, to_units(fund_assets, params.decimals)
+        )
+        flows = exact_to_flows(results, params, fund)
+    return DealResult(spec, mode, params, cf, coll, flows, results)
+
+
+def _run_exact_with_fund(
+    params: WaterfallParams, inputs: Sequence[PeriodInput], pool_units: int, fund: int
+) -> tuple[list[PeriodResult], list[int]]:
+    """Exact periods with the insurance fund's assets tracked: each period may
+    draw ``min(assets, cap)``; then ``assets += premium - cover``."""
+    wf = ExactWaterfall(params)
+    state = wf.initial_state(pool_units)
+    results: list[PeriodResult] = []
+    assets: list[int] = []
+    for inp in inputs:
+        avail = min(fund, params.insurance_cap) if params.insurance_cap else fund
+        r = wf.run_period(state, replace(inp, insurance_available=avail))
+        fund += r.insurance_premium - r.insurance_cover
+        results.append(r)
+        assets.append(fund)
+        state = r.state
+    return results, assets

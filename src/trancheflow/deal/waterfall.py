@@ -17,6 +17,18 @@ bound used). Discrete switches (an accrual tranche's senior retiring, a
 trigger's threshold) can flip one period apart when a balance or metric sits
 within rounding of the switch.
 
+A first-loss insurance fund (params ``insurance_premium_rate`` and
+``insurance_cap``) is modelled two ways. Given ``insurance_available``
+(``(n_paths, n_periods)``, or anything that broadcasts to it), each period
+reads its cover limit from it, as exact mode reads
+:attr:`~trancheflow.deal.exact.PeriodInput.insurance_available` and the
+contract reads the fund. Given ``fund_assets`` (the fund's assets at
+closing, per path or one number), the float waterfall models the fund's
+balance itself, path by path, for analytics: the cover available in a period
+is ``min(assets, cap)`` as at the start of the period, and after it
+``assets += premium - cover`` (no deposits or withdrawals between periods);
+``FloatResult.fund_assets`` holds the balance after each period.
+
 Amounts are in currency by default (``unit_scale = 10**decimals`` units per
 currency unit); ``unit_scale=1`` runs in token units, as exact mode does.
 
@@ -68,7 +80,11 @@ class FloatResult:
     """Per-period results: tranche arrays ``(n_paths, n_periods, n_tranches)``,
     fee arrays ``(n_paths, n_periods, n_fees)``, deal arrays ``(n_paths, n_periods)``,
     ``triggers`` ``(n_paths, n_periods, n_triggers)`` (bool), ``active_rule``
-    rule ids (names in :data:`~trancheflow.deal.params.RULE_NAMES`)."""
+    rule ids (names in :data:`~trancheflow.deal.params.RULE_NAMES`).
+    ``insurance_premium`` / ``insurance_cover`` are paid to / by the first-loss
+    fund; ``fund_assets`` is the fund's balance after each period when the
+    waterfall models it (``fund_assets=`` given to :meth:`FloatWaterfall.run`),
+    else 0. Conservation: ``cash_in + insurance_cover == cash_out``."""
 
     params: WaterfallParams
     unit_scale: float
@@ -98,6 +114,9 @@ class FloatResult:
     residual: F
     active_rule: npt.NDArray[np.int64]
     triggers: npt.NDArray[np.bool_]
+    insurance_premium: F
+    insurance_cover: F
+    fund_assets: F
 
     @property
     def n_paths(self) -> int:
@@ -116,12 +135,14 @@ class FloatResult:
 
     @property
     def cash_out(self) -> F:
-        """Fees + interest + principal + residual + reserve change, per path and period."""
+        """Fees + interest + premium + principal + residual + reserve change, per path
+        and period."""
         reserve_start = np.concatenate(
             [np.zeros_like(self.reserve_balance[:, :1]), self.reserve_balance[:, :-1]], axis=1
         )
         return (
             self.fee_paid.sum(-1)
+            + self.insurance_premium
             + self.cash_flow.sum(-1)
             + self.residual
             + self.reserve_balance
@@ -183,6 +204,8 @@ class FloatWaterfall:
         pool_balance: float | npt.ArrayLike | None = None,
         index_paths: Mapping[str, npt.ArrayLike] | None = None,
         engine: str = "numba",
+        insurance_available: npt.ArrayLike | None = None,
+        fund_assets: float | npt.ArrayLike | None = None,
     ) -> FloatResult:
         """Run every path of ``collections`` from closing.
 
@@ -197,12 +220,53 @@ class FloatWaterfall:
             periods, or ``(n_paths, n_periods)``.
         engine : {'numba', 'numpy'}
             The compiled kernel (default) or the NumPy twin it is tested against.
+        insurance_available : array, optional
+            Cover the first-loss fund can pay, per path and period (amount
+            units; broadcast to ``(n_paths, n_periods)``); default 0.
+        fund_assets : float or array, optional
+            The fund's assets at closing (per path or one number): the
+            waterfall then tracks the fund itself (module doc). Give at most
+            one of ``insurance_available`` and ``fund_assets``.
         """
-        if engine == "numpy":
-            return self._run_numpy(collections, pool_balance=pool_balance, index_paths=index_paths)
-        if engine != "numba":
+        if engine not in ("numba", "numpy"):
             raise WaterfallError(f"engine {engine!r} must be 'numba' or 'numpy'")
-        return self._run_numba(collections, pool_balance=pool_balance, index_paths=index_paths)
+        P, T = np.atleast_2d(np.asarray(collections.interest)).shape
+        ins = self._insurance(insurance_available, fund_assets, P, T)
+        run = self._run_numpy if engine == "numpy" else self._run_numba
+        return run(collections, pool_balance=pool_balance, index_paths=index_paths, insurance=ins)
+
+    def _insurance(
+        self,
+        available: npt.ArrayLike | None,
+        fund_assets: float | npt.ArrayLike | None,
+        n_paths: int,
+        n_periods: int,
+    ) -> tuple[F, F, bool, float]:
+        """``(available (P, T), fund at closing (P,), track the fund?, cap)``."""
+        if available is not None and fund_assets is not None:
+            raise WaterfallError("give insurance_available or fund_assets, not both")
+        cap = self.params.insurance_cap / self.unit_scale if self.params.insurance_cap else np.inf
+        try:
+            avail = np.ascontiguousarray(
+                np.broadcast_to(
+                    np.asarray(0.0 if available is None else available, dtype=np.float64),
+                    (n_paths, n_periods),
+                )
+            )
+            fund0 = np.ascontiguousarray(
+                np.broadcast_to(
+                    np.asarray(0.0 if fund_assets is None else fund_assets, dtype=np.float64),
+                    (n_paths,),
+                )
+            )
+        except ValueError:
+            raise WaterfallError(
+                f"insurance_available / fund_assets must broadcast to {n_paths} paths x "
+                f"{n_periods} periods / {n_paths} paths"
+            ) from None
+        if (avail < 0).any() or (fund0 < 0).any() or not np.isfinite(fund0).all():
+            raise WaterfallError("insurance_available and fund_assets must be finite and >= 0")
+        return avail, fund0, fund_assets is not None, float(cap)
 
     def _run_numba(
         self,
@@ -210,6 +274,7 @@ class FloatWaterfall:
         *,
         pool_balance: float | npt.ArrayLike | None,
         index_paths: Mapping[str, npt.ArrayLike] | None,
+        insurance: tuple[F, F, bool, float],
     ) -> FloatResult:
         from trancheflow.deal import _kernel as kern
 
@@ -284,6 +349,11 @@ class FloatWaterfall:
             0 if sp is None else sp.senior_count,
             shift,
             0.5 / us,
+            p.insurance_premium_rate / rs,
+            insurance[3],
+            insurance[0],
+            insurance[1],
+            insurance[2],
             out_tr,
             out_fee,
             out_deal,
@@ -302,6 +372,9 @@ class FloatWaterfall:
             "principal_distribution": kern.D_PDA,
             "principal_leftover": kern.D_LEFTOVER,
             "residual": kern.D_RESIDUAL,
+            "insurance_premium": kern.D_PREMIUM,
+            "insurance_cover": kern.D_COVER,
+            "fund_assets": kern.D_FUND,
         }
         return FloatResult(
             params=p,
@@ -330,6 +403,7 @@ class FloatWaterfall:
         *,
         pool_balance: float | npt.ArrayLike | None = None,
         index_paths: Mapping[str, npt.ArrayLike] | None = None,
+        insurance: tuple[F, F, bool, float],
     ) -> FloatResult:
         """The NumPy engine: vectorised over paths, looping over periods and tranches."""
         p = self.params
@@ -356,6 +430,9 @@ class FloatWaterfall:
         oc = p.oc_target / rs
         res_t, res_floor = p.reserve_target / rs, p.reserve_floor / us
         orig_pool = pool.copy()
+        ins_avail, fund, track_fund, ins_cap = insurance
+        fund = fund.copy()
+        premium_rate = p.insurance_premium_rate / rs
 
         bal = np.repeat(np.array(p.tranche_balances, dtype=np.float64)[:, None] / us, n_paths, 1)
         ish = np.zeros((n, n_paths))
@@ -384,6 +461,9 @@ class FloatWaterfall:
                 "principal_distribution",
                 "principal_leftover",
                 "residual",
+                "insurance_premium",
+                "insurance_cover",
+                "fund_assets",
             )
         }
         o_rule = np.zeros((T, n_paths), dtype=np.int64)
@@ -453,6 +533,9 @@ class FloatWaterfall:
                 ish[i] = due - a - pay
                 o_due[t, i], o_ip[t, i] = due, pay
                 senior_out |= B0[i] > tol
+            # 3b. insurance premium, never carried forward
+            premium = np.minimum(P0 * premium_rate / 12.0, IA)
+            IA -= premium
             # 4. triggers
             if K:
                 sb0 = B0.sum(0)
@@ -484,8 +567,12 @@ class FloatWaterfall:
             deficiency = np.maximum(0.0, S - PA - np.maximum(0.0, P1 - OCT))
             turbo = np.minimum(IA, deficiency)
             IA -= turbo
-            PDA = np.minimum(PA + turbo, S)
-            leftover = PA + turbo - PDA
+            avail = np.minimum(fund if track_fund else ins_avail[:, t], ins_cap)
+            cover = np.maximum(0.0, np.minimum(deficiency - turbo, avail))
+            PDA = np.minimum(PA + turbo + cover, S)
+            leftover = PA + turbo + cover - PDA
+            if track_fund:
+                fund = fund + premium - cover
             # 6. allocation (each rule present computed, selected per path)
             paid = np.zeros_like(bal)
             for rid in rule_ids_present:
@@ -527,6 +614,9 @@ class FloatWaterfall:
                 ("principal_distribution", PDA),
                 ("principal_leftover", leftover),
                 ("residual", IA + release + leftover),
+                ("insurance_premium", premium),
+                ("insurance_cover", cover),
+                ("fund_assets", fund if track_fund else np.zeros(n_paths)),
             ):
                 deal[key][t] = val
             del reserve0
