@@ -70,6 +70,10 @@ def run(
     mode: Annotated[str, typer.Option(help="float or exact")] = "float",
     format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
     output: Annotated[Path | None, typer.Option(help="write to this file")] = None,
+    fund_assets: Annotated[
+        float | None,
+        typer.Option(help="insurance fund assets at closing (currency); modelled each period"),
+    ] = None,
 ) -> None:
     """Run the deal's collateral and waterfall; print or write the period report."""
     from trancheflow.deal.report import deal_report, to_json, tranche_report
@@ -85,6 +89,7 @@ def run(
         s,
         assumptions=_overrides(prepay, default, severity, recovery_lag),
         mode=mode,  # type: ignore[arg-type]
+        fund_assets=fund_assets,
     )
     if format == "json":
         _emit(to_json(result), output)
@@ -116,6 +121,19 @@ def run(
         f"periods {len(d)}; residual {d['residual'].sum():,.2f}; "
         f"final reserve {d['reserve_balance'].iloc[-1]:,.2f}; triggers breached: {breached}"
     )
+    fees = {c[4:-5]: d[c].sum() for c in d.columns if c.startswith("fee_") and c.endswith("_paid")}
+    if fees:
+        console.print("fees paid: " + ", ".join(f"{k} {v:,.2f}" for k, v in fees.items()))
+    if s.insurance is not None:
+        line = (
+            f"insurance: premium paid {d['insurance_premium'].sum():,.2f}; "
+            f"cover received {d['insurance_cover'].sum():,.2f}"
+        )
+        if "insurance_fund_assets" in d:
+            line += f"; fund assets at the end {d['insurance_fund_assets'].iloc[-1]:,.2f}"
+        elif fund_assets is None:
+            line += " (no fund assets given: --fund-assets to model the cover)"
+        console.print(line)
     if output is not None:
         tranche_report(result).to_csv(output, index=False)
         console.print(f"wrote {output}")
@@ -158,3 +176,66 @@ def yield_table_cmd(
     if chart is not None:
         balance_chart(run_deal(s), chart)
         console.print(f"wrote {chart}")
+
+
+@app.command("size-insurance")
+def size_insurance(
+    spec: SpecArg,
+    target: Annotated[float, typer.Option(help="largest acceptable P(junior loss > 0)")] = 0.01,
+    scenarios: Annotated[int, typer.Option(help="number of credit scenarios")] = 500,
+    seed: Annotated[int, typer.Option(help="seed of the scenario draw")] = 0,
+    tranche: Annotated[
+        str | None, typer.Option(help="tranche protected (default the most junior)")
+    ] = None,
+    cdr_sigma: Annotated[float, typer.Option(help="log-sd of the default multiplier")] = 0.75,
+    severity_sigma: Annotated[float, typer.Option(help="log-sd of the severity")] = 0.25,
+) -> None:
+    """Size the first-loss insurance fund: the smallest fund keeping P(loss) <= target."""
+    from trancheflow.analytics.insurance import size_insurance_fund
+    from trancheflow.deal.spec import load_spec
+
+    s = load_spec(spec)
+    with console.status(f"running {scenarios} scenarios..."):
+        r = size_insurance_fund(
+            s,
+            target_probability=target,
+            n_scenarios=scenarios,
+            seed=seed,
+            tranche=tranche,
+            cdr_sigma=cdr_sigma,
+            severity_sigma=severity_sigma,
+        )
+    cur = s.currency.symbol
+    ins = s.insurance
+    t = Table(title=f"{s.deal}: insurance fund for tranche {r.tranche}")
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    rows = [
+        ("target P(loss > 0)", f"{r.target_probability:.4f}"),
+        ("fund size", f"{r.fund_size:,.2f} {cur}"),
+        ("  bracket width", f"{r.fund_size_tolerance:,.2f} {cur}"),
+        ("P(loss > 0) with fund", f"{r.loss_probability:.4f}"),
+        ("P(loss > 0) without fund", f"{r.loss_probability_without:.4f}"),
+        ("expected premium income", f"{r.expected_premium:,.2f} {cur}"),
+        ("expected cover paid", f"{r.expected_cover:,.2f} {cur}"),
+        (
+            "premium rate / cap per period",
+            "none"
+            if ins is None
+            else f"{ins.premium_rate:g} / "
+            + ("none" if not ins.cap_per_period else f"{ins.cap_per_period:,.0f}"),
+        ),
+        ("scenarios / seed / bisection steps", f"{scenarios} / {seed} / {r.iterations}"),
+    ]
+    for k, v in rows:
+        t.add_row(k, v)
+    console.print(t)
+    dist = r.loss_distribution()
+    d = Table(title=f"loss of {r.tranche} over the life ({cur})")
+    d.add_column("measure")
+    for case in dist["case"]:
+        d.add_column(case, justify="right")
+    for c in dist.columns[1:]:
+        fmt = "{:.4f}" if c == "p_loss" else "{:,.0f}"
+        d.add_row(c, *(fmt.format(v) for v in dist[c]))
+    console.print(d)
