@@ -250,9 +250,11 @@ def _setup(
             for m, s in zip(drawn.cdr_multiplier, drawn.severity, strict=True)
         ]
     else:
-        scen = list(scenarios)
-        if not scen:
-            raise AnalyticsError("scenarios must not be empty")
+        scen = [x for x in scenarios if isinstance(x, Assumptions)]
+        if not scen or len(scen) != len(scenarios):
+            raise AnalyticsError(
+                "scenarios must be LossScenarios or a non-empty sequence of Assumptions"
+            )
     pool = collateral_pool(spec)
     coll = Collections.from_scenarios(project_scenarios(pool, scen, n_periods=n_periods))
     params = WaterfallParams.from_spec(spec)
