@@ -115,3 +115,16 @@ def test_the_cap_can_make_the_target_unreachable():
 def test_bad_arguments_are_named(kw, rule):
     with pytest.raises(AnalyticsError, match=rule):
         size_insurance_fund(spec(), **kw)
+
+
+def test_explicit_assumptions_are_used_as_scenarios():
+    from trancheflow.collateral import Assumptions
+
+    calm = [Assumptions("CPR 6", "CDR 0")] * 3
+    s = size_insurance_fund(spec(), target_probability=0.0, scenarios=calm)
+    assert s.fund_size == 0.0 and s.scenarios is None and s.tranche_loss.shape == (3,)
+    stressed = [Assumptions("CPR 6", "CDR 20", severity=0.6, recovery_lag=3)] * 2
+    s = size_insurance_fund(spec(), target_probability=0.0, scenarios=stressed)
+    assert s.fund_size > 0 and s.loss_probability == 0.0
+    with pytest.raises(AnalyticsError, match="sequence of Assumptions"):
+        size_insurance_fund(spec(), scenarios=["CDR 2"])
