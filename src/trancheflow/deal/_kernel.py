@@ -192,7 +192,8 @@ def _one_path(
             turbo = min(IA, deficiency)
             IA -= turbo
             avail = fund if track_fund else ins_avail[p, t]
-            cover = max(0.0, min(deficiency - turbo, avail, ins_cap))
+            loss_gap = max(0.0, S - PA - turbo - P1)  # never pays toward the OC target
+            cover = max(0.0, min(loss_gap, avail, ins_cap))
             PDA = min(PA + turbo + cover, S)
             leftover = PA + turbo + cover - PDA
             if track_fund:

@@ -396,7 +396,10 @@ class ExactWaterfall:
         available = inp.insurance_available
         if p.insurance_cap:
             available = min(available, p.insurance_cap)
-        cover = min(deficiency - turbo, available)
+        # The fund covers only what would be written down (tranches above the
+        # pool after principal), never the overcollateralization build-up.
+        loss_gap = max(0, S - PA - turbo - P1)
+        cover = min(loss_gap, available)
         PDA = min(PA + turbo + cover, S)
         leftover = PA + turbo + cover - PDA
 

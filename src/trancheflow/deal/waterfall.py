@@ -568,7 +568,8 @@ class FloatWaterfall:
             turbo = np.minimum(IA, deficiency)
             IA -= turbo
             avail = np.minimum(fund if track_fund else ins_avail[:, t], ins_cap)
-            cover = np.maximum(0.0, np.minimum(deficiency - turbo, avail))
+            loss_gap = np.maximum(0.0, S - PA - turbo - P1)  # never pays toward the OC target
+            cover = np.maximum(0.0, np.minimum(loss_gap, avail))
             PDA = np.minimum(PA + turbo + cover, S)
             leftover = PA + turbo + cover - PDA
             if track_fund:

@@ -53,6 +53,20 @@ def test_fund_covers_only_what_excess_interest_cannot():
     assert r.insurance_cover == 0  # no loss, no cover, whatever the fund holds
 
 
+def test_fund_never_pays_toward_the_overcollateralization_target():
+    # Tranches 1,000 on a 1,100 pool with a 20% OC target: a loss of 50 leaves the
+    # tranches (1,000) under the pool (1,050) but above P1 - OCT = 840. Excess
+    # interest may turbo toward the target; the fund may not, since nothing
+    # would be written down.
+    wf = ExactWaterfall(three(oc_target=20 * PCT))
+    r = wf.run_period(wf.initial_state(1_100), pin(i=0, loss=50, avail=10**6))
+    assert r.insurance_cover == 0 and [t.writedown for t in r.tranches] == [0, 0, 0]
+    # A loss that puts the tranches above the pool: the fund covers exactly the gap.
+    r = wf.run_period(wf.initial_state(1_100), pin(i=0, loss=180, avail=10**6))
+    assert r.insurance_cover == 80 and [t.writedown for t in r.tranches] == [0, 0, 0]
+    assert r.cash_in + r.insurance_cover == r.cash_out
+
+
 def test_unpaid_premium_is_not_carried_forward():
     wf = ExactWaterfall(three(insurance_premium_rate=12 * PCT))
     r1 = wf.run_period(wf.initial_state(1_000), pin(i=4))
