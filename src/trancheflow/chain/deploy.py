@@ -73,7 +73,14 @@ class FeeConfig:
 
 @dataclass(frozen=True)
 class DealConfig:
-    """Everything the ``Deal`` constructor takes (amounts in units, rates x 1e9)."""
+    """Everything the ``Deal`` constructor takes (amounts in units, rates x 1e9).
+
+    ``insurance_fund`` (an ``InsuranceFund`` address, zero for none) with
+    ``insurance_premium_rate`` (annual, x 1e9) adds the first-loss fund of
+    docs/waterfall.md; ``liquidation`` (zero for none) the auction proceeds
+    taken at finalize; ``trigger_bounds`` one ``(lower, upper)`` per trigger
+    within which governance may move its threshold (empty: fixed).
+    """
 
     pool_balance: int
     tranches: tuple[TrancheConfig, ...]
@@ -90,6 +97,10 @@ class DealConfig:
     guardian: str = ""
     residual_holder: str = ""
     compliance: str = ZERO_ADDRESS
+    insurance_fund: str = ZERO_ADDRESS
+    insurance_premium_rate: int = 0
+    liquidation: str = ZERO_ADDRESS
+    trigger_bounds: tuple[tuple[int, int], ...] = ()
     spec_hash: bytes = _ZERO32
     tape_root: bytes = _ZERO32
     extras: dict[str, Any] = field(default_factory=dict, compare=False)
@@ -181,6 +192,10 @@ class DealConfig:
             guardian,
             residual,
             self.compliance,
+            self.insurance_fund,
+            self.insurance_premium_rate,
+            self.liquidation,
+            [tuple(b) for b in self.trigger_bounds],
         )
 
 

@@ -34,14 +34,14 @@ def test_under_quorum_is_rejected(world: World) -> None:
 def test_duplicate_signer_is_rejected(world: World) -> None:
     r = world.report()
     one = world.sign(r, SIGNER_KEYS[:1])[0]
-    with boa.reverts("deal: signers not strictly ascending (duplicate signer)"):
+    with boa.reverts("deal: signers not strictly ascending"):
         world.submit(r, [one, one])
 
 
 def test_unsorted_signatures_are_rejected(world: World) -> None:
     r = world.report()
     sigs = world.sign(r, SIGNER_KEYS[:2])
-    with boa.reverts("deal: signers not strictly ascending (duplicate signer)"):
+    with boa.reverts("deal: signers not strictly ascending"):
         world.submit(r, sigs[::-1])
 
 

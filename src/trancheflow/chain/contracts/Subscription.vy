@@ -28,6 +28,7 @@ from ethereum.ercs import IERC20
 
 interface ITrancheClaim:
     def claim() -> uint256: nonpayable
+    def issuance_paused() -> bool: view
 
 
 # @dev Price scale: PRICE = 10**18 sells one token unit (original face) for
@@ -124,6 +125,7 @@ def buy(amount: uint256) -> uint256:
     assert block.timestamp >= START, "sub: window not open"
     assert block.timestamp < END, "sub: window closed"
     assert amount > 0, "sub: zero amount"
+    assert not staticcall ITrancheClaim(TOKEN).issuance_paused(), "sub: issuance paused"
     cost: uint256 = self._cost(amount)
     assert amount <= staticcall IERC20(TOKEN).balanceOf(self), "sub: not enough tokens left"
     self.sold += amount

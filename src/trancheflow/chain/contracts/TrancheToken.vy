@@ -25,13 +25,18 @@
         transfers the settlement token from the deal to the holder. The token
         never holds settlement tokens.
 
-        Compliance hook (issue 7): when the immutable `COMPLIANCE` is not the
-        zero address, the mint and every transfer call its
+        Compliance hook (issue 7): when `COMPLIANCE()` (set by the deal,
+        i.e. by governance) is not the zero address, the mint and every transfer call its
         `on_transfer(sender, receiver, amount)` before balances move; it
         reverts with the ERC-1404 message on a restriction and keeps the
         holder count. `detectTransferRestriction` / `messageForTransferRestriction`
         expose ERC-1404 on the token. No rules live here; `claim` never
         asks the hook, so accrued distributions are always payable.
+
+        Pause (issue 7): the deal's guardian may pause transfers (and
+        issuance, which the subscription sale reads through
+        `issuance_paused`); the deal pushes the bits here with
+        `set_config`. `claim` is never paused.
 @custom:security Rounding always favours the deal: index increments and
                  holder accruals round DOWN. The index is recomputed from the
                  cumulative cash, so the uncovered part is carried (never
@@ -97,8 +102,14 @@ DEAL: public(immutable(address))
 TRANCHE_ID: public(immutable(uint256))
 # @dev Original face in settlement-token units == the whole token supply.
 FACE: public(immutable(uint256))
-# @dev Transfer-restriction oracle (issue 7); zero address = no check.
-COMPLIANCE: public(immutable(address))
+# @dev Pause bits as in Deal.vy (1 issuance, 2 transfers).
+_PAUSE_ISSUANCE: constant(uint256) = 1
+_PAUSE_TRANSFERS: constant(uint256) = 2
+_MASK160: constant(uint256) = 2**160 - 1
+
+# @dev pause bits (high 96) | transfer-restriction hook (low 160; zero
+# address = no check). One word, so a transfer reads both with one SLOAD.
+_config: uint256
 
 # @dev index (high 128) | credited = cumulative cash distributed (low 128).
 _dist: uint256
@@ -139,7 +150,7 @@ def __init__(
     DEAL = msg.sender
     TRANCHE_ID = tranche_id_
     FACE = face_
-    COMPLIANCE = compliance_
+    self._config = convert(compliance_, uint256)
 
 
 # ----------------------------------------------------------------- deal only
@@ -152,9 +163,23 @@ def mint_face(to: address):
     """
     assert msg.sender == DEAL, "tranche: caller is not the deal"
     assert erc20.totalSupply == 0, "tranche: already minted"
-    self._check_compliance(empty(address), to, FACE)
+    cfg: uint256 = self._config
+    assert (cfg >> 160) & _PAUSE_ISSUANCE == 0, "tranche: issuance paused"
+    self._check_compliance(cfg, empty(address), to, FACE)
     self._settle(to, self._dist >> 128)
     erc20._mint(to, FACE)
+
+
+@external
+def set_config(paused: uint256, compliance: address):
+    """
+    @notice The deal sets the pause bits (guardian/owner decisions) and the
+            compliance hook (governance). Deal only.
+    @param paused Pause bits (1 issuance, 2 transfers).
+    @param compliance The transfer-restriction hook, or 0.
+    """
+    assert msg.sender == DEAL, "tranche: caller is not the deal"
+    self._config = (paused << 160) | convert(compliance, uint256)
 
 
 @external
@@ -188,7 +213,7 @@ def transfer(to: address, amount: uint256) -> bool:
     @param amount Token units (original face) to move.
     @return bool True (reverts on failure).
     """
-    self._check_compliance(msg.sender, to, amount)
+    self._check_compliance(self._config, msg.sender, to, amount)
     index: uint256 = self._dist >> 128
     self._settle(msg.sender, index)
     self._settle(to, index)
@@ -207,7 +232,7 @@ def transferFrom(owner: address, to: address, amount: uint256) -> bool:
     @param amount Token units (original face) to move.
     @return bool True (reverts on failure).
     """
-    self._check_compliance(owner, to, amount)
+    self._check_compliance(self._config, owner, to, amount)
     erc20._spend_allowance(owner, msg.sender, amount)
     index: uint256 = self._dist >> 128
     self._settle(owner, index)
@@ -247,9 +272,10 @@ def detectTransferRestriction(sender: address, receiver: address, amount: uint25
     @param amount Token units.
     @return uint8 The restriction code (0 without a compliance hook).
     """
-    if COMPLIANCE == empty(address):
+    hook: address = convert(self._config & _MASK160, address)
+    if hook == empty(address):
         return 0
-    return staticcall ICompliance(COMPLIANCE).detect(self, sender, receiver, amount)
+    return staticcall ICompliance(hook).detect(self, sender, receiver, amount)
 
 
 @external
@@ -260,9 +286,42 @@ def messageForTransferRestriction(code: uint8) -> String[64]:
     @param code The code.
     @return String[64] The message.
     """
-    if COMPLIANCE == empty(address):
+    hook: address = convert(self._config & _MASK160, address)
+    if hook == empty(address):
         return "no restriction"
-    return staticcall ICompliance(COMPLIANCE).messageForTransferRestriction(code)
+    return staticcall ICompliance(hook).messageForTransferRestriction(code)
+
+
+@external
+@view
+def COMPLIANCE() -> address:
+    """
+    @notice The transfer-restriction hook (0 = none); the deal's owner
+            (governance) may replace it through `Deal.set_compliance`.
+    @return address The hook.
+    """
+    return convert(self._config & _MASK160, address)
+
+
+@external
+@view
+def paused() -> uint256:
+    """
+    @notice Pause bits pushed by the deal (1 issuance, 2 transfers).
+    @return uint256 The bits.
+    """
+    return self._config >> 160
+
+
+@external
+@view
+def issuance_paused() -> bool:
+    """
+    @notice Whether the deal's guardian paused issuance (subscription
+            sales read this).
+    @return bool The pause.
+    """
+    return (self._config >> 160) & _PAUSE_ISSUANCE != 0
 
 
 @external
@@ -370,14 +429,20 @@ def _settle(holder: address, index: uint256):
 
 
 @internal
-def _check_compliance(sender: address, receiver: address, amount: uint256):
+def _check_compliance(cfg: uint256, sender: address, receiver: address, amount: uint256):
     """
-    @notice Asks the compliance hook (if any) BEFORE balances move; it
-            reverts with the ERC-1404 message on a restriction and updates
-            its holder count (sender zero = mint).
+    @notice Refuses a transfer while transfers are paused (not the mint,
+            which the issuance bit governs), then asks the compliance hook
+            (if any) BEFORE balances move; it reverts with the ERC-1404
+            message on a restriction and updates its holder count (sender
+            zero = mint).
+    @param cfg The `_config` word.
     @param sender Tokens move from here (zero address = mint).
     @param receiver Tokens move to here.
     @param amount Token units.
     """
-    if COMPLIANCE != empty(address):
-        extcall ICompliance(COMPLIANCE).on_transfer(sender, receiver, amount)
+    if sender != empty(address):
+        assert (cfg >> 160) & _PAUSE_TRANSFERS == 0, "tranche: transfers paused"
+    hook: address = convert(cfg & _MASK160, address)
+    if hook != empty(address):
+        extcall ICompliance(hook).on_transfer(sender, receiver, amount)

@@ -235,15 +235,19 @@ def cover(amount: uint256) -> uint256:
 @nonreentrant
 def pay_premium(amount: uint256):
     """
-    @notice The deal pays `amount` of premium into the fund (pulled with
-            transferFrom; the deal approves the fund). Raises the share
-            price. Deal only.
+    @notice The deal has just transferred `amount` of premium to the fund
+            and credits it to the underwriters (the share price rises).
+            Deal only. The fund checks it holds the tracked assets plus
+            `amount`, so a premium never credits tokens it does not hold.
+    @dev Push, not pull: the deal then needs no allowance to the fund.
+         A donation sitting in the fund could satisfy the check, but only
+         the deal calls this, always right after its transfer.
     @param amount Units.
     """
     assert msg.sender == self.deal and msg.sender != empty(address), "fund: caller is not the deal"
     if amount == 0:
         return
-    self._pull(msg.sender, amount)
+    assert staticcall IERC20(asset).balanceOf(self) >= self._total_assets + amount, "fund: premium not received"
     self._total_assets += amount
     log PremiumPaid(amount=amount, total_assets=self._total_assets)
 

@@ -43,10 +43,10 @@ def cover(fund: address, amount: uint256) -> uint256:
 @external
 def premium(fund: address, token: address, amount: uint256):
     """
-    @notice Approves and pays a premium into `fund`.
+    @notice Transfers a premium to `fund` and credits it (as the deal does).
     @param fund The fund.
     @param token The settlement token.
     @param amount Units.
     """
-    extcall IERC20(token).approve(fund, amount)
+    extcall IERC20(token).transfer(fund, amount)
     extcall IFund(fund).pay_premium(amount)
