@@ -236,6 +236,7 @@ class DealClient:
         residual_holder: str | None = None,
         fee_recipients: Sequence[str] = (),
         sender: str | None = None,
+        owner: str | None = None,
         overwrite: bool = False,
         **config: Any,
     ) -> DealHandle:
@@ -259,6 +260,10 @@ class DealClient:
             Seconds a report waits before it may be finalized.
         fee_recipients : sequence of str
             One per fee (default: the servicer).
+        owner : str, optional
+            Proposed owner after closing (two-step: it becomes owner when it
+            calls ``accept_ownership``; for governance, the timelock through
+            a Safe-scheduled operation). Default: the sender stays owner.
         **config
             Further :class:`~trancheflow.chain.deploy.DealConfig` fields.
 
@@ -316,6 +321,8 @@ class DealClient:
             for i, t in enumerate(debt)
         )
         self.backend.transact("Deal", deal, "close", [issuer or me], sender=me)
+        if owner is not None and owner.lower() != me.lower():
+            self.backend.transact("Deal", deal, "transfer_ownership", [owner], sender=me)
         record = Deployment(
             name=name,
             chain_id=self.chain_id,

@@ -221,6 +221,7 @@ def deploy_deal(
     blueprint: str | None = None,
     issuer: str | None = None,
     owner: str | None = None,
+    pending_owner: str | None = None,
 ) -> DeployedDeal:
     """Deploy ``config`` in the current ``boa.env``.
 
@@ -236,6 +237,10 @@ def deploy_deal(
         When given, the deal is closed and every tranche minted to ``issuer``.
     owner : str, optional
         Deployer / owner of the deal (default ``boa.env.eoa``).
+    pending_owner : str, optional
+        Proposed next owner (two-step ownership, e.g. the governance
+        timelock), after closing; it becomes owner when it calls
+        ``accept_ownership``.
     """
     import boa
 
@@ -255,4 +260,7 @@ def deploy_deal(
     if issuer is not None:
         with boa.env.prank(owner or boa.env.eoa):
             deal.close(issuer)
+    if pending_owner is not None:
+        with boa.env.prank(owner or boa.env.eoa):
+            deal.transfer_ownership(pending_owner)
     return out

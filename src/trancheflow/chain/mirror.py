@@ -149,6 +149,9 @@ class DealLedgerMirror:
     residual_owed: int = 0
     reserve: int = 0
     pending_cash: int = 0
+    #: Auction proceeds taken at finalize but beyond their period's pool room
+    #: (docs/waterfall.md, "Liquidation (auction) proceeds"), held by the deal.
+    proceeds_carried: int = 0
 
     def __post_init__(self) -> None:
         self.tranches = [TrancheIndexMirror(f) for f in self.faces]
@@ -178,4 +181,5 @@ class DealLedgerMirror:
             + self.residual_owed
             + self.reserve
             + self.pending_cash
+            + self.proceeds_carried
         )

@@ -173,13 +173,21 @@ def waterfall_params(cfg: DealConfig) -> Any:
         oc_target=cfg.oc_target,
         triggers=tuple(TriggerParams(*t) for t in cfg.triggers),
         pool_balance=cfg.pool_balance,
+        insurance_premium_rate=cfg.insurance_premium_rate,
     )
 
 
 class ParityRun:
-    """Drives the deployed deal and the exact waterfall + ledger mirror side by side."""
+    """Drives the deployed deal and the exact waterfall + ledger mirror side by side.
 
-    def __init__(self, world: World) -> None:
+    With an insurance ``fund`` the exact input's ``insurance_available`` is
+    what the fund can pay at finalize time (``cover_room``); with a
+    ``liquidation`` contract the exact input's recoveries are the reported
+    ones plus the auction proceeds the deal applies (held + carried, up to
+    the pool room), computed here independently of the contract.
+    """
+
+    def __init__(self, world: World, fund: Any = None, liquidation: Any = None) -> None:
         from trancheflow.chain.mirror import DealLedgerMirror
         from trancheflow.deal.exact import ExactWaterfall
 
@@ -192,16 +200,30 @@ class ParityRun:
         self.ledger.close(world.issuer)
         self.holders = {world.issuer}
         self.results: list[Any] = []
+        self.fund = fund
+        self.liquidation = liquidation
 
-    def period(self, inp: Any) -> Any:
+    def period(self, inp: Any, loans_root: bytes | None = None) -> Any:
         """Run one period on both sides and compare everything, to the unit."""
         w = self.w
         t = self.state.period + 1
-        r = ServicerReport.from_period_input(t, inp, loans_root=t.to_bytes(32, "big"))
+        root = t.to_bytes(32, "big") if loans_root is None else loans_root
+        r = ServicerReport.from_period_input(t, inp, loans_root=root)
         w.submit(r)
-        w.finalize(r)
+        boa.env.time_travel(seconds=WINDOW)
+        available = int(self.fund.cover_room()) if self.fund is not None else 0
+        applied = 0
+        if self.liquidation is not None:
+            held = int(self.liquidation.recoveries_held()) + self.ledger.proceeds_carried
+            room = self.state.pool_balance - (
+                inp.scheduled_principal + inp.prepayments + inp.recoveries + inp.losses
+            )
+            applied = min(held, room)
+            self.ledger.proceeds_carried = held - applied
+        w.deal.finalize(r.period_input())
         ev = [e for e in w.deal.get_logs() if type(e).__name__ == "PeriodFinalized"][-1]
-        res = self.wf.run_period(self.state, inp)
+        exact_inp = replace(inp, recoveries=inp.recoveries + applied, insurance_available=available)
+        res = self.wf.run_period(self.state, exact_inp)
         self.state = res.state
         self.ledger.apply(res)
         self.results.append(res)
@@ -217,6 +239,10 @@ class ParityRun:
         assert ev.pool_balance == res.pool_ending == w.deal.pool_balance(), where
         assert ev.cumulative_loss == res.state.cumulative_loss, where
         assert ev.breached == sum(1 << k for k, b in enumerate(res.triggers) if b), where
+        assert ev.insurance_premium == res.insurance_premium, where
+        assert ev.insurance_cover == res.insurance_cover, where
+        assert ev.auction_proceeds == applied, where
+        assert w.deal.auction_proceeds_carried() == self.ledger.proceeds_carried, where
         for i, x in enumerate(res.tranches):
             assert w.deal.tranche_balance(i) == x.ending_balance, where
             assert w.deal.interest_shortfall(i) == x.interest_shortfall, where
@@ -230,7 +256,7 @@ class ParityRun:
             assert w.deal.fee_state(j)[2] == self.ledger.fee_owed[j], where
             assert w.deal.fee_state(j)[3] == res.state.fee_shortfall[j], where
         assert w.deal.residual_owed() == self.ledger.residual_owed, where
-        assert res.cash_in == res.cash_out, where
+        assert res.cash_in + res.insurance_cover == res.cash_out, where
         return res
 
     def transfer(self, i: int, sender: str, receiver: str, amount: int) -> None:
@@ -246,3 +272,39 @@ class ParityRun:
         """The deal holds at least everything it owes (internal accounting)."""
         held = self.w.usdc.balanceOf(self.w.deal.address)
         assert held == self.ledger.owed_total(), (held, self.ledger.owed_total())
+
+
+# ------------------------------------------------------------------ insured deals
+PREMIUM_RATE = 5_000_000  # 0.5% a year on the pool balance
+COVER_CAP = 40_000 * UNIT
+
+
+def make_insured_world(
+    premium_rate: int = PREMIUM_RATE, cap: int = COVER_CAP, **overrides: Any
+) -> tuple[World, Any]:
+    """The standard deal with a first-loss fund (deployed first, bound after)."""
+    from trancheflow.chain.insurance import deploy_insured_deal
+
+    roles = make_roles()
+    cfg = standard_config(roles, **overrides)
+    d, fund = deploy_insured_deal(
+        cfg,
+        premium_rate=premium_rate,
+        cap_per_period=cap,
+        issuer=roles["issuer"],
+        owner=roles["owner"],
+    )
+    w = World(
+        d,
+        roles,
+        replace(cfg, insurance_fund=str(fund.address), insurance_premium_rate=premium_rate),
+    )
+    return w, fund
+
+
+def underwrite(w: World, fund: Any, who: str, assets: int) -> int:
+    """``who`` deposits ``assets`` into the fund (minted first); returns shares."""
+    w.usdc.mint(who, assets)
+    with boa.env.prank(who):
+        w.usdc.approve(fund.address, assets)
+        return int(fund.deposit(assets, who))

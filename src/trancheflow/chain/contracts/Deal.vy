@@ -1516,13 +1516,15 @@ def _run_waterfall(inp: PeriodInput, auction: uint256):
         deficiency = s_bal - pa - target_bal
     turbo: uint256 = min(ia, deficiency)
     ia -= turbo
-    # insurance cover: the fund pays min(deficiency - turbo, its assets,
-    # its cap left this period); the amount received is checked
+    # insurance cover: the fund pays min(loss gap, its assets, its cap left
+    # this period), where the loss gap max(0, S - PA - turbo - P1) is what
+    # would be written down (never the OC build-up); receipt is checked
     cover: uint256 = 0
-    if fund != empty(address) and deficiency > turbo:
+    if fund != empty(address) and s_bal > pa + turbo + p1:
+        gap: uint256 = s_bal - pa - turbo - p1
         before: uint256 = staticcall IERC20(SETTLEMENT).balanceOf(self)
-        cover = extcall IInsuranceFund(fund).cover(deficiency - turbo)
-        assert cover <= deficiency - turbo, "deal: cover above request"
+        cover = extcall IInsuranceFund(fund).cover(gap)
+        assert cover <= gap, "deal: cover above request"
         assert staticcall IERC20(SETTLEMENT).balanceOf(self) - before == cover, "deal: cover received differs"
     pda: uint256 = min(pa + turbo + cover, s_bal)
     leftover: uint256 = pa + turbo + cover - pda
