@@ -91,7 +91,9 @@ def test_cover_absorbs_losses_before_the_junior_is_written_down(
     assert r.insurance_cover == assets  # the fund is exhausted (assets < cap)
     assert fund.totalAssets() == r.insurance_premium  # exhausted, then this period's premium
     wd, wd0 = sum(t.writedown for t in r.tranches), sum(t.writedown for t in r0.tranches)
-    assert wd0 - wd == r.insurance_cover  # every unit of cover saves a unit of writedown
+    # every unit of cover saves a unit of writedown, less the turbo the premium took
+    assert wd0 - wd == r.insurance_cover - (r0.turbo - r.turbo)
+    assert r0.turbo - r.turbo == r.insurance_premium
     assert r.tranches[0].writedown == r.tranches[1].writedown == 0  # junior first
     run.check_solvency()
 
