@@ -200,6 +200,7 @@ class ParityRun:
         self.ledger.close(world.issuer)
         self.holders = {world.issuer}
         self.results: list[Any] = []
+        self.events: list[Any] = []  # each period's PeriodFinalized
         self.fund = fund
         self.liquidation = liquidation
 
@@ -222,6 +223,7 @@ class ParityRun:
             self.ledger.proceeds_carried = held - applied
         w.deal.finalize(r.period_input())
         ev = [e for e in w.deal.get_logs() if type(e).__name__ == "PeriodFinalized"][-1]
+        self.events.append(ev)
         exact_inp = replace(inp, recoveries=inp.recoveries + applied, insurance_available=available)
         res = self.wf.run_period(self.state, exact_inp)
         self.state = res.state

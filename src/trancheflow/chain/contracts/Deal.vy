@@ -771,8 +771,10 @@ def submit_report(report: Report, signatures: DynArray[Bytes[65], MAX_SIGNERS]):
     principal: uint256 = report.scheduled_principal + report.prepayments + report.recoveries
     pool: uint256 = self._pool & _MASK128
     assert principal + report.losses <= pool, "deal: principal and losses exceed pool balance"
-    if st & _FLAG_LIQ != 0:
-        # auction proceeds held or carried enter this period as recoveries
+    if st & _FLAG_LIQ != 0 and principal + report.losses > 0:
+        # auction proceeds held or carried enter this period as recoveries; a
+        # report without principal or losses is exempt, so proceeds above
+        # the pool can never block the deal
         held: uint256 = self.auction_proceeds_carried + staticcall ILiquidation(self.liquidation).recoveries_held()
         assert principal + report.losses + held <= pool, "deal: auction proceeds exceed pool balance"
     cash: uint256 = report.interest + principal
