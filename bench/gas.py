@@ -16,6 +16,10 @@ Scenarios
   snekmate ERC-20 transfer between two existing holders (MockUSDC).
 - holders: finalize of the 1-tranche deal with 1 holder and with 10,000
   holders (created by transfers); ``holders_gas_delta`` is the difference.
+- insured: the same deals with a first-loss fund (5 bp premium, 2,000,000
+  USDC cap, 10,000,000 USDC of underwriting): finalize paying the premium
+  only, and finalize of a loss period the fund covers (premium + cover).
+  The targets apply to deals without a fund; these figures are reported.
 
 Run: ``.venv/bin/python bench/gas.py [--holders 10000]``. The last line is
 machine-readable.
@@ -26,9 +30,12 @@ from __future__ import annotations
 import argparse
 import time
 
+from dataclasses import replace
+
 import boa
 
 from trancheflow.chain.deploy import DealConfig, FeeConfig, TrancheConfig, deploy_deal
+from trancheflow.chain.insurance import deploy_insured_deal
 from trancheflow.chain.gas import begin_transaction, tx_gas
 from trancheflow.chain.reports import ServicerReport, sign_report, signer_addresses
 
@@ -67,30 +74,44 @@ def _report(period: int) -> ServicerReport:
 
 
 class Bench:
-    """One deal with its roles, driven period by period."""
+    """One deal with its roles, driven period by period (``insured``: with a fund)."""
 
-    def __init__(self, k: int) -> None:
+    def __init__(self, k: int, insured: bool = False) -> None:
         self.servicer = boa.env.generate_address()
         self.issuer = boa.env.generate_address()
         fee = boa.env.generate_address()
-        self.d = deploy_deal(_config(k, self.servicer, fee), issuer=self.issuer)
+        cfg = _config(k, self.servicer, fee)
+        self.fund = None
+        if insured:
+            self.d, self.fund = deploy_insured_deal(
+                cfg, premium_rate=500_000, cap_per_period=2_000_000 * UNIT, issuer=self.issuer
+            )
+            uw = boa.env.generate_address()
+            self.d.settlement.mint(uw, 10_000_000 * UNIT)
+            with boa.env.prank(uw):
+                self.d.settlement.approve(self.fund.address, 10_000_000 * UNIT)
+                self.fund.deposit(10_000_000 * UNIT, uw)
+        else:
+            self.d = deploy_deal(cfg, issuer=self.issuer)
         self.usdc = self.d.settlement
         self.usdc.mint(self.servicer, 10**30)
         with boa.env.prank(self.servicer):
             self.usdc.approve(self.d.deal.address, 2**256 - 1)
         self.period = 0
 
-    def submit(self) -> ServicerReport:
+    def submit(self, losses: int | None = None) -> ServicerReport:
         self.period += 1
         r = _report(self.period)
+        if losses is not None:
+            r = replace(r, losses=losses)
         sigs = sign_report(r, KEYS[:2], boa.env.evm.patch.chain_id, self.d.address)
         with boa.env.prank(self.servicer):
             self.d.deal.submit_report(r.as_tuple(), sigs)
         boa.env.time_travel(seconds=3_600)
         return r
 
-    def finalize(self, measure: bool = False) -> int:
-        r = self.submit()
+    def finalize(self, measure: bool = False, losses: int | None = None) -> int:
+        r = self.submit(losses)
         if measure:
             begin_transaction()
         self.d.deal.finalize(r.period_input())
@@ -175,10 +196,28 @@ def main() -> None:
             many.finalize()
         g_many = many.finalize(measure=True)
         print(f"finalize with 1 holder: {g_one}; with {args.holders} holders: {g_many}")
+
+        # with a first-loss fund
+        insured: dict[int, tuple[int, int]] = {}
+        for k in (1, 4, 8):
+            b = Bench(k, insured=True)
+            for _ in range(3):
+                b.finalize()
+            premium = b.finalize(measure=True)
+            # a loss beyond the overcollateralization: the fund covers part of it
+            for _ in range(2):
+                b.finalize(losses=60_000_000 * UNIT)
+            cover = b.finalize(measure=True, losses=60_000_000 * UNIT)
+            insured[k] = (premium, cover)
+            print(
+                f"insured finalize k={k}: premium only {premium} gas "
+                f"(+{premium - finalize[k]} vs no fund); premium + cover {cover} gas"
+            )
     print(f"elapsed {time.perf_counter() - t0:.1f} s")
     print(
         f"finalize_gas_k1={finalize[1]} finalize_gas_k8={finalize[8]} claim_gas={claim} "
-        f"transfer_gas={transfer} erc20_transfer_gas={erc20} holders_gas_delta={g_many - g_one}"
+        f"transfer_gas={transfer} erc20_transfer_gas={erc20} holders_gas_delta={g_many - g_one} "
+        f"insured_finalize_gas_k1={insured[1][0]} insured_cover_finalize_gas_k1={insured[1][1]}"
     )
 
 
