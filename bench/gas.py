@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import argparse
 import time
-
 from dataclasses import replace
 
 import boa
 
 from trancheflow.chain.deploy import DealConfig, FeeConfig, TrancheConfig, deploy_deal
-from trancheflow.chain.insurance import deploy_insured_deal
 from trancheflow.chain.gas import begin_transaction, tx_gas
+from trancheflow.chain.insurance import deploy_insured_deal
 from trancheflow.chain.reports import ServicerReport, sign_report, signer_addresses
 
 KEYS = [0xA11CE + i for i in range(3)]
