@@ -187,3 +187,32 @@ def test_governance_unpauses_what_the_guardian_paused(governed: tuple[World, Gov
         w.deal.unpause(4)
     gov.enact(gov.operation(w.deal, w.deal.unpause.prepare_calldata(4)), OWNER_KEYS[:2])
     assert w.deal.paused() == 0
+
+
+def test_client_deploy_hands_ownership_to_owner() -> None:
+    from trancheflow.chain.client import DealClient
+    from trancheflow.deal import DealSpec
+
+    spec = DealSpec.model_validate(
+        {
+            "deal": "GOV-CLIENT",
+            "collateral": {
+                "rep_lines": [
+                    {"balance": 1000, "gross_rate": 0.07, "net_rate": 0.065, "term": 12, "wam": 12}
+                ]
+            },
+            "assumptions": {"prepay": "CPR 0", "default": "CDR 0"},
+            "tranches": [
+                {"name": "A", "balance": 800, "coupon": 0.05},
+                {"name": "R", "residual": True},
+            ],
+        }
+    )
+    client = DealClient.embedded()
+    timelock = client.accounts[3]
+    h = client.deploy_deal(spec, signers=signer_addresses([0xA11CE]), owner=timelock)
+    deal = client.backend
+    assert deal.call("Deal", h.address, "owner") == client.accounts[0]
+    assert deal.call("Deal", h.address, "pending_owner") == timelock
+    client.backend.transact("Deal", h.address, "accept_ownership", [], sender=timelock)
+    assert deal.call("Deal", h.address, "owner") == timelock
