@@ -34,13 +34,19 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from trancheflow.errors import DatabaseError, SpecError
-from trancheflow.ops.events import ZERO_ADDRESS, EventSource, normalize_address
+from trancheflow.ops.events import (
+    PARAMETER_EVENTS,
+    ZERO_ADDRESS,
+    EventSource,
+    normalize_address,
+)
 
 __all__ = [
     "LOAN_FILE",
     "TRANCHE_FIELDS",
     "ChainRecord",
     "FinalizedRecord",
+    "ParameterChangeRecord",
     "ReportRecord",
     "loan_file_root",
     "record_from_db",
@@ -116,6 +122,9 @@ class FinalizedRecord:
     principal_paid: tuple[int, ...]
     writedown: tuple[int, ...]
     balance: tuple[int, ...]
+    insurance_premium: int = 0
+    insurance_cover: int = 0
+    auction_proceeds: int = 0
 
     @classmethod
     def from_args(cls, a: Mapping[str, Any]) -> FinalizedRecord:
@@ -137,6 +146,37 @@ class FinalizedRecord:
             principal_paid=ints("principal_paid"),
             writedown=ints("writedown"),
             balance=ints("balance"),
+            insurance_premium=int(a.get("insurance_premium", 0)),
+            insurance_cover=int(a.get("insurance_cover", 0)),
+            auction_proceeds=int(a.get("auction_proceeds", 0)),
+        )
+
+
+@dataclass(frozen=True)
+class ParameterChangeRecord:
+    """A deal setter log after closing (a governance change).
+
+    ``after_period`` is the number of periods finalized when it was mined:
+    the change governs periods ``after_period + 1`` onwards.
+    """
+
+    after_period: int
+    block_number: int
+    name: str
+    args: Mapping[str, Any]
+
+    def describe(self, trigger_names: Sequence[str] = ()) -> str:
+        """One line, e.g. ``TriggerThresholdSet cum_loss threshold=60000000 at block 42
+        (after period 3, from period 4)``."""
+        a = dict(self.args)
+        what = self.name
+        if "trigger" in a:
+            k = int(a.pop("trigger"))
+            what += f" {trigger_names[k] if k < len(trigger_names) else f'trigger {k}'}"
+        vals = " ".join(f"{k}={v}" for k, v in a.items())
+        return (
+            f"{what}{' ' + vals if vals else ''} at block {self.block_number} "
+            f"(after period {self.after_period}, from period {self.after_period + 1})"
         )
 
 
@@ -160,6 +200,7 @@ class ChainRecord:
     periods: list[FinalizedRecord] = field(default_factory=list)
     breaches: list[tuple[int, int]] = field(default_factory=list)
     supply: list[int] = field(default_factory=list)
+    parameter_changes: list[ParameterChangeRecord] = field(default_factory=list)
 
 
 def record_from_events(
@@ -193,6 +234,7 @@ def record_from_events(
         supply=[0] * len(toks),
     )
     pending: ReportRecord | None = None
+    closed = False
     for ev in source.events(from_block, end, [deal, *toks]):
         a = ev.args
         if ev.address != deal:
@@ -215,6 +257,12 @@ def record_from_events(
                 rec.reports[fin.period] = pending
             pending = None
             rec.periods.append(fin)
+        elif ev.name == "Closed":
+            closed = True
+        elif closed and ev.name in PARAMETER_EVENTS:
+            rec.parameter_changes.append(
+                ParameterChangeRecord(len(rec.periods), ev.block_number, ev.name, dict(a))
+            )
     return rec
 
 
@@ -238,8 +286,16 @@ def record_from_db(
         The database cannot be read or is not an indexer database.
     """
     from trancheflow.ops.db import find_deal, mask_url, session
-    from trancheflow.ops.models import Distribution, FeePayment, Period, Report, Transfer
+    from trancheflow.ops.models import (
+        Distribution,
+        FeePayment,
+        ParameterChange,
+        Period,
+        Report,
+        Transfer,
+    )
     from trancheflow.ops.models import TriggerBreach as Breach
+    from trancheflow.ops.projector import args_from_json
 
     try:
         with session(db) as s:
@@ -278,6 +334,9 @@ def record_from_db(
                         residual=p.residual,
                         breached=p.breached,
                         principal_rule=p.principal_rule,
+                        insurance_premium=p.insurance_premium,
+                        insurance_cover=p.insurance_cover,
+                        auction_proceeds=p.auction_proceeds,
                         **{
                             f: tuple(v for _, v in sorted(lines.get(f, {}).items()))
                             for f in ("fees_paid", *TRANCHE_FIELDS)
@@ -288,6 +347,14 @@ def record_from_db(
                 (b.trigger, b.period)
                 for b in s.scalars(
                     select(Breach).where(Breach.deal_id == d.id).order_by(Breach.period)
+                )
+            ]
+            rec.parameter_changes = [
+                ParameterChangeRecord(c.period, c.block_number, c.name, args_from_json(c.args))
+                for c in s.scalars(
+                    select(ParameterChange)
+                    .where(ParameterChange.deal_id == d.id, ParameterChange.governance)
+                    .order_by(ParameterChange.block_number, ParameterChange.log_index)
                 )
             ]
             for t in s.scalars(select(Transfer).where(Transfer.deal_id == d.id)):

@@ -36,6 +36,7 @@ from trancheflow.errors import ChainError
 
 __all__ = [
     "DEAL_EVENTS",
+    "PARAMETER_EVENTS",
     "TOKEN_EVENTS",
     "ZERO_ADDRESS",
     "ChainEvent",
@@ -64,6 +65,32 @@ DEAL_EVENTS = frozenset(
         "GuardianSet",
         "ResidualHolderSet",
         "OwnershipTransferred",
+        "OwnershipTransferStarted",
+        "DisputeWindowSet",
+        "TriggerThresholdSet",
+        "ComplianceSet",
+        "InsuranceFundSet",
+        "LiquidationSet",
+        "Paused",
+        "Unpaused",
+    }
+)
+#: Deal logs that set or change a parameter or role (``parameter_changes`` rows).
+PARAMETER_EVENTS = frozenset(
+    {
+        "SignerSet",
+        "QuorumSet",
+        "ServicerSet",
+        "GuardianSet",
+        "ResidualHolderSet",
+        "DisputeWindowSet",
+        "TriggerThresholdSet",
+        "ComplianceSet",
+        "InsuranceFundSet",
+        "LiquidationSet",
+        "OwnershipTransferred",
+        "Paused",
+        "Unpaused",
     }
 )
 #: Events a TrancheToken emits (snekmate ERC-20 plus ``Claimed``).

@@ -66,6 +66,7 @@ __all__ = [
     "FeeClaim",
     "FeePayment",
     "Holder",
+    "ParameterChange",
     "Period",
     "Report",
     "ResidualClaim",
@@ -135,6 +136,8 @@ class Deal(Base):
     guardian: Mapped[str | None] = mapped_column(String(_ADDR), default=None)
     residual_holder: Mapped[str | None] = mapped_column(String(_ADDR), default=None)
     residual_owed: Mapped[int] = mapped_column(UInt256, default=0)
+    #: The deal's pause bits (``Paused``/``Unpaused``; 0 = nothing paused).
+    paused: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     registered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     tranches: Mapped[list[Tranche]] = relationship(
@@ -263,6 +266,32 @@ class Period(_AtLog, Base):
     residual: Mapped[int] = mapped_column(UInt256)
     breached: Mapped[int] = mapped_column(UInt256)
     principal_rule: Mapped[int] = mapped_column(Integer)
+    #: Step 3b: premium paid to the first-loss fund (units).
+    insurance_premium: Mapped[int] = mapped_column(UInt256, default=0, server_default="0")
+    #: Step 5: cover paid in by the first-loss fund (units).
+    insurance_cover: Mapped[int] = mapped_column(UInt256, default=0, server_default="0")
+    #: Liquidation auction proceeds applied as recoveries at finalize (units).
+    auction_proceeds: Mapped[int] = mapped_column(UInt256, default=0, server_default="0")
+
+
+class ParameterChange(_AtLog, Base):
+    """A setter or pause log of the deal (``TriggerThresholdSet``, ``QuorumSet``,
+    ``Paused``...): which parameter changed, to what, and when.
+
+    ``period`` is the number of periods finalized when the change was mined,
+    so the change takes effect from period ``period + 1``; ``governance`` is
+    false for logs emitted while the deal was being deployed (before
+    ``Closed``), which set initial values rather than change them.
+    """
+
+    __tablename__ = "parameter_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    period: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(40))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
+    governance: Mapped[bool] = mapped_column(Boolean)
 
 
 class Distribution(_AtLog, Base):

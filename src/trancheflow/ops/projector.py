@@ -21,10 +21,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from trancheflow.ops.events import ZERO_ADDRESS, ChainEvent, normalize_address
+from trancheflow.ops.events import (
+    PARAMETER_EVENTS,
+    ZERO_ADDRESS,
+    ChainEvent,
+    normalize_address,
+)
 from trancheflow.ops.models import (
     Alert,
     Claim,
@@ -34,6 +39,7 @@ from trancheflow.ops.models import (
     FeeClaim,
     FeePayment,
     Holder,
+    ParameterChange,
     Period,
     Report,
     ResidualClaim,
@@ -85,6 +91,7 @@ _PROJECTIONS = (
     ResidualClaim,
     Holder,
     Signer,
+    ParameterChange,
 )
 
 
@@ -239,6 +246,9 @@ def _apply_finalized(s: Session, deal: Deal, ev: ChainEvent) -> None:
             residual=int(a["residual"]),
             breached=int(a["breached"]),
             principal_rule=int(a["principal_rule"]),
+            insurance_premium=int(a.get("insurance_premium", 0)),
+            insurance_cover=int(a.get("insurance_cover", 0)),
+            auction_proceeds=int(a.get("auction_proceeds", 0)),
             **_at(ev),
         )
     )
@@ -275,6 +285,21 @@ def _apply_finalized(s: Session, deal: Deal, ev: ChainEvent) -> None:
         report.status = "finalized"
 
 
+def _record_change(s: Session, deal: Deal, ev: ChainEvent) -> None:
+    """A ``parameter_changes`` row: the log's args, at the periods finalized so far."""
+    done = s.scalar(select(func.max(Period.period)).where(Period.deal_id == deal.id))
+    s.add(
+        ParameterChange(
+            deal_id=deal.id,
+            period=int(done or 0),
+            name=ev.name,
+            args=args_to_json(dict(ev.args)),
+            governance=bool(deal.closed),
+            **_at(ev),
+        )
+    )
+
+
 def apply_event(s: Session, deal: Deal, ev: ChainEvent) -> None:
     """Apply one log of ``deal`` or of one of its tranche tokens to the projections.
 
@@ -290,6 +315,8 @@ def apply_event(s: Session, deal: Deal, ev: ChainEvent) -> None:
         return
     a = ev.args
     name = ev.name
+    if name in PARAMETER_EVENTS:
+        _record_change(s, deal, ev)
     if name == "ReportSubmitted":
         r = a["report"]
         s.add(
@@ -374,6 +401,8 @@ def apply_event(s: Session, deal: Deal, ev: ChainEvent) -> None:
         deal.guardian = normalize_address(a["guardian"])
     elif name == "ResidualHolderSet":
         deal.residual_holder = normalize_address(a["holder"])
+    elif name in ("Paused", "Unpaused"):
+        deal.paused = int(a["paused"])
     elif name == "Closed":
         deal.closed = True
         deal.issuer = normalize_address(a["issuer"])
@@ -389,6 +418,7 @@ def rebuild(s: Session, deal: Deal) -> int:
     deal.closed, deal.issuer, deal.quorum = False, None, None
     deal.servicer = deal.guardian = deal.residual_holder = None
     deal.residual_owed = 0
+    deal.paused = 0
     for t in deal.tranches:
         t.balance, t.index, t.carry, t.distributed, t.claimed = t.original, 0, 0, 0, 0
     s.flush()
