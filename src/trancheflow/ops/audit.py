@@ -16,6 +16,26 @@ pool balance and tranche faces equal the spec's, and each token's supply
 (:func:`write_loan_file`), each file's Merkle root must equal its period's
 reported ``loans_root`` (``tape.csv``: the deal's tape root).
 
+First-loss fund and liquidation proceeds (docs/waterfall.md, "Insurance
+(first-loss) fund" and "Liquidation (auction) proceeds"): each period runs
+with ``recoveries`` = the reported recoveries + the chain's
+``auction_proceeds`` for that period, after checking those proceeds do not
+exceed the pool room ``P0 - scheduled_principal - prepayments - recoveries -
+losses`` (the deal applies ``min(A, room)`` and carries the rest), and with
+``insurance_available`` = the chain's ``insurance_cover``. The fund's
+availability at finalize is in no event, so the cover cannot be recomputed
+from scratch; fed the paid cover, the exact waterfall pays
+``min(loss gap, cover, cap)``, so a match verifies that the cover did not
+exceed the loss gap ``max(0, S - PA - turbo - P1)`` (nor the spec's cap), and
+the premium ``min(mdiv(P0, premium_rate), IA)`` is verified exactly with the
+spec's ``insurance.premium_rate``. The result says so: "cover checked as not
+exceeding the loss gap".
+
+Governance: a ``TriggerThresholdSet`` (or ``InsuranceFundSet``'s premium
+rate) mined after ``k`` periods were finalized governs periods ``k + 1``
+onwards; the audit applies it there, and lists every change made after
+closing, with its block and period, in :attr:`AuditResult.governance`.
+
 What the chain says is a :class:`ChainRecord`, read from the indexer's
 database (:func:`record_from_db`) or straight from an
 :class:`~trancheflow.ops.events.EventSource` (:func:`record_from_events`).
@@ -51,7 +71,7 @@ period 1, tranche A interest_paid: chain 3,333,333 vs spec 3,400,000 (diff -66,6
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +85,7 @@ from trancheflow.ops.audit_records import (
     TRANCHE_FIELDS,
     ChainRecord,
     FinalizedRecord,
+    ParameterChangeRecord,
     ReportRecord,
     hex32,
     loan_file_root,
@@ -156,6 +177,10 @@ class AuditResult:
     chain_id: int
     checks: tuple[DealCheck, ...]
     periods: tuple[PeriodAudit, ...]
+    #: Parameter changes made through governance after closing (one line each).
+    governance: tuple[str, ...] = ()
+    #: What the audit could only bound, not recompute (e.g. the fund's cover).
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -190,6 +215,9 @@ class AuditResult:
             f"PASS {self.deal}: {len(self.periods)} period(s) match the spec to the unit "
             f"({sum(p.compared for p in self.periods):,} values)"
         )
+        text += "".join(f"; {n}" for n in self.notes)
+        if self.governance:
+            text += "; changed through governance: " + "; ".join(self.governance)
         return text + (f"; not checked: {', '.join(skipped)}" if skipped else "")
 
     def to_json(self) -> dict[str, Any]:
@@ -203,6 +231,8 @@ class AuditResult:
             "through_period": self.through_period,
             "summary": self.summary,
             "first_difference": first.to_json() if isinstance(first, Difference) else first,
+            "governance": list(self.governance),
+            "notes": list(self.notes),
             "checks": [{"name": c.name, "ok": c.ok, "message": c.message} for c in self.checks],
             "periods": [
                 {
@@ -267,6 +297,8 @@ def _compare_period(
     t = fin.period
     compared = 0
     checks: list[tuple[str, str, object, object]] = [
+        ("insurance fund", "insurance_premium", fin.insurance_premium, res.insurance_premium),
+        ("insurance fund", "insurance_cover", fin.insurance_cover, res.insurance_cover),
         ("deal", "pool_balance", fin.pool_balance, res.pool_ending),
         ("deal", "cumulative_loss", fin.cumulative_loss, res.state.cumulative_loss),
         ("deal", "fee count", len(fin.fees_paid), len(res.fees)),
@@ -339,6 +371,7 @@ def audit_record(
         pool0 = _spec_pool_units(spec) or 0
     state = wf.initial_state(pool0)
     periods: list[PeriodAudit] = []
+    changes = record.parameter_changes
     for k, fin in enumerate(record.periods, start=1):
         t = fin.period
         rep = record.reports.get(t)
@@ -354,8 +387,15 @@ def audit_record(
             periods.append(PeriodAudit(t, False, compared, diff))
             continue
         assert rep is not None
+        for c in changes:
+            if c.after_period == t - 1:
+                wf.params = _apply_change(wf.params, c)
+        inp, diff = _period_input(rep, fin, state.pool_balance)
+        if diff is not None:
+            periods.append(PeriodAudit(t, False, 0, diff))
+            continue
         try:
-            res = wf.run_period(state, rep.period_input())
+            res = wf.run_period(state, inp)
         except WaterfallError as exc:
             d = Difference(t, "report", "bounds", "accepted", f"rejected ({exc})")
             periods.append(PeriodAudit(t, False, 0, d))
@@ -366,13 +406,54 @@ def audit_record(
     checks.append(_breach_check(record, wf.params.trigger_names))
     if loans_dir is not None:
         checks.extend(_loan_checks(record, Path(loans_dir)))
+    notes = ()
+    if params.insurance_premium_rate or any(f.insurance_cover for f in record.periods):
+        notes = (
+            "premium recomputed exactly; cover checked as not exceeding the loss gap "
+            "(the fund's availability is not in the events)",
+        )
     return AuditResult(
         deal=record.name or spec.deal,
         address=record.address,
         chain_id=record.chain_id,
         checks=tuple(checks),
         periods=tuple(periods),
+        governance=tuple(c.describe(params.trigger_names) for c in changes),
+        notes=notes,
     )
+
+
+def _period_input(
+    rep: ReportRecord, fin: FinalizedRecord, pool: int
+) -> tuple[Any, Difference | None]:
+    """The waterfall's input: reported collections, recoveries plus the auction
+    proceeds applied (bounded by the pool room), and the cover paid as available."""
+    base = rep.period_input()
+    room = pool - base.scheduled_principal - base.prepayments - base.recoveries - base.losses
+    if fin.auction_proceeds > max(room, 0):
+        want = f"at most the pool room {max(room, 0):,}"
+        return base, Difference(
+            fin.period, "liquidation", "auction_proceeds", fin.auction_proceeds, want
+        )
+    return replace(
+        base,
+        recoveries=base.recoveries + fin.auction_proceeds,
+        insurance_available=fin.insurance_cover,
+    ), None
+
+
+def _apply_change(params: Any, change: ParameterChangeRecord) -> Any:
+    """``params`` with a governance change that moves the waterfall applied."""
+    a = change.args
+    if change.name == "TriggerThresholdSet":
+        k = int(a["trigger"])
+        if 0 <= k < len(params.triggers):
+            triggers = list(params.triggers)
+            triggers[k] = replace(triggers[k], threshold=int(a["threshold"]))
+            return replace(params, triggers=tuple(triggers))
+    elif change.name == "InsuranceFundSet":
+        return replace(params, insurance_premium_rate=int(a["premium_rate"]))
+    return params
 
 
 def _breach_check(rec: ChainRecord, names: Sequence[str]) -> DealCheck:

@@ -56,8 +56,8 @@ def test_true_chain_passes_and_the_result_is_stored(db, indexed, spec) -> None: 
     assert result.ok, result.summary
     assert result.through_period == PERIODS
     assert [p.period for p in result.periods] == list(range(1, PERIODS + 1))
-    # 2 deal values + 2 counts + 1 fee + 3 tranches x 5 + 4 deal values per period
-    assert all(p.compared == 2 + 2 + 1 + 15 + 4 for p in result.periods)
+    # premium + cover, 2 deal values + 2 counts + 1 fee + 3 tranches x 5 + 4 deal values
+    assert all(p.compared == 2 + 2 + 2 + 1 + 15 + 4 for p in result.periods)
     names = {c.name: c.ok for c in result.checks}
     assert names["spec_hash"] and names["pool_balance"] and names["trigger breaches"]
     assert all(names[f"token supply {t}"] for t in ("A", "M", "B"))
@@ -67,7 +67,7 @@ def test_true_chain_passes_and_the_result_is_stored(db, indexed, spec) -> None: 
         assert row.details["periods"][0] == {
             "period": 1,
             "ok": True,
-            "compared": 24,
+            "compared": 26,
             "difference": None,
         }
 
