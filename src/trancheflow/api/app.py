@@ -180,6 +180,17 @@ def create_app(db_url: str | Engine, *, rpc_url: str | None = None) -> FastAPI:
         return queries.periods(s, deal, from_period=from_period, limit=limit)
 
     @app.get(
+        "/api/deals/{deal}/parameters",
+        response_model=list[sch.ParameterChangeOut],
+        responses=_ERRORS,
+        tags=["deals"],
+    )
+    def parameters(deal: str, s: DB) -> list[sch.ParameterChangeOut]:
+        """Parameter changes: setter, governance and pause logs, with the period after
+        which each took effect."""
+        return queries.parameter_changes(s, deal)
+
+    @app.get(
         "/api/deals/{deal}/holders",
         response_model=sch.HoldersOut,
         responses=_ERRORS,

@@ -39,6 +39,7 @@ __all__ = [
     "holder_detail",
     "holders",
     "list_deals",
+    "parameter_changes",
     "periods",
     "tranches",
 ]
@@ -253,6 +254,9 @@ def periods(
                 reserve=str(p.reserve),
                 residual=str(p.residual),
                 principal_rule=RULES.get(p.principal_rule, str(p.principal_rule)),
+                insurance_premium=str(p.insurance_premium),
+                insurance_cover=str(p.insurance_cover),
+                auction_proceeds=str(p.auction_proceeds),
                 breached=[k for k in range(p.breached.bit_length()) if p.breached >> k & 1],
                 fees_paid=[str(x) for x in fees.get(p.period, [])],
                 tranches=[
@@ -361,3 +365,33 @@ def audit(s: Session, ref: str) -> sch.AuditOut:
         details=row.details,
         created_at=row.created_at.isoformat(),
     )
+
+
+def parameter_changes(s: Session, ref: str) -> list[sch.ParameterChangeOut]:
+    """The deal's setter and pause logs in chain order (``parameter_changes``);
+    big ints in ``args`` are decimal strings."""
+    from trancheflow.ops.models import ParameterChange
+    from trancheflow.ops.projector import args_from_json
+
+    deal = find_deal(s, ref)
+    rows = s.scalars(
+        select(ParameterChange)
+        .where(ParameterChange.deal_id == deal.id)
+        .order_by(ParameterChange.block_number, ParameterChange.log_index)
+    )
+    return [
+        sch.ParameterChangeOut(
+            period=c.period,
+            block_number=c.block_number,
+            tx_hash=c.tx_hash,
+            name=c.name,
+            args={
+                k: str(v)
+                if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 2**53
+                else v
+                for k, v in args_from_json(c.args).items()
+            },
+            governance=c.governance,
+        )
+        for c in rows
+    ]

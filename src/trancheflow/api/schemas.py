@@ -7,7 +7,7 @@ would lose precision above 2**53. Rates and factors are plain decimals.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -153,6 +153,18 @@ class PeriodOut(_Out):
     fees_paid: list[Units]
     tranches: list[TrancheLine]
     report: ReportNumbers | None
+    insurance_premium: Units = Field("0", description="step 3b: premium paid to the fund")
+    insurance_cover: Units = Field("0", description="step 5: cover paid in by the fund")
+    auction_proceeds: Units = Field("0", description="auction proceeds applied as recoveries")
+
+
+class ParameterChangeOut(_Out):
+    period: int = Field(description="periods finalized when it was mined (in force after)")
+    block_number: int
+    tx_hash: str
+    name: str
+    args: dict[str, Any]
+    governance: bool = Field(description="false for logs emitted while deploying")
 
 
 class HolderRow(_Out):

@@ -173,3 +173,28 @@ def test_auction_proceeds_enter_as_recoveries_within_the_pool_room(run, indexed)
     d = audit_record(rec, run.spec).first_difference
     assert isinstance(d, Difference) and d.period == 1
     assert (d.field, d.chain - d.spec) == ("pool_balance", 1_000 * UNIT)
+
+
+def test_api_serves_premium_cover_and_governance_changes(run, indexed) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from trancheflow.api.app import create_app
+
+    http = TestClient(create_app(indexed))
+    deal = run.spec.deal
+    periods = http.get(f"/api/deals/{deal}/periods").json()
+    assert [p["insurance_cover"] for p in periods] == ["0", str(CAP), "0", "0"]
+    assert all(int(p["insurance_premium"]) > 0 and p["auction_proceeds"] == "0" for p in periods)
+    changes = http.get(f"/api/deals/{deal}/parameters").json()
+    gov = [c for c in changes if c["governance"]]
+    assert [(c["name"], c["period"], c["args"]) for c in gov] == [
+        ("TriggerThresholdSet", 2, {"trigger": 0, "threshold": 2 * RATE // 100})
+    ]
+    # the constructor's signer and owner logs are initial values, not governance
+    assert {c["name"] for c in changes if not c["governance"]} == {
+        "SignerSet",
+        "OwnershipTransferred",
+    }
+    page = http.get(f"/deals/{deal}").text
+    assert 'data-field="insurance_premium"' in page
+    assert 'data-field="auction_proceeds"' not in page  # zero: no row
