@@ -531,6 +531,9 @@ def audit_db(
     NotFoundError, DatabaseError, SpecError
         Unknown deal, unreadable database, unusable spec or loan files.
     """
+    from trancheflow.ops.db import upgrade
+
+    upgrade(db)  # an index written by an older trancheflow gains the new columns first
     rec, deal_id = record_from_db(db, ref, chain_id=chain_id)
     if tape_root is not None:
         rec.tape_root = hex32(tape_root)
