@@ -213,10 +213,14 @@ def main() -> None:
                 f"(+{premium - finalize[k]} vs no fund); premium + cover {cover} gas"
             )
     print(f"elapsed {time.perf_counter() - t0:.1f} s")
+    if insured:
+        print(
+            f"insured_finalize_gas_k1={insured[1][0]} insured_cover_finalize_gas_k1={insured[1][1]}"
+        )
+    # The last line has exactly the keys, for scripts that read it.
     print(
         f"finalize_gas_k1={finalize[1]} finalize_gas_k8={finalize[8]} claim_gas={claim} "
-        f"transfer_gas={transfer} erc20_transfer_gas={erc20} holders_gas_delta={g_many - g_one} "
-        f"insured_finalize_gas_k1={insured[1][0]} insured_cover_finalize_gas_k1={insured[1][1]}"
+        f"transfer_gas={transfer} erc20_transfer_gas={erc20} holders_gas_delta={g_many - g_one}"
     )
 
 
