@@ -124,6 +124,19 @@ event Claimed:
     amount: uint256
 
 
+event Recovered:
+    holder: indexed(address)
+    to: indexed(address)
+    tokens: uint256
+    owed: uint256
+
+
+interface IRecovery:
+    def owner() -> address: view
+    def frozen(token: address, account: address) -> bool: view
+    def on_recovery(sender: address, receiver: address, amount: uint256): nonpayable
+
+
 @deploy
 def __init__(
     name_: String[25],
@@ -258,6 +271,45 @@ def claim() -> uint256:
     extcall IDeal(DEAL).pay(TRANCHE_ID, msg.sender, amount)
     log Claimed(holder=msg.sender, amount=amount)
     return amount
+
+
+@external
+@nonreentrant
+def recover(holder: address, to: address) -> (uint256, uint256):
+    """
+    @notice Governance-approved recovery of a FROZEN holder: moves its
+            accrued-but-unclaimed distributions and then all its tokens to
+            `to`. Callable only by the compliance hook's owner (the
+            governance timelock, which also sets the freeze).
+    @dev Settles both sides at the current index, moves the holder's owed
+         amount to `to`'s record (no cash moves; `to` claims it), then asks
+         `Compliance.on_recovery` (bypasses the holder's freeze only; `to`
+         must pass the receiver checks; holder count kept) and moves the
+         tokens. Not blocked by the transfer pause (a governance action).
+    @param holder The frozen holder.
+    @param to The recovery address.
+    @return uint256 Token units moved.
+    @return uint256 Owed settlement-token units moved.
+    """
+    hook: address = convert(self._config & _MASK160, address)
+    assert hook != empty(address), "tranche: no compliance hook"
+    assert msg.sender == staticcall IRecovery(hook).owner(), "tranche: caller is not governance"
+    assert staticcall IRecovery(hook).frozen(self, holder), "tranche: holder not frozen"
+    index: uint256 = self._dist >> 128
+    self._settle(holder, index)
+    self._settle(to, index)
+    acct: uint256 = self._accounts[holder]
+    owed: uint256 = acct & _MASK128
+    if owed != 0:
+        self._accounts[holder] = acct ^ owed
+        dest: uint256 = self._accounts[to]
+        assert (dest & _MASK128) + owed <= _MASK128, "tranche: owed exceeds 128 bits"
+        self._accounts[to] = dest + owed
+    tokens: uint256 = erc20.balanceOf[holder]
+    extcall IRecovery(hook).on_recovery(holder, to, tokens)
+    erc20._transfer(holder, to, tokens)
+    log Recovered(holder=holder, to=to, tokens=tokens, owed=owed)
+    return tokens, owed
 
 
 # ----------------------------------------------------------------- views

@@ -395,6 +395,34 @@ def on_transfer(sender: address, receiver: address, amount: uint256):
 
 
 @external
+def on_recovery(sender: address, receiver: address, amount: uint256):
+    """
+    @notice Called by a configured token BEFORE a governance-approved
+            recovery moves a FROZEN `sender`'s whole balance `amount` to
+            `receiver` (the token checks the caller is this contract's
+            owner). Only the sender's freeze is bypassed: the receiver must
+            pass the receiver-side checks. Keeps the holder count (the
+            sender always leaves, so no holder limit can be exceeded).
+    @param sender The frozen holder.
+    @param receiver The recovery address.
+    @param amount The sender's whole balance.
+    """
+    token: address = msg.sender
+    assert self.rules[token].configured, "compliance: caller is not a configured token"
+    assert self.frozen[token][sender], "compliance: sender not frozen"
+    code: uint8 = self._receiver_code(token, receiver, self.rules[token].allowed_classes)
+    assert code == SUCCESS, self._message(code)
+    if amount == 0:
+        return
+    count: uint256 = self.holder_count[token] - 1
+    if staticcall IERC20(token).balanceOf(receiver) == 0:
+        count += 1
+    else:
+        self.holder_count[token] = count
+        log HolderCountChanged(token=token, holders=count)
+
+
+@external
 @pure
 def messageForTransferRestriction(code: uint8) -> String[64]:
     """
