@@ -21,6 +21,12 @@ One :meth:`Keeper.run_once` tick, against a :class:`KeeperChain`:
 3. **Triggers.** Each ``TriggerBreached`` log raises a ``trigger_breached``
    alert (same kind and text as the indexer's, so one table row per breach).
 
+4. **Liquidation** (optional, with a :class:`LiquidationChain` and a
+   per-loan status source): marks the latest finalized period's 90+ days
+   delinquent or over-LTV loans on the ``Liquidation`` contract with their
+   Merkle proofs, skipping loans already marked (state re-read before each
+   ``mark``); each mark raises a ``loan_marked`` alert.
+
 Alerts go to :attr:`Keeper.alerts`, the log, and, given a database, the
 ``alerts`` table, each in its own transaction and never twice with the same
 kind and text.
@@ -65,10 +71,14 @@ from trancheflow.errors import ChainError, ReportError
 __all__ = [
     "Alert",
     "BackendKeeperChain",
+    "ContractLiquidationChain",
     "FinalizeOutcome",
     "Keeper",
     "KeeperChain",
     "KeeperTick",
+    "LiquidationChain",
+    "LoanStatus",
+    "MarkOutcome",
     "PendingReport",
     "ReportSchedule",
     "RetryPolicy",
@@ -148,6 +158,58 @@ class KeeperChain(Protocol):
 
 
 @dataclass(frozen=True)
+class LoanStatus:
+    """One loan of a finalized period as the servicer reported it, with the Merkle
+    proof of ``status_leaf(loan_id, balance, days_delinquent)`` under ``root``."""
+
+    name: str
+    loan_id: bytes
+    balance: int
+    days_delinquent: int
+    proof: tuple[bytes, ...]
+    root: bytes
+
+
+@dataclass(frozen=True)
+class MarkOutcome:
+    """What the keeper did about one liquidatable loan: ``marked`` (this keeper),
+    ``already_marked`` (on-chain state says so), ``no_value`` (no property value
+    yet: the contract would revert), ``failed`` (the transaction reverted)."""
+
+    name: str
+    status: str
+    tx_hash: str | None = None
+    detail: str = ""
+
+
+@runtime_checkable
+class LiquidationChain(Protocol):
+    """What the keeper's liquidation duty needs from a ``Liquidation`` contract."""
+
+    def auction_status(self, loan_id: bytes) -> int:
+        """``auctions(loan_id).status`` (0 = not marked)."""
+        ...
+
+    def collateral_value(self, loan_id: bytes) -> int:
+        """The attested property value (0 = none)."""
+        ...
+
+    def ltv_threshold(self) -> int:
+        """Balance / value above which a loan is marked, at ``RATE_SCALE`` = 1e9."""
+        ...
+
+    def mark(self, loan: LoanStatus) -> str:
+        """Send ``mark``; returns the transaction hash. Raises
+        :class:`~trancheflow.errors.ChainError` (with the revert reason) on failure."""
+        ...
+
+
+#: ``Liquidation.DELINQUENT_DAYS`` and ``RATE_SCALE``.
+DELINQUENT_DAYS = 90
+_RATE_SCALE = 10**9
+
+
+@dataclass(frozen=True)
 class RetryPolicy:
     """Bounded exponential backoff: ``attempts`` tries, sleeping
     ``min(max_delay, base_delay * factor**k)`` after failure ``k``."""
@@ -223,6 +285,7 @@ class KeeperTick:
 
     outcomes: tuple[FinalizeOutcome, ...] = ()
     alerts: tuple[Alert, ...] = ()
+    marks: tuple[MarkOutcome, ...] = ()
 
 
 def record_alert(db: str | URL | Engine, deal_id: int, alert: Alert) -> bool:
@@ -287,6 +350,17 @@ class Keeper:
         Backoff for failed ``finalize`` transactions.
     sleep : callable
         ``sleep(seconds)`` (tests inject a recorder).
+    liquidation : LiquidationChain, optional
+        Enables the liquidation duty, with ``loan_status``.
+    loan_status : callable, optional
+        ``loan_status(period)``: every loan of finalized ``period`` as the
+        servicer reported it (:class:`LoanStatus`, proofs under the period's
+        loan-level root). Each tick the keeper marks the loans of the latest
+        finalized period that are 90+ days delinquent or whose balance /
+        property value exceeds the contract's LTV threshold, re-reading the
+        auction state right before each ``mark`` (a loan already marked, by
+        this or another keeper, is skipped), and raises a ``loan_marked``
+        alert per marked loan.
 
     Raises
     ------
@@ -302,8 +376,12 @@ class Keeper:
         schedule: ReportSchedule | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        liquidation: LiquidationChain | None = None,
+        loan_status: Callable[[int], Sequence[LoanStatus]] | None = None,
     ) -> None:
         self.chain = chain
+        self.liquidation = liquidation
+        self.loan_status = loan_status
         self.schedule = schedule
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
@@ -400,6 +478,57 @@ class Keeper:
             msg = f"trigger {k} breached in period {period}"
             self._alert("trigger_breached", "critical", msg, block)
 
+    # ---------------------------------------------------------------- liquidation
+    def _liquidatable(self, loan: LoanStatus, value: int) -> bool:
+        if loan.days_delinquent >= DELINQUENT_DAYS:
+            return True
+        threshold = self.liquidation.ltv_threshold() if self.liquidation else 0
+        return value > 0 and loan.balance * _RATE_SCALE > threshold * value
+
+    def _mark_loans(self) -> list[MarkOutcome]:
+        liq, source = self.liquidation, self.loan_status
+        period = self.chain.period()
+        if liq is None or source is None or period == 0:
+            return []
+        out = []
+        for loan in source(period):
+            if liq.auction_status(loan.loan_id) != 0:
+                continue  # marked earlier (not an outcome of this tick)
+            value = liq.collateral_value(loan.loan_id)
+            if not self._liquidatable(loan, value):
+                continue
+            if value == 0:
+                self._alert(
+                    "liquidation_no_value",
+                    "warning",
+                    f"loan {loan.name} is {loan.days_delinquent} days delinquent in period "
+                    f"{period} but has no attested property value; cannot mark it",
+                )
+                out.append(MarkOutcome(loan.name, "no_value"))
+                continue
+            # re-read right before acting: another keeper may have marked it
+            if liq.auction_status(loan.loan_id) != 0:
+                out.append(MarkOutcome(loan.name, "already_marked"))
+                continue
+            try:
+                tx = liq.mark(loan)
+            except ChainError as exc:
+                if liq.auction_status(loan.loan_id) != 0 or "already marked" in str(exc):
+                    out.append(MarkOutcome(loan.name, "already_marked", detail=str(exc)))
+                    continue
+                self._alert("mark_failed", "critical", f"mark of loan {loan.name} failed: {exc}")
+                out.append(MarkOutcome(loan.name, "failed", detail=str(exc)))
+                continue
+            self._alert(
+                "loan_marked",
+                "warning",
+                f"loan {loan.name} marked for liquidation from period {period}: "
+                f"{loan.days_delinquent} days delinquent, balance {loan.balance}, "
+                f"property value {value}",
+            )
+            out.append(MarkOutcome(loan.name, "marked", tx_hash=tx))
+        return out
+
     # ---------------------------------------------------------------- loop
     def run_once(self) -> KeeperTick:
         """One tick: finalize what is due, then check lateness and triggers."""
@@ -417,7 +546,8 @@ class Keeper:
             pending = self.chain.pending_report()
         self._check_late(pending)
         self._check_triggers()
-        return KeeperTick(tuple(outcomes), tuple(self.alerts[before:]))
+        marks = tuple(self._mark_loans())
+        return KeeperTick(tuple(outcomes), tuple(self.alerts[before:]), marks)
 
     def run(
         self,
@@ -452,7 +582,7 @@ class Keeper:
                 failures = 0
                 if on_tick is not None:
                     on_tick(tick)
-                if tick.alerts or any(o.status != "waiting" for o in tick.outcomes):
+                if tick.alerts or tick.marks or any(o.status != "waiting" for o in tick.outcomes):
                     ticks.append(tick)
             if should_stop is not None and should_stop():
                 return ticks
@@ -537,3 +667,47 @@ class BackendKeeperChain:
                     )
             self._scanned = head
         return list(self._breaches)
+
+
+class ContractLiquidationChain:
+    """A :class:`LiquidationChain` over a ``Liquidation`` contract object (titanoboa
+    in process); every failure is re-raised as :class:`~trancheflow.errors.ChainError`.
+
+    Parameters
+    ----------
+    contract : Any
+        The deployed ``Liquidation`` (a titanoboa ``VyperContract``).
+    sender : str, optional
+        Account that sends ``mark``.
+    """
+
+    def __init__(self, contract: Any, *, sender: str | None = None) -> None:
+        self.contract = contract
+        self.sender = sender
+
+    def auction_status(self, loan_id: bytes) -> int:
+        """``auctions(loan_id).status``."""
+        return int(self.contract.auctions(loan_id)[0])
+
+    def collateral_value(self, loan_id: bytes) -> int:
+        """``collateral_value(loan_id)``."""
+        return int(self.contract.collateral_value(loan_id))
+
+    def ltv_threshold(self) -> int:
+        """``ltv_threshold()``."""
+        return int(self.contract.ltv_threshold())
+
+    def mark(self, loan: LoanStatus) -> str:
+        """Send ``mark(loan_id, balance, days, proof, root)`` from ``sender``."""
+        import boa
+
+        args = (loan.loan_id, loan.balance, loan.days_delinquent, list(loan.proof), loan.root)
+        try:
+            if self.sender is None:
+                self.contract.mark(*args)
+            else:
+                with boa.env.prank(self.sender):
+                    self.contract.mark(*args)
+        except Exception as exc:  # boa raises its own error types
+            raise ChainError(f"Liquidation.mark({loan.name}): {exc}") from exc
+        return f"boa-block-{int(boa.env.evm.patch.block_number)}"  # in process: no hash
