@@ -30,9 +30,9 @@ import pytest
 
 from trancheflow.deal import DealSpec
 from trancheflow.ops.events import MemoryChain
-from trancheflow.ops.simulated import SimulatedDeal, sim_address
+from trancheflow.ops.simulated import SimulatedDeal
 
-from ..support import credit_spec
+from ..support import credit_spec, play_deal_life
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -47,7 +47,6 @@ CHROMIUM_ARGS = [
 ]
 
 SPEC = credit_spec("IT-DEAL-1")
-ALICE, BOB, CAROL = sim_address("alice"), sim_address("bob"), sim_address("carol")
 
 
 def under_ci() -> bool:
@@ -73,30 +72,10 @@ def spec() -> DealSpec:
     return DealSpec.model_validate(SPEC)
 
 
-def _play(sim: SimulatedDeal, periods: int, *, start: int = 0) -> None:
-    if start == 0:
-        sim.deploy()
-        sim.close()
-        sim.transfer(0, sim.issuer, ALICE, 10_000_000_000_000)
-        sim.transfer(1, sim.issuer, BOB, 4_000_000_000_000)
-    for k in range(start, start + periods):
-        sim.finalize_next(vetoed_first=(k == 3))
-        if k % 7 == 0:
-            sim.transfer(0, ALICE, BOB, 1_234_567_891 + k)
-        if k % 5 == 0:
-            sim.claim(0, ALICE)
-        if k % 9 == 4:
-            sim.claim(1, BOB)
-            sim.transfer(1, BOB, CAROL, 333_333_333)
-        if k % 11 == 10:
-            sim.claim_fees()
-            sim.claim_residual()
-
-
 @pytest.fixture(scope="session")
 def play() -> Callable[..., None]:
     """``play(sim, periods, start=0)``: mine a deal life on ``sim``'s chain."""
-    return _play
+    return play_deal_life
 
 
 @pytest.fixture

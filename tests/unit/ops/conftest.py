@@ -12,16 +12,14 @@ from trancheflow.deal import DealSpec
 from trancheflow.ops.db import connect, upgrade
 from trancheflow.ops.events import MemoryChain
 from trancheflow.ops.models import Base
-from trancheflow.ops.simulated import SimulatedDeal, sim_address
+from trancheflow.ops.simulated import SimulatedDeal
 
-from ...support import credit_spec
+from ...support import credit_spec, play_deal_life
 
 # Pro-rata deal that turns sequential when cumulative losses pass 1% (breached
 # around period 23 at SDA 600), a monitored 60+ delinquency trigger, a fee and
 # a reserve: every kind of deal log appears within 40 periods.
 SPEC = credit_spec("IDX-TEST-1")
-
-ALICE, BOB, CAROL = sim_address("alice"), sim_address("bob"), sim_address("carol")
 
 
 @pytest.fixture(scope="session")
@@ -29,32 +27,10 @@ def spec() -> DealSpec:
     return DealSpec.model_validate(SPEC)
 
 
-def _play(sim: SimulatedDeal, periods: int, *, start: int = 0) -> None:
-    """A deal life: investors buy from the issuer, periods finalize (one
-    vetoed first), tokens change hands, holders and fees claim."""
-    if start == 0:
-        sim.deploy()
-        sim.close()
-        sim.transfer(0, sim.issuer, ALICE, 10_000_000_000_000)
-        sim.transfer(1, sim.issuer, BOB, 4_000_000_000_000)
-    for k in range(start, start + periods):
-        sim.finalize_next(vetoed_first=(k == 3))
-        if k % 7 == 0:
-            sim.transfer(0, ALICE, BOB, 1_234_567_891 + k)
-        if k % 5 == 0:
-            sim.claim(0, ALICE)
-        if k % 9 == 4:
-            sim.claim(1, BOB)
-            sim.transfer(1, BOB, CAROL, 333_333_333)
-        if k % 11 == 10:
-            sim.claim_fees()
-            sim.claim_residual()
-
-
 @pytest.fixture(scope="session")
 def play() -> Callable[..., None]:
     """``play(sim, periods, start=0)``: mine a deal life on ``sim``'s chain."""
-    return _play
+    return play_deal_life
 
 
 def _snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
