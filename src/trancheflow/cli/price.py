@@ -106,6 +106,24 @@ def _prices(text: str | None) -> float | dict[str, float] | None:
         ) from None
 
 
+def _rep_line(
+    balance: float | None,
+    gross: float | None,
+    net: float | None,
+    term: int | None,
+    wam: int | None,
+    wala: int,
+) -> dict[str, Any]:
+    """The rep-line options as :func:`_security` takes them."""
+    return {"balance": balance, "gross": gross, "net": net, "term": term, "wam": wam, "wala": wala}
+
+
+def _price_or_oas(price: str | None, oas_bp: float | None) -> None:
+    """Exactly one of ``--price`` / ``--oas`` must be given."""
+    if (price is None) == (oas_bp is None):
+        raise typer.BadParameter("give exactly one of --price or --oas", param_hint="--price")
+
+
 def _security(
     spec: Path | None,
     tape: Path | None,
@@ -260,16 +278,8 @@ def oas_command(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """OAS at a price (or price at an OAS), Monte Carlo error, Z-spread and option cost."""
-    if (price is None) == (oas_bp is None):
-        raise typer.BadParameter("give exactly one of --price or --oas", param_hint="--price")
-    rep = {
-        "balance": balance,
-        "gross": gross_rate,
-        "net": net_rate,
-        "term": term,
-        "wam": wam,
-        "wala": wala,
-    }
+    _price_or_oas(price, oas_bp)
+    rep = _rep_line(balance, gross_rate, net_rate, term, wam, wala)
     sec = _security(spec, tape, rep, model, prepay, default, severity, recovery_lag, start_month)
     settings = _settings(paths, seed, hw_a, hw_sigma, delay_days, scheduler, workers)
     with _progress(fmt == OutputFormat.table) as cb:
@@ -338,14 +348,7 @@ def zspread_command(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Z-spread of the zero-volatility (forward-curve) cash flows at a price."""
-    rep = {
-        "balance": balance,
-        "gross": gross_rate,
-        "net": net_rate,
-        "term": term,
-        "wam": wam,
-        "wala": wala,
-    }
+    rep = _rep_line(balance, gross_rate, net_rate, term, wam, wala)
     sec = _security(spec, tape, rep, model, prepay, default, severity, recovery_lag, start_month)
     zc = _curve(curve)
     settings = _settings(2, 1, hw_a, 0.0, delay_days, None, 1).zero_volatility()
@@ -402,16 +405,8 @@ def risk_command(
     fmt: OutputFormat = FORMAT,
 ) -> None:
     """Effective duration and convexity (and key-rate durations) at a constant OAS."""
-    if (price is None) == (oas_bp is None):
-        raise typer.BadParameter("give exactly one of --price or --oas", param_hint="--price")
-    rep = {
-        "balance": balance,
-        "gross": gross_rate,
-        "net": net_rate,
-        "term": term,
-        "wam": wam,
-        "wala": wala,
-    }
+    _price_or_oas(price, oas_bp)
+    rep = _rep_line(balance, gross_rate, net_rate, term, wam, wala)
     sec = _security(spec, tape, rep, model, prepay, default, severity, recovery_lag, start_month)
     settings = _settings(paths, seed, hw_a, hw_sigma, delay_days, scheduler, workers)
     with _progress(fmt == OutputFormat.table) as cb:
