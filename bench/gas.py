@@ -42,9 +42,10 @@ KEYS = [0xA11CE + i for i in range(3)]
 UNIT = 10**6
 
 
-def _config(k: int, servicer: str, fee: str) -> DealConfig:
+def _config(k: int, servicer: str, fee: str, rule: int = 0) -> DealConfig:
     face = 900_000_000 // k
     return DealConfig(
+        principal_rule=rule,
         pool_balance=1_000_000_000 * UNIT,
         tranches=tuple(
             TrancheConfig(f"Tranche {i}", f"T{i}", face * UNIT, 40_000_000 + 2_000_000 * i)
@@ -75,11 +76,11 @@ def _report(period: int) -> ServicerReport:
 class Bench:
     """One deal with its roles, driven period by period (``insured``: with a fund)."""
 
-    def __init__(self, k: int, insured: bool = False) -> None:
+    def __init__(self, k: int, insured: bool = False, rule: int = 0) -> None:
         self.servicer = boa.env.generate_address()
         self.issuer = boa.env.generate_address()
         fee = boa.env.generate_address()
-        cfg = _config(k, self.servicer, fee)
+        cfg = _config(k, self.servicer, fee, rule)
         self.fund = None
         if insured:
             self.d, self.fund = deploy_insured_deal(
@@ -130,6 +131,12 @@ def main() -> None:
                 b.finalize()
             finalize[k] = b.finalize(measure=True)
             print(f"finalize k={k}: {finalize[k]} gas (target {60_000 + 15_000 * k})")
+        for k in (1, 4, 8):  # pro-rata principal: one more division per tranche
+            b = Bench(k, rule=1)
+            for _ in range(3):
+                b.finalize()
+            g = b.finalize(measure=True)
+            print(f"finalize pro_rata k={k}: {g} gas (target {60_000 + 15_000 * k})")
 
         # claim, transfer, plain ERC-20 transfer on a 1-tranche deal
         b = Bench(1)
