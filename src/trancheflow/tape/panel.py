@@ -1,0 +1,172 @@
+"""The loan-month panel: one row per loan per observed month, the input every model trains on.
+
+Schema (stable; H7's ground-truth simulator writes the same columns)
+--------------------------------------------------------------------
+Per loan-month (from the Freddie Mac monthly performance file):
+
+=====================  =========  ===========================================
+column                 dtype      meaning
+=====================  =========  ===========================================
+``loan_id``            str        Loan Sequence Number
+``period``             datetime   reporting month, first day of the month
+``loan_age``           int32      months since the first payment date
+``upb``                float64    actual UPB at month end (0 once terminated)
+``note_rate``          float64    current interest rate, **percent** (6.5)
+``status``             str        one of :data:`STATUSES`
+``zero_balance_code``  str/None   Freddie code (``"01"``, ``"03"``, ...), on
+                                  the terminal row only
+``loss``               float64    actual loss where reported (positive = loss)
+=====================  =========  ===========================================
+
+Origination covariates repeated on every row of the loan: ``fico``, ``ltv``,
+``cltv``, ``dti`` (float64, NaN when the file says "not available"; LTV,
+CLTV and DTI in **percent**, as in the files), ``orig_upb`` (float64),
+``orig_rate`` (float64, percent), ``orig_term`` (int32), ``state``,
+``occupancy``, ``purpose``, ``channel``, ``property_type`` (str, tape-schema
+vocabulary: ``owner``/``second_home``/``investor``, ``purchase``/
+``cash_out_refi``/``rate_term_refi``, ``retail``/``broker``/
+``correspondent``/``tpo``, ``single_family``/``condo``/``pud``/
+``manufactured``/``coop``/``two_to_four_unit``; None when not available),
+``first_payment`` (datetime, month start) and ``vintage`` (int32, the year of
+the first payment date).
+
+Status rules
+------------
+* ``current`` (0 months delinquent), ``d30`` (1), ``d60`` (2), ``d90p`` (3 or
+  more); ``fc_reo``: REO acquisition (delinquency ``RA``) or 3+ months
+  delinquent while a foreclosure-type event is under way is NOT separately
+  flagged by the public files, so ``fc_reo`` means REO acquired.
+* ``prepaid``: zero balance code ``01`` (prepaid or matured);
+  ``default``: any other zero balance code that ends the loan through a
+  credit event or removal (``02`` third-party sale, ``03`` short sale or
+  charge-off, ``09`` REO disposition, ``15``/``16`` note sales, ``96``
+  removal, ``06`` repurchase). Both are **terminal and appear once**, on the
+  loan's last row. Repurchases (``06``) and removals (``96``) are not credit
+  events; models that want them separate read ``zero_balance_code``.
+* Delinquency ``XX`` (unknown) rows are kept with status of the previous
+  month (``current`` if none).
+
+Examples
+--------
+>>> validate_panel(empty_panel()).shape[1] == len(PANEL_COLUMNS)
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from trancheflow.errors import Problem, TapeValidationError
+
+__all__ = [
+    "PANEL_COLUMNS",
+    "PANEL_DTYPES",
+    "STATUSES",
+    "TERMINAL_STATUSES",
+    "empty_panel",
+    "validate_panel",
+]
+
+STATUSES: tuple[str, ...] = ("current", "d30", "d60", "d90p", "fc_reo", "prepaid", "default")
+TERMINAL_STATUSES: frozenset[str] = frozenset({"prepaid", "default"})
+
+PANEL_DTYPES: dict[str, str] = {
+    "loan_id": "object",
+    "period": "datetime64[ns]",
+    "loan_age": "int32",
+    "upb": "float64",
+    "note_rate": "float64",
+    "status": "object",
+    "zero_balance_code": "object",
+    "loss": "float64",
+    "fico": "float64",
+    "ltv": "float64",
+    "cltv": "float64",
+    "dti": "float64",
+    "orig_upb": "float64",
+    "orig_rate": "float64",
+    "orig_term": "int32",
+    "state": "object",
+    "occupancy": "object",
+    "purpose": "object",
+    "channel": "object",
+    "property_type": "object",
+    "first_payment": "datetime64[ns]",
+    "vintage": "int32",
+}
+PANEL_COLUMNS: tuple[str, ...] = tuple(PANEL_DTYPES)
+"""Column order of every panel frame and Parquet file."""
+
+_NON_NULL = ("loan_id", "period", "loan_age", "upb", "note_rate", "status", "orig_upb",
+             "orig_rate", "orig_term", "first_payment", "vintage")  # fmt: skip
+
+
+def empty_panel() -> pd.DataFrame:
+    """A panel with no rows and the schema's dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in PANEL_DTYPES.items()})
+
+
+def validate_panel(df: pd.DataFrame, *, source: str = "<panel>") -> pd.DataFrame:
+    """Check a panel frame against the schema; return it with columns in schema order.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A loan-month panel.
+    source : str
+        Name used in problems.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``df[PANEL_COLUMNS]`` cast to :data:`PANEL_DTYPES`.
+
+    Raises
+    ------
+    TapeValidationError
+        A column is missing or uncastable, a required value is null, a status
+        is unknown, ``period`` is not a month start, a loan repeats a month,
+        or a terminal status is followed by another row of the same loan.
+    """
+    problems: list[Problem] = []
+    missing = [c for c in PANEL_COLUMNS if c not in df.columns]
+    for c in missing:
+        problems.append(Problem(source, None, c, None, "panel column is missing"))
+    if problems:
+        raise TapeValidationError(problems)
+    out = df.loc[:, list(PANEL_COLUMNS)].copy()
+    for c, t in PANEL_DTYPES.items():
+        try:
+            if t.startswith("datetime"):
+                out[c] = pd.to_datetime(out[c]).astype(np.dtype(t))
+            elif t != "object":
+                if t.startswith("int") and out[c].isna().any():
+                    raise ValueError("null in an integer column")
+                out[c] = out[c].astype(np.dtype(t))
+        except (ValueError, TypeError) as exc:
+            problems.append(Problem(source, None, c, None, f"cannot be read as {t}: {exc}"))
+    if problems:
+        raise TapeValidationError(problems)
+
+    def add(mask: np.ndarray, field: str, rule: str) -> None:
+        for i in np.flatnonzero(mask)[:20]:
+            problems.append(Problem(source, int(i) + 1, field, out[field].iloc[i], rule))
+
+    for c in _NON_NULL:
+        add(out[c].isna().to_numpy(), c, "must not be empty")
+    add(~out["status"].isin(STATUSES).to_numpy(), "status", "must be one of " + ", ".join(STATUSES))
+    add((out["period"].dt.day != 1).to_numpy(), "period", "must be the first day of a month")
+    add(out.duplicated(["loan_id", "period"]).to_numpy(), "period", "repeats a loan-month")
+    if len(out):
+        order = out.sort_values(["loan_id", "period"], kind="stable")
+        term = order["status"].isin(TERMINAL_STATUSES).to_numpy()
+        same_next = np.r_[
+            order["loan_id"].to_numpy()[1:] == order["loan_id"].to_numpy()[:-1], False
+        ]
+        pos = np.zeros(len(out), dtype=bool)
+        pos[out.index.get_indexer(order.index[term & same_next])] = True
+        add(pos, "status", "a terminal status (prepaid/default) must be the loan's last row")
+    if problems:
+        raise TapeValidationError(problems[:100], len(problems) > 100)
+    return out.reset_index(drop=True)
