@@ -117,6 +117,10 @@ class SpecError(TrancheflowError, ValueError):
         super().__init__(prefix + message)
 
 
+class UnitsError(TrancheflowError, ValueError):
+    """An amount cannot become settlement-token units (not a finite number, bad decimals)."""
+
+
 class WaterfallError(TrancheflowError):
     """The waterfall met inputs it cannot process (e.g. negative collections)."""
 
@@ -137,6 +141,26 @@ class ChainError(TrancheflowError):
 
 class ReportError(ChainError):
     """A servicer report is malformed, unsigned or out of bounds."""
+
+
+class RemittanceError(TrancheflowError):
+    """A servicer remittance file broke one or more rules; it is rejected whole.
+
+    Nothing built from a rejected file is signed or submitted. ``problems``
+    holds every :class:`Problem` found, up to the cap (``truncated`` then).
+    """
+
+    def __init__(self, problems: Sequence[Problem], truncated: bool = False) -> None:
+        self.problems = list(problems)
+        self.truncated = truncated
+        head = f"remittance rejected, nothing submitted: {len(self.problems)} problem(s)"
+        if truncated:
+            head += " (more not shown; cap reached)"
+        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+
+
+class DeploymentMismatchError(ChainError):
+    """A deployment record disagrees with the spec, tape or chain a command was given."""
 
 
 # --------------------------------------------------------------------- ops

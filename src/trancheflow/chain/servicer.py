@@ -58,6 +58,7 @@ import pandas as pd
 from trancheflow.chain.merkle import loan_leaf, merkle_proof, merkle_root
 from trancheflow.chain.reports import ServicerReport
 from trancheflow.errors import ChainError
+from trancheflow.units import to_units, to_units_array
 
 __all__ = ["ServicerFeed", "closing_leaves", "split_units", "tape_root"]
 
@@ -89,18 +90,20 @@ def split_units(total: int, weights: list[float]) -> list[int]:
 
 
 def closing_leaves(spec: Any, pool: Any = None) -> list[bytes]:
-    """Merkle leaves of the closing tape: ``loan_leaf(loan_id, floor(balance * 10**decimals))``."""
-    from trancheflow.deal.run import collateral_pool
+    """Merkle leaves of the closing tape: ``loan_leaf(loan_id, units)``.
+
+    ``units`` is each loan's balance by :func:`trancheflow.units.to_units`
+    (:func:`~trancheflow.deal.run.loan_units`), so the leaves sum to the
+    deal's pool balance in units.
+    """
+    from trancheflow.deal.run import collateral_pool, loan_units
 
     pool = collateral_pool(spec) if pool is None else pool
-    scale = 10 ** int(spec.currency.decimals)
     if isinstance(pool, pd.DataFrame):
         ids = [str(x) for x in pool["loan_id"]]
-        bal = pool["current_balance"].to_numpy(np.float64)
     else:
         ids = [f"line-{i}" for i in range(len(pool))]
-        bal = np.array([r.balance for r in pool], dtype=np.float64)
-    return [loan_leaf(i, int(u)) for i, u in zip(ids, np.floor(bal * scale), strict=True)]
+    return [loan_leaf(i, u) for i, u in zip(ids, loan_units(spec, pool), strict=True)]
 
 
 def tape_root(spec: Any, pool: Any = None) -> bytes:
@@ -134,7 +137,7 @@ class ServicerFeed:
     ) -> None:
         from trancheflow.collateral import Assumptions, project_pool
         from trancheflow.deal.collections import Collections
-        from trancheflow.deal.run import collateral_pool, pool_balance_units
+        from trancheflow.deal.run import collateral_pool, loan_units
 
         self.spec = spec
         self.pool = collateral_pool(spec) if pool is None else pool
@@ -150,7 +153,8 @@ class ServicerFeed:
                 advance=a.advance,
             )
         self.assumptions = assumptions
-        self.pool_balance_units = int(pool_balance_units(spec, self.pool))
+        self._closing_units = loan_units(spec, self.pool)
+        self.pool_balance_units = sum(self._closing_units)
         self.cash_flows: pd.DataFrame = project_pool(self.pool, assumptions)
         self.inputs = Collections.from_frame(self.cash_flows).to_exact(
             self.decimals, self.pool_balance_units
@@ -161,10 +165,9 @@ class ServicerFeed:
         else:
             self.loan_ids = [f"line-{i}" for i in range(len(self.pool))]
             closing = np.array([r.balance for r in self.pool], dtype=np.float64)
-        self._closing_units = [int(x) for x in np.floor(closing * self.scale)]
         n = max(len(self.loan_ids), 1)
         default_avg = closing.sum() / n if isinstance(self.pool, pd.DataFrame) else 250_000.0
-        self.avg_loan_units = max(1, int((avg_loan or default_avg) * self.scale))
+        self.avg_loan_units = max(1, to_units(float(avg_loan or default_avg), self.decimals))
         self._loan_bal: np.ndarray | None = None
 
     # ------------------------------------------------------------ periods
@@ -198,7 +201,7 @@ class ServicerFeed:
         for name, units in zip(names, parts, strict=True):
             bal[name] += units
         nxt = float(nd[period]) if period < len(nd) else 0.0
-        bal["dq30"] = math.floor(nxt * self.scale + 1e-6)
+        bal["dq30"] = to_units(nxt, self.decimals)
         out: dict[str, int] = {}
         for k in ("dq30", "dq60", "dq90", "foreclosure", "reo"):
             out[f"{k}_balance"] = bal[k]
@@ -246,7 +249,7 @@ class ServicerFeed:
             return list(self._closing_units)
         self._check(period)
         col = self._loan_balances(period)[:, period - 1]
-        return [int(x) for x in np.floor(col * self.scale + 1e-6)]
+        return to_units_array(col, self.decimals)
 
     def loan_leaves(self, period: int) -> list[bytes]:
         """Merkle leaves ``loan_leaf(loan_id, units)`` of ``period``, in tape order."""

@@ -49,6 +49,7 @@ import pandas as pd
 
 from trancheflow.deal.exact import PeriodInput
 from trancheflow.errors import WaterfallError
+from trancheflow.units import to_units_array
 
 __all__ = ["FIELDS", "Collections"]
 
@@ -152,7 +153,8 @@ class Collections:
     def to_exact(self, decimals: int, pool_balance_units: int) -> list[PeriodInput]:
         """Integer period inputs in token units (one scenario).
 
-        Each column is converted through its cumulative sum, floored, so the
+        Each column is converted through its cumulative sum by
+        :func:`trancheflow.units.to_units` (exact decimal, rounded down), so the
         totals stay within one unit of the float totals; the principal lines
         and losses never take more than the remaining pool balance, and in the
         last period whatever units the pool still holds are paid as scheduled
@@ -161,14 +163,14 @@ class Collections:
         if self.interest.ndim != 1:
             raise WaterfallError("to_exact converts one scenario; use .path(k) first")
         scale = 10**decimals
-        cols = {}
+        cols: dict[str, list[int]] = {}
         for f in FIELDS:
             v = getattr(self, f)
             if f == "delinquent_60_plus":
-                cols[f] = np.floor(v * scale + 1e-6).astype(object)
+                cols[f] = to_units_array(v, decimals)
                 continue
-            cum = np.floor(np.cumsum(v) * scale + 1e-6)
-            cols[f] = np.diff(cum, prepend=0.0).astype(object)
+            cum = to_units_array(np.cumsum(v), decimals)
+            cols[f] = [c - p for c, p in zip(cum, [0, *cum[:-1]], strict=True)]
         out = []
         pool = int(pool_balance_units)
         float_pool_left = float(

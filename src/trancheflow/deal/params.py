@@ -15,9 +15,10 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR
 
 from trancheflow.deal.spec import DealSpec, FloatingCoupon, ShiftingInterest, exact_decimal
+from trancheflow.units import to_units  # the one money -> units conversion
 
 __all__ = [
     "DIRECTIONS",
@@ -45,12 +46,6 @@ METRIC_IDS = {"cumulative_loss_pct": 0, "delinquency_60_pct": 1, "oc_ratio": 2, 
 DIRECTIONS = {"above": 0, "below": 1}
 #: ``then_rule`` of a trigger that switches nothing.
 NO_RULE = 255
-
-
-def to_units(amount: float | int, decimals: int) -> int:
-    """Currency amount to token units, rounding down (exact for YAML decimals)."""
-    d = exact_decimal(amount) * (Decimal(10) ** decimals)
-    return int(d.to_integral_value(rounding=ROUND_FLOOR))
 
 
 def scale_rate(rate: float | int) -> int:

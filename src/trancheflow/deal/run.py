@@ -35,12 +35,21 @@ import pandas as pd
 
 from trancheflow.deal.collections import Collections
 from trancheflow.deal.exact import ExactWaterfall, PeriodInput, PeriodResult
-from trancheflow.deal.params import RATE_SCALE, RULE_IDS, WaterfallParams, scale_rate, to_units
+from trancheflow.deal.params import RATE_SCALE, RULE_IDS, WaterfallParams, scale_rate
 from trancheflow.deal.spec import AssumptionsSpec, DealSpec
 from trancheflow.deal.waterfall import FloatResult, FloatWaterfall
 from trancheflow.errors import SpecError, WaterfallError
+from trancheflow.units import format_money, to_units, to_units_array
 
-__all__ = ["DealResult", "collateral_pool", "exact_to_flows", "pool_balance_units", "run_deal"]
+__all__ = [
+    "DealResult",
+    "check_deal",
+    "collateral_pool",
+    "exact_to_flows",
+    "loan_units",
+    "pool_balance_units",
+    "run_deal",
+]
 
 
 @dataclass
@@ -77,11 +86,47 @@ def collateral_pool(spec: DealSpec) -> Any:
 
 
 def pool_balance_units(spec: DealSpec, pool: Any) -> int:
-    """Pool balance at closing in units: each loan's (or line's) balance floored."""
+    """Pool balance at closing in units: the sum of each loan's (or line's) units.
+
+    Each balance goes through :func:`trancheflow.units.to_units` (exact
+    decimal, rounded down), the same conversion as the closing Merkle leaves,
+    so a tape of cent balances totals exactly what ``tape validate`` prints.
+    """
+    return sum(loan_units(spec, pool))
+
+
+def loan_units(spec: DealSpec, pool: Any) -> list[int]:
+    """Every loan's (or rep line's) closing balance in units, in pool order."""
     dec = spec.currency.decimals
     if isinstance(pool, pd.DataFrame):
-        return int(np.floor(pool["current_balance"].to_numpy(np.float64) * 10**dec).sum())
-    return sum(to_units(r.balance, dec) for r in pool)
+        return to_units_array(pool["current_balance"].to_numpy(), dec)
+    return [to_units(r.balance, dec) for r in pool]
+
+
+def check_deal(spec: DealSpec) -> tuple[Any, WaterfallParams, int]:
+    """Every check :func:`run_deal` makes before projecting, without projecting.
+
+    Reads the collateral, builds the integer parameters and requires the
+    tranche balances to fit in the pool's unit balance. ``deal validate``
+    calls this, so a spec it accepts is one ``deal run`` accepts.
+
+    Returns
+    -------
+    (pool, params, pool_units)
+    """
+    pool = collateral_pool(spec)
+    params = WaterfallParams.from_spec(spec)
+    units = pool_balance_units(spec, pool)
+    tranche_units = sum(params.tranche_balances)
+    if tranche_units > units:
+        dec = params.decimals
+        raise SpecError(
+            f"tranche balances total {format_money(tranche_units, dec, dec)} "
+            f"({tranche_units} units), above the collateral balance "
+            f"{format_money(units, dec, dec)} ({units} units)",
+            path="tranches",
+        )
+    return pool, params, units
 
 
 def _assumptions(spec: DealSpec, override: Any) -> Any:
@@ -205,19 +250,10 @@ def run_deal(
 
     if mode not in ("float", "exact"):
         raise SpecError(f"mode {mode!r} must be 'float' or 'exact'", path="mode")
-    pool = collateral_pool(spec)
+    pool, params, units = check_deal(spec)
     a = _assumptions(spec, assumptions)
     cf = project_pool(pool, a, n_periods=n_periods)
     coll = Collections.from_frame(cf)
-    params = WaterfallParams.from_spec(spec)
-    units = pool_balance_units(spec, pool)
-    tranche_units = sum(params.tranche_balances)
-    if tranche_units > units:
-        raise SpecError(
-            f"tranche balances total {tranche_units} units, above the collateral "
-            f"balance {units} units",
-            path="tranches",
-        )
     paths = _index_paths(spec, index_paths)
     if fund_assets is not None and (not np.isfinite(fund_assets) or fund_assets < 0):
         raise SpecError(f"fund_assets {fund_assets!r} must be a finite amount >= 0", "fund_assets")
