@@ -4,13 +4,18 @@ Without ``--rpc-url`` (or ``TRANCHEFLOW_RPC_URL``) ``deploy`` runs on the
 embedded titanoboa chain, which lives only for the process: a dry run that
 shows the addresses and checks the spec deploys. With a URL, the signing key
 comes only from ``TRANCHEFLOW_PRIVATE_KEY`` and deployments are recorded in
-``deployments/<chain_id>.json``; ``status``, ``report``, ``finalize`` and
-``claim`` find the deal there by name.
+``deployments/<chain_id>.json``; the other commands find the deal there by
+name. Given ``--spec`` (and ``--tape``), every command first checks the
+deployment record against them and the chain (chain id, token addresses, spec
+hash, tape root) and refuses a mismatch with exit status 2.
+
+``report`` builds its numbers from the collateral model: SIMULATION/DEMO
+only. A servicer reports actual collections with ``trancheflow servicer
+report --remittance FILE``.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,36 +25,30 @@ from rich.table import Table
 
 from trancheflow.errors import ChainError
 
+from ._chainopts import (
+    DirOpt,
+    KeyOpt,
+    RpcOpt,
+    amount_units,
+    client,
+    keys_from_env,
+    load_deal,
+    units_text,
+)
+
 app = typer.Typer(help="on-chain deals: deploy, status, reports, claims", no_args_is_help=True)
 console = Console()
 
-RpcOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--rpc-url", envvar="TRANCHEFLOW_RPC_URL", help="JSON-RPC node (default: embedded)"
-    ),
+SpecOpt = Annotated[
+    Path | None,
+    typer.Option("--spec", help="the deal's spec YAML: checked against the deployment"),
 ]
-DirOpt = Annotated[
-    Path, typer.Option("--deployments", help="folder of <chain_id>.json deployment records")
-]
-KeyOpt = Annotated[
-    str,
-    typer.Option("--key-env", help="environment variable holding the sending key"),
-]
+TapeOpt = Annotated[Path | None, typer.Option("--tape", help="loan tape (default: spec's)")]
 DealArg = Annotated[str, typer.Argument(help="deal name, as recorded at deployment")]
 
 
 def _client(rpc_url: str | None, deployments: Path, key_env: str, *, need_node: bool) -> Any:
-    from trancheflow.chain.client import DealClient
-
-    if rpc_url is None:
-        if need_node:
-            raise ChainError(
-                "this command needs a node: pass --rpc-url or set TRANCHEFLOW_RPC_URL "
-                "(an embedded deployment lives only inside the process that made it)"
-            )
-        return DealClient.embedded()
-    return DealClient.connect(rpc_url, private_key_env=key_env, deployments_dir=deployments)
+    return client(rpc_url, deployments, key_env, need_node=need_node)
 
 
 def _units(x: int, decimals: int) -> str:
@@ -119,13 +118,15 @@ def deploy(
 @app.command()
 def status(
     deal: DealArg,
+    spec: SpecOpt = None,
+    tape: TapeOpt = None,
     rpc_url: RpcOpt = None,
     deployments: DirOpt = Path("deployments"),
     key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
 ) -> None:
     """Periods, pool balance, reserve, pending report and each tranche's balance and factor."""
     client = _client(rpc_url, deployments, key_env, need_node=True)
-    h = client.load_deployment(deal)
+    h, _, _ = load_deal(client, deal, spec, tape)
     dec = h.record.decimals
     pending, at, cash, _ = h.pending_report()
     console.print(
@@ -156,21 +157,17 @@ def report(
     deployments: DirOpt = Path("deployments"),
     key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
 ) -> None:
-    """Build period N's servicer report from the collateral engine, sign and submit it."""
+    """SIMULATION/DEMO: submit period N's report projected by the model (not actual data).
+
+    A servicer reports actual collections with ``trancheflow servicer report``.
+    """
     from trancheflow.chain.reports import sign_report
     from trancheflow.chain.servicer import ServicerFeed
-    from trancheflow.deal.spec import load_spec
 
     client = _client(rpc_url, deployments, key_env, need_node=True)
-    h = client.load_deployment(deal)
-    keys = [k.strip() for k in os.environ.get(signer_keys_env, "").split(",") if k.strip()]
-    if not keys:
-        raise ChainError(
-            f"environment variable {signer_keys_env} is not set: it holds the oracle "
-            "signers' keys, comma-separated (keys are read only from the environment)"
-        )
-    s = load_spec(spec, onchain=True)
-    feed = ServicerFeed(s, None if tape is None else _read_tape(tape))
+    h, s, pool = load_deal(client, deal, spec, tape)
+    keys = keys_from_env(signer_keys_env)
+    feed = ServicerFeed(s, pool)
     r = feed.report(period)
     tx = h.submit_report(r, sign_report(r, keys, client.chain_id, h.address))
     console.print(
@@ -181,23 +178,19 @@ def report(
     )
 
 
-def _read_tape(path: Path) -> Any:
-    from trancheflow.tape.io import read_tape
-
-    return read_tape(path)
-
-
 @app.command()
 def finalize(
     deal: DealArg,
     period: Annotated[int, typer.Option("--period", help="the pending period")],
+    spec: SpecOpt = None,
+    tape: TapeOpt = None,
     rpc_url: RpcOpt = None,
     deployments: DirOpt = Path("deployments"),
     key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
 ) -> None:
     """Finalize period N after its dispute window (runs the on-chain waterfall)."""
     client = _client(rpc_url, deployments, key_env, need_node=True)
-    h = client.load_deployment(deal)
+    h, _, _ = load_deal(client, deal, spec, tape)
     tx = h.finalize(period)
     console.print(
         f"period {period} finalized in block {tx.block_number}; pool "
@@ -209,16 +202,276 @@ def finalize(
 def claim(
     deal: DealArg,
     tranche: Annotated[str, typer.Option("--tranche", help="tranche name")],
+    spec: SpecOpt = None,
+    tape: TapeOpt = None,
     rpc_url: RpcOpt = None,
     deployments: DirOpt = Path("deployments"),
     key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
 ) -> None:
     """Claim what the sending account is owed on a tranche."""
     client = _client(rpc_url, deployments, key_env, need_node=True)
-    h = client.load_deployment(deal)
+    h, _, _ = load_deal(client, deal, spec, tape)
     paid = h.claim(tranche)
     console.print(
         f"{client.accounts[0]} claimed {_units(paid, h.record.decimals)} ({paid} units) "
         f"on tranche {tranche}",
         soft_wrap=True,
+    )
+
+
+# ------------------------------------------------------------------ operators
+AmountOpt = Annotated[str, typer.Option("--amount", help="amount in currency (1,000.50)")]
+
+
+@app.command()
+def fund(
+    deal: DealArg,
+    amount: AmountOpt,
+    to: Annotated[
+        str | None, typer.Option("--to", help="receiver (default: the sending account)")
+    ] = None,
+    mint: Annotated[
+        bool,
+        typer.Option("--mint", help="mint a MockUSDC settlement token (development chains only)"),
+    ] = False,
+    spec: SpecOpt = None,
+    tape: TapeOpt = None,
+    rpc_url: RpcOpt = None,
+    deployments: DirOpt = Path("deployments"),
+    key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
+) -> None:
+    """Fund an account (the servicer) with the settlement token: transfer, or mint a mock."""
+    c = _client(rpc_url, deployments, key_env, need_node=True)
+    h, _, _ = load_deal(c, deal, spec, tape)
+    units = amount_units(amount, h.record.decimals, "--amount")
+    receiver = to or c.accounts[0]
+    token = h.record.settlement
+    if mint:
+        c.mint_mock(token, receiver, units)
+        how = "minted (MockUSDC)"
+    else:
+        c.backend.transact("MockUSDC", token, "transfer", [receiver, units])
+        how = f"transferred from {c.accounts[0]}"
+    console.print(
+        f"{units_text(units, h.record.decimals)} {how} to {receiver}; balance "
+        f"{units_text(c.token_balance(token, receiver), h.record.decimals)}",
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def approve(
+    deal: DealArg,
+    amount: Annotated[
+        str | None, typer.Option("--amount", help="allowance (default: unlimited)")
+    ] = None,
+    spender: Annotated[
+        str | None, typer.Option("--spender", help="spender (default: the deal)")
+    ] = None,
+    spec: SpecOpt = None,
+    tape: TapeOpt = None,
+    rpc_url: RpcOpt = None,
+    deployments: DirOpt = Path("deployments"),
+    key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
+) -> None:
+    """Approve the deal (or ``--spender``) to pull the settlement token from the sender."""
+    c = _client(rpc_url, deployments, key_env, need_node=True)
+    h, _, _ = load_deal(c, deal, spec, tape)
+    units = 2**256 - 1 if amount is None else amount_units(amount, h.record.decimals, "--amount")
+    target = spender or h.address
+    c.backend.transact("MockUSDC", h.record.settlement, "approve", [target, units])
+    console.print(
+        f"{c.accounts[0]} approved {target} for "
+        f"{'unlimited' if amount is None else units_text(units, h.record.decimals)}",
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def veto(
+    deal: DealArg,
+    spec: SpecOpt = None,
+    tape: TapeOpt = None,
+    rpc_url: RpcOpt = None,
+    deployments: DirOpt = Path("deployments"),
+    key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
+) -> None:
+    """Veto the pending report (a signer or the guardian, inside the dispute window)."""
+    c = _client(rpc_url, deployments, key_env, need_node=True)
+    h, _, _ = load_deal(c, deal, spec, tape)
+    tx = h.veto()
+    console.print(f"pending report vetoed in block {tx.block_number}; its cash went back")
+
+
+@app.command("claim-fee")
+def claim_fee(
+    deal: DealArg,
+    fee: Annotated[int, typer.Option("--fee", help="fee number, spec order from 0")] = 0,
+    spec: SpecOpt = None,
+    tape: TapeOpt = None,
+    rpc_url: RpcOpt = None,
+    deployments: DirOpt = Path("deployments"),
+    key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
+) -> None:
+    """Pay fee N what it is owed (to its recipient; anyone may trigger it)."""
+    c = _client(rpc_url, deployments, key_env, need_node=True)
+    h, _, _ = load_deal(c, deal, spec, tape)
+    tx = h.claim_fee(fee)
+    paid = sum(
+        int(a["amount"]) for n, a in (c.decoder.decode(log) for log in tx.logs) if n == "FeeClaimed"
+    )
+    console.print(f"fee {fee}: {units_text(paid, h.record.decimals)} paid ({paid} units)")
+
+
+@app.command("claim-residual")
+def claim_residual(
+    deal: DealArg,
+    spec: SpecOpt = None,
+    tape: TapeOpt = None,
+    rpc_url: RpcOpt = None,
+    deployments: DirOpt = Path("deployments"),
+    key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
+) -> None:
+    """Pay the residual holder what it is owed (anyone may trigger it)."""
+    c = _client(rpc_url, deployments, key_env, need_node=True)
+    h, _, _ = load_deal(c, deal, spec, tape)
+    tx = h.claim_residual()
+    paid = sum(
+        int(a["amount"])
+        for n, a in (c.decoder.decode(log) for log in tx.logs)
+        if n == "ResidualClaimed"
+    )
+    console.print(f"residual: {units_text(paid, h.record.decimals)} paid ({paid} units)")
+
+
+@app.command()
+def transfer(
+    deal: DealArg,
+    tranche: Annotated[str, typer.Option("--tranche", help="tranche name")],
+    to: Annotated[str, typer.Option("--to", help="receiver address")],
+    amount: AmountOpt,
+    spec: SpecOpt = None,
+    tape: TapeOpt = None,
+    rpc_url: RpcOpt = None,
+    deployments: DirOpt = Path("deployments"),
+    key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
+) -> None:
+    """Transfer tranche tokens (face amount) from the sending account."""
+    c = _client(rpc_url, deployments, key_env, need_node=True)
+    h, _, _ = load_deal(c, deal, spec, tape)
+    units = amount_units(amount, h.record.decimals, "--amount")
+    tx = h.transfer(tranche, c.accounts[0], to, units)
+    console.print(
+        f"{units_text(units, h.record.decimals)} of tranche {tranche} sent to {to} in block "
+        f"{tx.block_number}",
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def sell(
+    deal: DealArg,
+    tranche: Annotated[str, typer.Option("--tranche", help="tranche name")],
+    amount: AmountOpt,
+    price: Annotated[str, typer.Option("--price", help="price as a decimal of face (1 = par)")],
+    hours: Annotated[float, typer.Option("--hours", help="sale window from now", min=0)] = 24.0,
+    spec: SpecOpt = None,
+    tape: TapeOpt = None,
+    rpc_url: RpcOpt = None,
+    deployments: DirOpt = Path("deployments"),
+    key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
+) -> None:
+    """Open a fixed-price subscription sale of tranche tokens held by the sender."""
+    from trancheflow.chain.subscription import open_subscription
+
+    c = _client(rpc_url, deployments, key_env, need_node=True)
+    h, _, _ = load_deal(c, deal, spec, tape)
+    units = amount_units(amount, h.record.decimals, "--amount")
+    now = c.timestamp()
+    sale = open_subscription(
+        h, tranche, amount=units, price=price, start=now, end=now + int(hours * 3600)
+    )
+    console.print(f"sale of {units_text(units, h.record.decimals)} {tranche} at {sale.address}")
+
+
+@app.command()
+def buy(
+    deal: DealArg,
+    sale: Annotated[str, typer.Option("--sale", help="subscription sale address")],
+    tranche: Annotated[str, typer.Option("--tranche", help="tranche on sale")],
+    amount: AmountOpt,
+    spec: SpecOpt = None,
+    tape: TapeOpt = None,
+    rpc_url: RpcOpt = None,
+    deployments: DirOpt = Path("deployments"),
+    key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
+) -> None:
+    """Buy tranche tokens from a subscription sale (approves the cost)."""
+    from trancheflow.chain.subscription import SubscriptionSale
+
+    c = _client(rpc_url, deployments, key_env, need_node=True)
+    h, _, _ = load_deal(c, deal, spec, tape)
+    units = amount_units(amount, h.record.decimals, "--amount")
+    cost = SubscriptionSale(h, sale, tranche).buy(units, c.accounts[0])
+    console.print(
+        f"bought {units_text(units, h.record.decimals)} {tranche} for "
+        f"{units_text(cost, h.record.decimals)}"
+    )
+
+
+@app.command("time")
+def chain_time(
+    advance: Annotated[
+        int, typer.Option("--advance", help="seconds to move a local node's clock", min=0)
+    ] = 0,
+    rpc_url: RpcOpt = None,
+    deployments: DirOpt = Path("deployments"),
+    key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
+) -> None:
+    """Print the chain's time; ``--advance`` moves a local node's clock (anvil, hardhat)."""
+    import datetime as dt
+
+    c = _client(rpc_url, deployments, key_env, need_node=True)
+    if advance:
+        c.advance_time(advance)
+    t = c.timestamp()
+    console.print(
+        f"chain {c.chain_id} time {t} "
+        f"({dt.datetime.fromtimestamp(t, dt.UTC):%Y-%m-%d %H:%M:%S} UTC)"
+    )
+
+
+@app.command()
+def wait(
+    deal: DealArg,
+    advance: Annotated[
+        bool, typer.Option("--advance", help="move a local node's clock instead of sleeping")
+    ] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="seconds to wait at most")] = 3600,
+    rpc_url: RpcOpt = None,
+    deployments: DirOpt = Path("deployments"),
+    key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
+) -> None:
+    """Wait until the pending report's dispute window closes (so it can be finalized)."""
+    import time
+
+    c = _client(rpc_url, deployments, key_env, need_node=True)
+    h, _, _ = load_deal(c, deal, None, None)
+    pending, at, _, _ = h.pending_report()
+    if not pending:
+        raise ChainError(f"deal {deal}: no report pending (period {h.period()} finalized)")
+    window = int(c.backend.call("Deal", h.address, "DISPUTE_WINDOW"))
+    due = at + window
+    if advance:
+        gap = due - c.timestamp()
+        if gap > 0:
+            c.advance_time(gap)
+    else:
+        stop = time.monotonic() + timeout
+        while c.timestamp() < due:
+            if time.monotonic() > stop:
+                raise ChainError(f"deal {deal}: dispute window still open after {timeout:.0f} s")
+            time.sleep(min(5.0, max(0.5, due - c.timestamp())))
+    console.print(
+        f"deal {deal}: dispute window closed at {due}; period {h.period() + 1} can be finalized"
     )
