@@ -151,6 +151,13 @@ def report(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="validate and print the report; submit nothing")
     ] = False,
+    books: Annotated[
+        Path | None,
+        typer.Option(
+            "--books",
+            help="folder receiving tape.csv and period-N.csv loan balances (for audit --loans-dir)",
+        ),
+    ] = None,
     rpc_url: RpcOpt = None,
     deployments: DirOpt = Path("deployments"),
     key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
@@ -200,6 +207,14 @@ def report(
             f"{period} deposits {units_text(r.cash, dec)} (fund it first: trancheflow chain fund)"
         )
     tx = h.submit_report(r, sigs)
+    if books is not None:
+        from trancheflow.servicer.period import write_book
+        from trancheflow.servicer.reconcile import LoanBook
+
+        books.mkdir(parents=True, exist_ok=True)
+        if not (books / "tape.csv").exists():
+            write_book(LoanBook.from_pool(s, pool), books / "tape.csv")
+        write_book(prepared.reconciled.book, books / f"period-{period}.csv")
     console.print(
         f"period {period} report submitted with {len(sigs)} signature(s) and a deposit of "
         f"{units_text(r.cash, dec)} in block {tx.block_number} ({tx.tx_hash})",
