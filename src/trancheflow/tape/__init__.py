@@ -8,7 +8,8 @@ Examples
 10
 """
 
-from .freddie import read_freddie, write_freddie
+from .freddie import read_freddie
+from .freddie_write import write_freddie
 from .generate import generate_tape
 from .io import read_tape, write_tape
 from .schema import COLUMNS

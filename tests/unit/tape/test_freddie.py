@@ -127,13 +127,12 @@ def test_problems_name_file_and_line(tmp_path: Path) -> None:
         read_freddie(o, p, as_of="202012")
     got = {(pr.file, pr.row, pr.field, pr.value, pr.rule) for pr in info.value.problems}
     assert got == {
-        (str(o), 2, "occupancy_status", "Q",
-         "must be one of P, S, I, 9 (Freddie occupancy_status code)"),
+        (str(o), 2, "occupancy_status", "Q", "must be one of P, I, S, 9 (Occupancy Status)"),
         (str(o), 1, "ltv", 80.0, "must be > 0 and <= 2 (a decimal: 0.065, not 6.5)"),
-        (str(o), 4, "amortization_type", "ARM",
-         "must be FRM (the tape schema holds fixed-rate loans)"),
-        (str(p), 3, "current_balance", "n/a", "must be a number"),
-        (str(p), 5, "current_loan_delinquency_status", "Z", "must be 0-999, RA or XX"),
+        (str(o), 4, "amortization_type", "ARM", "must be FRM (the tape holds fixed-rate loans)"),
+        (str(p), 3, "current_actual_upb", "n/a", "must be a number (Current Actual UPB)"),
+        (str(p), 5, "current_loan_delinquency_status", "Z",
+         "must be months delinquent 0-999, RA (REO acquisition) or XX (unknown)"),
         (str(p), 10, "loan_sequence_number", "F9", f"has no record in {o}"),
     }  # fmt: skip
 
@@ -143,9 +142,7 @@ def test_wrong_field_count_is_a_line_problem(tmp_path: Path) -> None:
     o, p = write(tmp_path, orig, PERF)
     with pytest.raises(TapeValidationError) as info:
         read_freddie(o, p)
-    assert info.value.problems == [
-        Problem(str(o), 3, None, None, "has 33 fields; earlier lines have 32")
-    ]
+    assert info.value.problems == [Problem(str(o), 3, None, None, "has 33 fields; line 1 has 32")]
 
 
 def test_loan_missing_from_performance_file(tmp_path: Path) -> None:
