@@ -1,11 +1,13 @@
 """Stateful machine: the insurance fund beside a Python mirror of its accounting.
 
-Steps mix deposits, redemption requests, cooldown, redemptions, premiums,
-cover (with a per-period cap), pending-loss blocks and donations. After every
-step: tracked assets, supply and every underwriter's shares equal the mirror;
-the price is the virtual-share formula on the mirror; the fund's token
-balance is tracked assets + donations (nothing created or lost); donations
-never move the price.
+Steps mix deposits, redemption requests (locked shares, capped at their value
+at the request, expiring REDEEM_WINDOW after the cooldown), cancels, waits,
+redemptions, premiums, cover (with a per-period cap), pending-loss blocks and
+donations. After every step: tracked assets, supply, every underwriter's
+free and locked shares and request cap equal the mirror; the price is the
+virtual-share formula on the mirror; the fund's token balance is tracked
+assets + donations (nothing created or lost); donations never move the
+price; a request is never worth more than its cap once settled.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-from tests.unit.chain.insurance.conftest import CAP, COOLDOWN, OFFSET, FundEnv
+from tests.unit.chain.insurance.conftest import CAP, COOLDOWN, OFFSET, WINDOW, FundEnv
 
 VS = 10**OFFSET
 
@@ -37,6 +39,8 @@ class FundMachine(RuleBasedStateMachine):
         self.supply = 0
         self.shares = dict.fromkeys(self.e.uw, 0)
         self.escrow = dict.fromkeys(self.e.uw, 0)
+        self.cap = dict.fromkeys(self.e.uw, 0)
+        self.unlock = dict.fromkeys(self.e.uw, 0)
         self.donated = 0
         self.period = 0
         self.pending = False
@@ -47,6 +51,24 @@ class FundMachine(RuleBasedStateMachine):
 
     def _price(self, shares: int) -> int:
         return _mul_div(shares, self.assets + 1, self.supply + VS, False)
+
+    def _settle(self, u: object) -> None:
+        """The forfeit: keep k = cap * (S - R + V) // (A + 1 - cap) when R is worth more."""
+        r, c = self.escrow[u], self.cap[u]
+        if r == 0 or self._price(r) <= c:
+            return
+        keep = c * (self.supply - r + VS) // (self.assets + 1 - c)
+        self.supply -= r - keep
+        self.escrow[u] = keep
+        assert self._price(keep) <= c
+
+    def _live(self, u: object) -> bool:
+        now = boa.env.evm.patch.timestamp
+        return (
+            self.escrow[u] > 0
+            and self.unlock[u] <= now < self.unlock[u] + WINDOW
+            and not self.pending
+        )
 
     @rule(i=st.integers(0, 2), amount=st.integers(1, 10**12))
     def deposit(self, i: int, amount: int) -> None:
@@ -65,28 +87,47 @@ class FundMachine(RuleBasedStateMachine):
         s = int(self.shares[u] * frac)
         if s == 0:
             return
+        self._settle(u)
+        self.cap[u] += self._price(s)
         self.e.request(u, s)
         self.shares[u] -= s
         self.escrow[u] += s
+        self.unlock[u] = boa.env.evm.patch.timestamp + COOLDOWN
 
-    @rule()
-    def wait(self) -> None:
-        boa.env.time_travel(seconds=COOLDOWN)
+    @rule(i=st.integers(0, 2))
+    def cancel(self, i: int) -> None:
+        u = self.e.uw[i]
+        if self.escrow[u] == 0:
+            return
+        self._settle(u)
+        with boa.env.prank(u):
+            self.e.fund.cancel_request()
+        self.shares[u] += self.escrow[u]
+        self.escrow[u] = self.cap[u] = self.unlock[u] = 0
+
+    @rule(secs=st.sampled_from([COOLDOWN, WINDOW, 3_600]))
+    def wait(self, secs: int) -> None:
+        boa.env.time_travel(seconds=secs)
 
     @rule(i=st.integers(0, 2))
     def redeem(self, i: int) -> None:
         u = self.e.uw[i]
-        s = self.escrow[u]
-        if s == 0 or self.e.fund.maxRedeem(u) == 0:
-            if s and self.pending:
-                with boa.env.prank(u), boa.reverts("fund: loss pending, withdrawals blocked"):
-                    self.e.fund.redeem(s, u, u)
+        if self.escrow[u] == 0:
             return
+        if not self._live(u):
+            assert self.e.fund.maxRedeem(u) == 0
+            with boa.env.prank(u), boa.reverts():
+                self.e.fund.redeem(max(self.escrow[u], 1), u, u)
+            return
+        self._settle(u)
+        s = self.escrow[u]
+        assert self.e.fund.maxRedeem(u) == s
         expect = self._price(s)
+        assert self.e.fund.maxWithdraw(u) == expect
         assert self.e.redeem(u, s) == expect
         self.assets -= expect
         self.supply -= s
-        self.escrow[u] = 0
+        self.escrow[u] = self.cap[u] = self.unlock[u] = 0
 
     @rule(amount=st.integers(0, 10**11))
     def premium(self, amount: int) -> None:
@@ -120,10 +161,11 @@ class FundMachine(RuleBasedStateMachine):
         f = self.e.fund
         assert f.totalAssets() == self.assets
         assert f.totalSupply() == self.supply
-        assert f.balanceOf(f.address) == sum(self.escrow.values())
+        assert f.balanceOf(f.address) == 0
         for u in self.e.uw:
-            assert f.balanceOf(u) == self.shares[u]
-            assert f.requests(u)[0] == self.escrow[u]
+            assert f.balanceOf(u) == self.shares[u] + self.escrow[u]
+            req = f.requests(u)
+            assert (req[0], req[2]) == (self.escrow[u], self.cap[u])
         assert f.convertToAssets(10**18) == self._price(10**18)
         assert self.e.usdc.balanceOf(f.address) == self.assets + self.donated
         assert f.withdrawals_blocked() == self.pending

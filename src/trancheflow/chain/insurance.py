@@ -45,6 +45,7 @@ def deploy_insurance_fund(
     *,
     cap_per_period: int = 0,
     cooldown: int = 7 * 86_400,
+    redeem_window: int = 2 * 86_400,
     decimals_offset: int = 6,
     name: str = "trancheflow first loss",
     symbol: str = "TFFL",
@@ -61,6 +62,8 @@ def deploy_insurance_fund(
         spec's ``insurance.cap_per_period``).
     cooldown : int
         Seconds from a redemption request to its payout.
+    redeem_window : int
+        Seconds a matured request stays redeemable before it expires (> 0).
     decimals_offset : int
         Share decimals above the asset's (virtual shares ``10**offset``).
     name, symbol : str
@@ -71,19 +74,21 @@ def deploy_insurance_fund(
     Raises
     ------
     ChainError
-        When ``cap_per_period`` or ``cooldown`` is negative.
+        When ``cap_per_period`` or ``cooldown`` is negative or
+        ``redeem_window`` is not positive.
     """
     import boa
 
-    if cap_per_period < 0 or cooldown < 0:
+    if cap_per_period < 0 or cooldown < 0 or redeem_window <= 0:
         raise ChainError(
-            f"insurance fund: cap_per_period={cap_per_period} and cooldown={cooldown} must be >= 0"
+            f"insurance fund: cap_per_period={cap_per_period} and cooldown={cooldown} must be "
+            f">= 0 and redeem_window={redeem_window} > 0"
         )
     cap = NO_CAP if cap_per_period == 0 else cap_per_period
     partial = boa.load_partial(str(_FUND))
     addr = str(getattr(settlement, "address", settlement))
     with boa.env.prank(owner or boa.env.eoa):
-        return partial.deploy(addr, decimals_offset, cooldown, cap, name, symbol)
+        return partial.deploy(addr, decimals_offset, cooldown, redeem_window, cap, name, symbol)
 
 
 def deploy_insured_deal(

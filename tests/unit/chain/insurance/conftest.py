@@ -1,6 +1,6 @@
 """Fixtures for the insurance-fund tests: USDC, a mock deal and the fund it is bound to.
 
-Fund: decimals offset 6, cooldown 7 days, cover cap 50,000 USDC per period.
+Fund: decimals offset 6, cooldown 7 days, redeem window 2 days, cover cap 50,000 USDC per period.
 Underwriters ``uw1``..``uw3`` hold 1,000,000 USDC each, approved to the fund.
 """
 
@@ -15,6 +15,7 @@ from trancheflow.chain.compile import CONTRACTS_DIR, load_partial
 
 UNIT = 10**6
 COOLDOWN = 7 * 86_400
+WINDOW = 2 * 86_400
 CAP = 50_000 * UNIT
 OFFSET = 6
 FUND = str(CONTRACTS_DIR / "insurance" / "InsuranceFund.vy")
@@ -29,7 +30,7 @@ class FundEnv:
         self.usdc = load_partial("MockUSDC").deploy()
         with boa.env.prank(self.owner):
             self.fund = boa.load_partial(FUND).deploy(
-                self.usdc.address, offset, COOLDOWN, CAP, "TF first loss", "TFFL"
+                self.usdc.address, offset, COOLDOWN, WINDOW, CAP, "TF first loss", "TFFL"
             )
             self.deal = boa.load_partial(MOCK_DEAL).deploy()
             self.fund.set_deal(self.deal.address)

@@ -6,14 +6,16 @@ from __future__ import annotations
 import boa
 
 from ..conftest import make_world
-from .conftest import COOLDOWN, FUND, UNIT
+from .conftest import COOLDOWN, FUND, UNIT, WINDOW
 
 
 def test_loss_pending_blocks_fund_withdrawals() -> None:
     w = make_world()
     owner = boa.env.generate_address()
     with boa.env.prank(owner):
-        fund = boa.load_partial(FUND).deploy(w.usdc.address, 6, COOLDOWN, 10**12, "FL", "FL")
+        fund = boa.load_partial(FUND).deploy(
+            w.usdc.address, 6, COOLDOWN, WINDOW, 10**12, "FL", "FL"
+        )
         fund.set_deal(w.deal.address)
     uw = boa.env.generate_address()
     w.usdc.mint(uw, 100 * UNIT)

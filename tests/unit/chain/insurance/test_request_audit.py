@@ -13,15 +13,12 @@ the owner (locked) until ``redeem``/``withdraw`` burns them from the owner.
 from __future__ import annotations
 
 import boa
-import pytest
 
 from .conftest import COOLDOWN, UNIT, FundEnv
 
 PREMIUM = 100_000 * UNIT
-_REPRO = pytest.mark.xfail(strict=True, reason="audit finding 2 reproduced; fixed next")
 
 
-@_REPRO
 def test_requested_shares_stop_earning_premium(env: FundEnv) -> None:
     quick, patient = env.uw[0], env.uw[1]
     env.deposit(quick, 500_000 * UNIT)
@@ -49,7 +46,6 @@ def test_requested_shares_still_bear_losses(env: FundEnv) -> None:
     assert 75_000 * UNIT - 1 <= got <= 75_000 * UNIT
 
 
-@_REPRO
 def test_a_matured_request_expires(env: FundEnv) -> None:
     u = env.uw[0]
     s = env.deposit(u, 1_000 * UNIT)
@@ -66,7 +62,6 @@ def test_a_matured_request_expires(env: FundEnv) -> None:
     assert env.fund.maxRedeem(u) == 0
 
 
-@_REPRO
 def test_shares_are_burned_from_the_owner(env: FundEnv) -> None:
     u, op, other = env.uw[0], env.uw[1], env.uw[2]
     s = env.deposit(u, 1_000 * UNIT)
@@ -81,3 +76,26 @@ def test_shares_are_burned_from_the_owner(env: FundEnv) -> None:
     with boa.env.prank(op):
         env.fund.redeem(s // 2, op, u)
     assert env.fund.balanceOf(u) == s - s // 2 and env.fund.allowance(u, op) == 0
+
+
+def test_previews_and_max_stay_exact_with_a_forfeit(env: FundEnv) -> None:
+    """EIP-4626: redeem pays >= previewRedeem, withdraw burns <= previewWithdraw, and
+    withdrawing maxWithdraw (or redeeming maxRedeem) does not revert."""
+    a, b = env.uw[0], env.uw[1]
+    env.deposit(a, 300_000 * UNIT)
+    env.deposit(b, 700_000 * UNIT)
+    env.request(a)
+    env.deal.premium(env.fund.address, env.usdc.address, PREMIUM)
+    boa.env.time_travel(seconds=COOLDOWN)
+    with boa.env.anchor():
+        mx = int(env.fund.maxWithdraw(a))
+        preview = int(env.fund.previewWithdraw(mx))
+        with boa.env.prank(a):
+            burned = int(env.fund.withdraw(mx, a, a))
+        assert burned <= preview
+        assert mx <= 300_000 * UNIT
+    s = int(env.fund.maxRedeem(a))
+    preview = int(env.fund.previewRedeem(s))
+    got = env.redeem(a, s)
+    assert got >= preview and got <= 300_000 * UNIT
+    assert env.fund.balanceOf(a) == 0 and env.fund.requests(a) == (0, 0, 0)

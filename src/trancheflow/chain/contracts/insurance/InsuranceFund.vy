@@ -10,29 +10,25 @@
         tranche is written down, up to the fund's assets and a per-period
         cap.
 
-        Accounting is INTERNAL: `totalAssets()` is the tracked
-        `_total_assets` (deposits + premiums - withdrawals - cover), never
-        `balanceOf(self)`. A donation of settlement tokens therefore moves
-        neither the share price nor any payout; the owner may `skim` the
-        untracked surplus. Conversions use snekmate's virtual-share formula
-        (the one in `snekmate.extensions.erc4626`, reused here because that
-        module prices from `balanceOf` and cannot be overridden):
-          shares = assets * (supply + 10**OFFSET) / (total_assets + 1)
-          assets = shares * (total_assets + 1) / (supply + 10**OFFSET)
-        With internal accounting the empty-vault donation ("inflation")
-        attack has no lever at all; the decimals offset additionally bounds
-        the rounding loss of a first depositor against a premium-inflated
-        price.
+        Accounting is INTERNAL (module `fund_shares`: tracked assets,
+        virtual-share conversions and previews): a donation moves neither
+        the share price nor any payout; the owner may `skim` it.
 
-        Withdrawals: `request_redeem(shares)` escrows the shares in the fund
-        (they keep bearing premiums and losses); after `COOLDOWN` seconds
-        `redeem`/`withdraw` pay them out at the price of that moment. Both
-        revert while the deal has a reported-but-not-finalized loss, so an
-        underwriter cannot leave ahead of a loss it can already see.
+        Withdrawals (issue 10, audit finding 2): `request_redeem(shares)`
+        LOCKS shares in the owner's balance (not transferable). A request
+        stops earning: its shares are worth at most their value at the
+        request (`Request.assets`); whatever they gained since (premiums) is
+        forfeited to the other underwriters when the request is touched, by
+        burning just enough of its shares (`_settled`). They keep bearing
+        losses. After `COOLDOWN` the request may be redeemed for
+        `REDEEM_WINDOW` seconds, then it expires (cancel and request again).
+        `redeem`/`withdraw` burn from `owner` (allowance when the caller is
+        not the owner), as EIP-4626 says. Both revert while the deal has a
+        reported-but-not-finalized loss, so an underwriter cannot leave
+        ahead of a loss it can already see.
 @custom:security Rounding favours the fund in every conversion (stated at
-                 each). `cover` and `pay_premium` are callable only by the
-                 deal, set once by the owner. Every state-changing function
-                 shares one non-reentrancy lock.
+                 each). `cover`/`pay_premium`: the deal only (set once).
+                 One non-reentrancy lock on every state change.
 """
 
 from ethereum.ercs import IERC20
@@ -44,6 +40,7 @@ from snekmate.tokens import erc20
 from snekmate.utils import math
 
 from . import IInsuredDeal
+from . import fund_shares
 
 implements: IERC20
 implements: IERC4626
@@ -51,12 +48,11 @@ implements: IERC4626
 initializes: ownable
 initializes: ownable_2step[ownable := ownable]
 initializes: erc20[ownable := ownable]
+initializes: fund_shares[erc20 := erc20]
 
 exports: (
     erc20.totalSupply,
     erc20.balanceOf,
-    erc20.transfer,
-    erc20.transferFrom,
     erc20.approve,
     erc20.allowance,
     erc20.name,
@@ -70,25 +66,34 @@ exports: (
     ownable_2step.pending_owner,
     ownable_2step.transfer_ownership,
     ownable_2step.accept_ownership,
+    fund_shares.DECIMALS_OFFSET,
+    fund_shares.totalAssets,
+    fund_shares.convertToShares,
+    fund_shares.convertToAssets,
+    fund_shares.maxDeposit,
+    fund_shares.maxMint,
+    fund_shares.previewDeposit,
+    fund_shares.previewMint,
+    fund_shares.previewWithdraw,
+    fund_shares.previewRedeem,
 )
 
 asset: public(immutable(address))
-# @dev Decimals offset of the shares (virtual shares 10**OFFSET).
-DECIMALS_OFFSET: public(immutable(uint8))
-# @dev Seconds between a redemption request and its payout.
+# @dev Seconds from a redemption request to its payout; then seconds the
+# matured request may be redeemed before it expires.
 COOLDOWN: public(immutable(uint256))
-_VIRTUAL_SHARES: immutable(uint256)
+REDEEM_WINDOW: public(immutable(uint256))
 
 deal: public(address)
 cap_per_period: public(uint256)
-_total_assets: uint256
 # @dev Cover already paid, keyed by the deal's last finalized period at the call.
 covered: public(HashMap[uint256, uint256])
 
 
 struct Request:
-    shares: uint256
-    unlock: uint256
+    shares: uint256  # locked in the owner's balance
+    unlock: uint256  # redeemable from here until unlock + REDEEM_WINDOW
+    assets: uint256  # cap: the shares' value at the request (rounded DOWN)
 
 
 requests: public(HashMap[address, Request])
@@ -103,6 +108,11 @@ event WithdrawRequested:
 event WithdrawRequestCancelled:
     owner: indexed(address)
     shares: uint256
+
+
+event RequestGainForfeited:
+    owner: indexed(address)
+    shares_burned: uint256
 
 
 event Covered:
@@ -135,6 +145,7 @@ def __init__(
     asset_: address,
     decimals_offset_: uint8,
     cooldown_: uint256,
+    redeem_window_: uint256,
     cap_per_period_: uint256,
     name_: String[25],
     symbol_: String[5],
@@ -144,16 +155,17 @@ def __init__(
     @param asset_ The settlement token.
     @param decimals_offset_ Share decimals above the asset's (<= 18).
     @param cooldown_ Seconds from `request_redeem` to payout.
+    @param redeem_window_ Seconds a matured request stays redeemable (> 0).
     @param cap_per_period_ Maximum cover per deal period (units).
     @param name_ Share token name.
     @param symbol_ Share token symbol.
     """
     assert asset_ != empty(address), "fund: zero asset"
-    assert decimals_offset_ <= 18, "fund: decimals offset above 18"
+    assert redeem_window_ > 0, "fund: zero redeem window"
     asset = asset_
-    DECIMALS_OFFSET = decimals_offset_
     COOLDOWN = cooldown_
-    _VIRTUAL_SHARES = 10 ** convert(decimals_offset_, uint256)
+    REDEEM_WINDOW = redeem_window_
+    fund_shares.__init__(decimals_offset_)
     ownable.__init__()
     ownable_2step.__init__()
     erc20.__init__(
@@ -192,13 +204,12 @@ def set_cap_per_period(cap: uint256):
 @nonreentrant
 def skim(receiver: address) -> uint256:
     """
-    @notice Sends tokens held above the tracked assets (donations) to
-            `receiver`. Owner only; never touches underwriters' assets.
+    @notice Sends donations (tokens above the tracked assets). Owner only.
     @param receiver Where the surplus goes.
     @return uint256 Units sent.
     """
     ownable._check_owner()
-    surplus: uint256 = staticcall IERC20(asset).balanceOf(self) - self._total_assets
+    surplus: uint256 = staticcall IERC20(asset).balanceOf(self) - fund_shares._total_assets
     if surplus > 0:
         assert extcall IERC20(asset).transfer(receiver, surplus, default_return_value=True), "fund: transfer failed"
     log Skimmed(receiver=receiver, amount=surplus)
@@ -222,12 +233,12 @@ def cover(amount: uint256) -> uint256:
     room: uint256 = 0
     if self.cap_per_period > used:
         room = self.cap_per_period - used
-    paid: uint256 = min(min(amount, self._total_assets), room)
+    paid: uint256 = min(min(amount, fund_shares._total_assets), room)
     if paid > 0:
         self.covered[period] = used + paid
-        self._total_assets -= paid
+        fund_shares._total_assets -= paid
         assert extcall IERC20(asset).transfer(msg.sender, paid, default_return_value=True), "fund: transfer failed"
-    log Covered(period=period, requested=amount, paid=paid, total_assets=self._total_assets)
+    log Covered(period=period, requested=amount, paid=paid, total_assets=fund_shares._total_assets)
     return paid
 
 
@@ -239,96 +250,19 @@ def pay_premium(amount: uint256):
             and credits it to the underwriters (the share price rises).
             Deal only. The fund checks it holds the tracked assets plus
             `amount`, so a premium never credits tokens it does not hold.
-    @dev Push, not pull: the deal then needs no allowance to the fund.
-         A donation sitting in the fund could satisfy the check, but only
-         the deal calls this, always right after its transfer.
+    @dev Push, not pull: the deal needs no allowance to the fund (only the
+         deal calls this, right after its transfer).
     @param amount Units.
     """
     assert msg.sender == self.deal and msg.sender != empty(address), "fund: caller is not the deal"
     if amount == 0:
         return
-    assert staticcall IERC20(asset).balanceOf(self) >= self._total_assets + amount, "fund: premium not received"
-    self._total_assets += amount
-    log PremiumPaid(amount=amount, total_assets=self._total_assets)
+    assert staticcall IERC20(asset).balanceOf(self) >= fund_shares._total_assets + amount, "fund: premium not received"
+    fund_shares._total_assets += amount
+    log PremiumPaid(amount=amount, total_assets=fund_shares._total_assets)
 
 
 # ------------------------------------------------------------------ ERC-4626
-@external
-@view
-def totalAssets() -> uint256:
-    """
-    @notice Tracked assets (internal accounting; donations excluded).
-    @return uint256 Units.
-    """
-    return self._total_assets
-
-
-@external
-@view
-def convertToShares(assets: uint256) -> uint256:
-    """
-    @notice Shares for `assets`, rounded DOWN.
-    @param assets Units.
-    @return uint256 Shares.
-    """
-    return self._to_shares(assets, False)
-
-
-@external
-@view
-def convertToAssets(shares: uint256) -> uint256:
-    """
-    @notice Assets for `shares`, rounded DOWN.
-    @param shares Shares.
-    @return uint256 Units.
-    """
-    return self._to_assets(shares, False)
-
-
-@external
-@view
-def maxDeposit(owner: address) -> uint256:
-    """
-    @notice No deposit limit.
-    @param owner Ignored.
-    @return uint256 max_value(uint256).
-    """
-    return max_value(uint256)
-
-
-@external
-@view
-def maxMint(owner: address) -> uint256:
-    """
-    @notice No mint limit.
-    @param owner Ignored.
-    @return uint256 max_value(uint256).
-    """
-    return max_value(uint256)
-
-
-@external
-@view
-def previewDeposit(assets: uint256) -> uint256:
-    """
-    @notice Shares `deposit(assets)` mints, rounded DOWN (favours the fund).
-    @param assets Units.
-    @return uint256 Shares.
-    """
-    return self._to_shares(assets, False)
-
-
-@external
-@view
-def previewMint(shares: uint256) -> uint256:
-    """
-    @notice Assets `mint(shares)` takes, rounded UP (favours the fund).
-    @param shares Shares.
-    @return uint256 Units.
-    """
-    return self._to_assets(shares, True)
-
-
 @external
 @nonreentrant
 def deposit(assets: uint256, receiver: address) -> uint256:
@@ -338,7 +272,7 @@ def deposit(assets: uint256, receiver: address) -> uint256:
     @param receiver Receives the shares.
     @return uint256 Shares minted.
     """
-    shares: uint256 = self._to_shares(assets, False)
+    shares: uint256 = fund_shares._to_shares(assets, False)
     assert shares > 0, "fund: zero shares"
     self._deposit(receiver, assets, shares)
     return shares
@@ -353,7 +287,7 @@ def mint(shares: uint256, receiver: address) -> uint256:
     @param receiver Receives the shares.
     @return uint256 Units pulled from the caller.
     """
-    assets: uint256 = self._to_assets(shares, True)
+    assets: uint256 = fund_shares._to_assets(shares, True)
     assert shares > 0, "fund: zero shares"
     self._deposit(receiver, assets, shares)
     return assets
@@ -363,59 +297,54 @@ def mint(shares: uint256, receiver: address) -> uint256:
 @view
 def maxWithdraw(owner: address) -> uint256:
     """
-    @notice Assets `owner` can withdraw now: its matured request's value
-            (rounded DOWN), 0 while a loss is pending or before the cooldown.
+    @notice Assets `owner` can withdraw now: its live request's value after
+            the forfeit (rounded DOWN); 0 while a loss is pending, before
+            the cooldown or after the request expired.
     @param owner The underwriter.
     @return uint256 Units.
     """
-    return self._to_assets(self._redeemable(owner), False)
+    req: Request = empty(Request)
+    burn: uint256 = 0
+    req, burn = self._settled(owner)
+    if not self._live(req):
+        return 0
+    return fund_shares._to_assets_at(req.shares, erc20.totalSupply - burn, False)
 
 
 @external
 @view
 def maxRedeem(owner: address) -> uint256:
     """
-    @notice Shares `owner` can redeem now (its matured request), 0 while
-            a loss is pending or before the cooldown.
+    @notice Shares `owner` can redeem now: its live request after the
+            forfeit; 0 while a loss is pending, before the cooldown or after
+            the request expired.
     @param owner The underwriter.
     @return uint256 Shares.
     """
-    return self._redeemable(owner)
-
-
-@external
-@view
-def previewWithdraw(assets: uint256) -> uint256:
-    """
-    @notice Shares burned by `withdraw(assets)`, rounded UP (favours the fund).
-    @param assets Units.
-    @return uint256 Shares.
-    """
-    return self._to_shares(assets, True)
-
-
-@external
-@view
-def previewRedeem(shares: uint256) -> uint256:
-    """
-    @notice Assets paid by `redeem(shares)`, rounded DOWN (favours the fund).
-    @param shares Shares.
-    @return uint256 Units.
-    """
-    return self._to_assets(shares, False)
+    req: Request = empty(Request)
+    burn: uint256 = 0
+    req, burn = self._settled(owner)
+    if not self._live(req):
+        return 0
+    return req.shares
 
 
 @external
 @nonreentrant
 def request_redeem(shares: uint256):
     """
-    @notice Escrows `shares` of the caller for redemption after COOLDOWN
-            (adding to an open request restarts its cooldown).
-    @param shares Shares to escrow.
+    @notice Locks `shares` more of the caller's shares for redemption after
+            COOLDOWN (restarts the cooldown of an open request). From now
+            on they are worth at most their value now.
+    @custom:security The cap is the value now rounded DOWN (favours the
+                     fund); an open request is settled first, so gains of
+                     the old part never carry over into the new cap.
+    @param shares Shares to lock.
     """
     assert shares > 0, "fund: zero shares"
-    erc20._transfer(msg.sender, self, shares)
-    req: Request = self.requests[msg.sender]
+    req: Request = self._settle(msg.sender)
+    assert erc20.balanceOf[msg.sender] >= req.shares + shares, "fund: shares exceed the free balance"
+    req.assets += fund_shares._to_assets(shares, False)
     req.shares += shares
     req.unlock = block.timestamp + COOLDOWN
     self.requests[msg.sender] = req
@@ -426,28 +355,61 @@ def request_redeem(shares: uint256):
 @nonreentrant
 def cancel_request():
     """
-    @notice Returns the caller's escrowed shares.
+    @notice Unlocks the caller's requested shares, less those forfeited
+            for gains made while requested.
     """
-    shares: uint256 = self.requests[msg.sender].shares
-    assert shares > 0, "fund: no request"
+    req: Request = self._settle(msg.sender)
+    assert req.shares > 0, "fund: no request"
     self.requests[msg.sender] = empty(Request)
-    erc20._transfer(self, msg.sender, shares)
-    log WithdrawRequestCancelled(owner=msg.sender, shares=shares)
+    log WithdrawRequestCancelled(owner=msg.sender, shares=req.shares)
+
+
+@external
+@nonreentrant
+def transfer(to: address, amount: uint256) -> bool:
+    """
+    @notice ERC-20 transfer of the caller's FREE (not requested) shares.
+    @param to Receiver.
+    @param amount Shares.
+    @return bool True.
+    """
+    self._check_free(msg.sender, amount)
+    erc20._transfer(msg.sender, to, amount)
+    return True
+
+
+@external
+@nonreentrant
+def transferFrom(owner: address, to: address, amount: uint256) -> bool:
+    """
+    @notice ERC-20 transferFrom of `owner`'s FREE shares; spends allowance.
+    @param owner From.
+    @param to Receiver.
+    @param amount Shares.
+    @return bool True.
+    """
+    self._check_free(owner, amount)
+    erc20._spend_allowance(owner, msg.sender, amount)
+    erc20._transfer(owner, to, amount)
+    return True
 
 
 @external
 @nonreentrant
 def withdraw(assets: uint256, receiver: address, owner: address) -> uint256:
     """
-    @notice Pays `assets` to `receiver` from `owner`'s matured request;
-            shares burned rounded UP.
+    @notice Pays `assets` to `receiver` from `owner`'s live request,
+            burning shares (rounded UP) from `owner`. The request's forfeit
+            is burned first, so the price can only be higher than
+            `previewWithdraw` saw: never more shares than it said.
     @param assets Units.
     @param receiver Receives the assets.
     @param owner The underwriter (the caller, or one that approved it).
     @return uint256 Shares burned.
     """
-    shares: uint256 = self._to_shares(assets, True)
-    self._withdraw(receiver, owner, assets, shares)
+    req: Request = self._settle(owner)
+    shares: uint256 = fund_shares._to_shares(assets, True)
+    self._withdraw(receiver, owner, assets, shares, req)
     return shares
 
 
@@ -455,14 +417,17 @@ def withdraw(assets: uint256, receiver: address, owner: address) -> uint256:
 @nonreentrant
 def redeem(shares: uint256, receiver: address, owner: address) -> uint256:
     """
-    @notice Redeems `shares` of `owner`'s matured request; assets rounded DOWN.
+    @notice Burns `shares` of `owner`'s live request from `owner` and pays
+            their value (rounded DOWN); after the forfeit burn, so never
+            less than `previewRedeem` said.
     @param shares Shares.
     @param receiver Receives the assets.
     @param owner The underwriter (the caller, or one that approved it).
     @return uint256 Units paid.
     """
-    assets: uint256 = self._to_assets(shares, False)
-    self._withdraw(receiver, owner, assets, shares)
+    req: Request = self._settle(owner)
+    assets: uint256 = fund_shares._to_assets(shares, False)
+    self._withdraw(receiver, owner, assets, shares, req)
     return assets
 
 
@@ -474,7 +439,7 @@ def surplus() -> uint256:
     @notice Tokens held above the tracked assets (donations).
     @return uint256 Units.
     """
-    return staticcall IERC20(asset).balanceOf(self) - self._total_assets
+    return staticcall IERC20(asset).balanceOf(self) - fund_shares._total_assets
 
 
 @external
@@ -500,34 +465,10 @@ def cover_room() -> uint256:
     room: uint256 = 0
     if self.cap_per_period > used:
         room = self.cap_per_period - used
-    return min(room, self._total_assets)
+    return min(room, fund_shares._total_assets)
 
 
 # ------------------------------------------------------------------ internal
-@internal
-@view
-def _to_shares(assets: uint256, roundup: bool) -> uint256:
-    """
-    @notice assets * (supply + 10**OFFSET) / (total_assets + 1).
-    @param assets Units.
-    @param roundup Rounding direction (the caller states whom it favours).
-    @return uint256 Shares.
-    """
-    return math._mul_div(assets, erc20.totalSupply + _VIRTUAL_SHARES, self._total_assets + 1, roundup)
-
-
-@internal
-@view
-def _to_assets(shares: uint256, roundup: bool) -> uint256:
-    """
-    @notice shares * (total_assets + 1) / (supply + 10**OFFSET).
-    @param shares Shares.
-    @param roundup Rounding direction (the caller states whom it favours).
-    @return uint256 Units.
-    """
-    return math._mul_div(shares, self._total_assets + 1, erc20.totalSupply + _VIRTUAL_SHARES, roundup)
-
-
 @internal
 @view
 def _blocked() -> bool:
@@ -541,16 +482,64 @@ def _blocked() -> bool:
 
 @internal
 @view
-def _redeemable(owner: address) -> uint256:
+def _settled(owner: address) -> (Request, uint256):
     """
-    @notice Shares of `owner`'s request that may be redeemed now.
+    @notice `owner`'s request after the forfeit, and the shares it burns.
+    @dev Kept shares: `fund_shares._keep` (rounded DOWN, favours the other
+         underwriters); worth at most the cap after the burn.
     @param owner The underwriter.
-    @return uint256 Shares.
+    @return Request The request (shares reduced by the burn).
+    @return uint256 Shares to burn.
     """
     req: Request = self.requests[owner]
-    if req.shares == 0 or block.timestamp < req.unlock or self._blocked():
-        return 0
-    return req.shares
+    if req.shares == 0:
+        return req, 0
+    keep: uint256 = fund_shares._keep(req.assets, req.shares)
+    burn: uint256 = req.shares - keep
+    req.shares = keep
+    return req, burn
+
+
+@internal
+def _settle(owner: address) -> Request:
+    """
+    @notice Applies `_settled`: burns the forfeit from `owner` (every other
+            share's price rises) and stores the request.
+    @param owner The underwriter.
+    @return Request The settled request.
+    """
+    req: Request = empty(Request)
+    burn: uint256 = 0
+    req, burn = self._settled(owner)
+    if burn > 0:
+        erc20._burn(owner, burn)
+        self.requests[owner] = req
+        log RequestGainForfeited(owner=owner, shares_burned=burn)
+    return req
+
+
+@internal
+@view
+def _live(req: Request) -> bool:
+    """
+    @notice Whether a request may be redeemed now: matured, not expired,
+            no pending loss.
+    @param req The request.
+    @return bool Redeemable.
+    """
+    t: uint256 = block.timestamp
+    return req.shares > 0 and t >= req.unlock and t < req.unlock + REDEEM_WINDOW and not self._blocked()
+
+
+@internal
+@view
+def _check_free(owner: address, amount: uint256):
+    """
+    @notice Reverts unless `owner` holds `amount` shares beyond its request.
+    @param owner The holder.
+    @param amount Shares.
+    """
+    assert erc20.balanceOf[owner] >= self.requests[owner].shares + amount, "fund: shares locked by a redemption request"
 
 
 @internal
@@ -575,30 +564,36 @@ def _deposit(receiver: address, assets: uint256, shares: uint256):
     """
     assert assets > 0, "fund: zero assets"
     self._pull(msg.sender, assets)
-    self._total_assets += assets
+    fund_shares._total_assets += assets
     erc20._mint(receiver, shares)
     log IERC4626.Deposit(sender=msg.sender, owner=receiver, assets=assets, shares=shares)
 
 
 @internal
-def _withdraw(receiver: address, owner: address, assets: uint256, shares: uint256):
+def _withdraw(receiver: address, owner: address, assets: uint256, shares: uint256, req: Request):
     """
-    @notice Burns `shares` from `owner`'s matured request and pays `assets`.
+    @notice Burns `shares` of `owner`'s settled live request from `owner`
+            and pays `assets`; the cap shrinks pro rata (rounded UP, so the
+            remaining cap rounds DOWN, favouring the fund).
     @param receiver Asset receiver.
     @param owner The underwriter.
     @param assets Units.
     @param shares Shares.
+    @param req The request, settled.
     """
     assert not self._blocked(), "fund: loss pending, withdrawals blocked"
-    req: Request = self.requests[owner]
     assert req.shares > 0, "fund: no withdrawal request"
     assert block.timestamp >= req.unlock, "fund: cooldown not over"
+    assert block.timestamp < req.unlock + REDEEM_WINDOW, "fund: request expired"
     assert shares > 0 and shares <= req.shares, "fund: shares exceed the request"
     if msg.sender != owner:
         erc20._spend_allowance(owner, msg.sender, shares)
+    req.assets -= min(req.assets, math._mul_div(req.assets, shares, req.shares, True))
     req.shares -= shares
+    if req.shares == 0:
+        req = empty(Request)
     self.requests[owner] = req
-    erc20._burn(self, shares)
-    self._total_assets -= assets
+    erc20._burn(owner, shares)
+    fund_shares._total_assets -= assets
     assert extcall IERC20(asset).transfer(receiver, assets, default_return_value=True), "fund: transfer failed"
     log IERC4626.Withdraw(sender=msg.sender, receiver=receiver, owner=owner, assets=assets, shares=shares)
