@@ -13,26 +13,41 @@ from typing import Any
 import boa
 import pytest
 
-from trancheflow.chain.compile import CONTRACTS_DIR
+from trancheflow.chain.compile import CONTRACTS_DIR, load_partial
 from trancheflow.chain.liquidation import loan_id, sign_property_value, status_leaf
 from trancheflow.chain.merkle import merkle_proof, merkle_root
 from trancheflow.chain.reports import signer_addresses
 
-from ..conftest import UNIT, World, make_world
+from ..conftest import UNIT, make_world
 
 VALUER_KEYS = [0x7A1E01, 0x7A1E02, 0x7A1E03]
 DURATION = 3 * 86_400
 LAG = 90 * 86_400
 FLOOR_BPS = 6_000
+MOCK_DEAL = str(CONTRACTS_DIR / "liquidation" / "mocks" / "MockLiquidatedDeal.vy")
 LOANS = {"L1": (200_000, 95, 250_000), "L2": (300_000, 0, 280_000), "L3": (100_000, 0, 400_000)}
+
+
+class MockWorld:
+    """Stand-in for ``World`` with a ``MockLiquidatedDeal``: ``run(loans_root=...)``
+    finalizes a period whose loan-level root is ``loans_root``."""
+
+    def __init__(self) -> None:
+        self.usdc = load_partial("MockUSDC").deploy()
+        self.deal = boa.load_partial(MOCK_DEAL).deploy()
+        self.chain_id = int(boa.env.evm.patch.chain_id)
+
+    def run(self, loans_root: bytes) -> None:
+        self.deal.finalize_root(loans_root)
 
 
 class LiqEnv:
     """``first_period(world, root)`` runs the period whose report commits the loans
-    (default: ``world.run``); parity tests pass one that drives a ``ParityRun``."""
+    (default: ``world.run``); parity tests pass one that drives a ``ParityRun``.
+    ``mock=True`` uses a ``MockLiquidatedDeal`` instead of the real deal."""
 
-    def __init__(self, first_period: Any = None) -> None:
-        self.w: World = make_world()
+    def __init__(self, first_period: Any = None, mock: bool = False) -> None:
+        self.w: Any = MockWorld() if mock else make_world()
         a = boa.env.generate_address
         self.owner, self.registrar, self.keeper = a("owner"), a("registrar"), a("keeper")
         self.buyer, self.retail = a("buyer"), a("retail")
@@ -102,4 +117,4 @@ class LiqEnv:
 
 @pytest.fixture(scope="module")
 def env() -> LiqEnv:
-    return LiqEnv()
+    return LiqEnv(mock=True)
