@@ -98,6 +98,10 @@ class AnalyticsError(TrancheflowError, ValueError):
     """An analytic could not be computed from its inputs."""
 
 
+class PriceError(AnalyticsError):
+    """A price quote is not a price (unparseable, 0 or below, unknown tranche)."""
+
+
 class SolverError(AnalyticsError):
     """A root finder (yield from price, Z-spread, OAS) did not converge."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,15 +22,22 @@ def validate(
         bool, typer.Option("--onchain", help="also require the on-chain subset")
     ] = False,
 ) -> None:
-    """Validate a deal spec; list every problem with its key path."""
+    """Validate a deal spec with every check ``deal run`` makes (collateral read, sizes)."""
     from trancheflow.deal.onchain import spec_hash
+    from trancheflow.deal.run import check_deal
     from trancheflow.deal.spec import load_spec
+    from trancheflow.units import format_money
 
     s = load_spec(spec, onchain=onchain)
+    _, params, units = check_deal(s)
     debt = s.debt_tranches
     console.print(
         f"[green]ok[/] {s.deal}: {len(debt)} tranches + residual {s.residual.name}, "
-        f"principal {s.rule}, {len(s.fees)} fee(s), {len(s.triggers)} trigger(s)"
+        f"principal {s.rule}, {len(s.fees)} fee(s), {len(s.triggers)} trigger(s); "
+        f"collateral {format_money(units, params.decimals)} {s.currency.symbol}, tranches "
+        f"{format_money(sum(params.tranche_balances), params.decimals)}; "
+        f"payment delay {s.delay_days} days",
+        highlight=False,
     )
     if onchain:
         console.print(f"spec hash 0x{spec_hash(s).hex()}", soft_wrap=True)
@@ -39,12 +46,15 @@ def validate(
 def _overrides(
     prepay: str | None, default: str | None, severity: float | None, lag: int | None
 ) -> dict[str, object] | None:
+    """Assumption overrides; ``severity`` is typed in percent and stored as a decimal."""
+    from trancheflow.cli._options import severity_percent
+
     o: dict[str, object] = {
         k: v
         for k, v in (
             ("prepay", prepay),
             ("default", default),
-            ("severity", severity),
+            ("severity", None if severity is None else severity_percent(severity)),
             ("recovery_lag", lag),
         )
         if v is not None
@@ -54,10 +64,73 @@ def _overrides(
 
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
-        typer.echo(text)
+        typer.echo(text, nl=not text.endswith("\n"))
     else:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {output}")
+
+
+PriceOpt = Annotated[
+    str,
+    typer.Option(
+        "--price",
+        help="price(s), % of face: 100, 101-16, 101-16+ or A=101-16,B=98 (others at par)",
+    ),
+]
+PriceTypeOpt = Annotated[
+    str,
+    typer.Option(
+        "--price-type",
+        help="clean or full; settlement is the accrual start of period 1, so accrued is 0",
+    ),
+]
+DelayOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--delay-days",
+        help="actual payment delay, days (default: the spec's payment_delay_days, else 24)",
+    ),
+]
+SeverityOpt = Annotated[
+    float | None, typer.Option("--severity", help="loss severity, percent (40 = 40%)")
+]
+FormatOpt = Annotated[str, typer.Option("--format", help="table, csv or json")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", help="write to this file")]
+
+
+def _convention(spec_delay: int, delay: int, price_type: str) -> str:
+    src = "spec" if delay == spec_delay else "--delay-days"
+    return (
+        f"yields: bond-equivalent, 30/360, payment delay {delay} days ({src}), "
+        f"{price_type} prices, settlement at the accrual start of period 1"
+    )
+
+
+def summary_rows(table: Any) -> list[dict[str, Any]]:
+    """Rows of :func:`~trancheflow.deal.tables.tranche_analytics` for :func:`emit`."""
+    rows = []
+    for _, r in table.iterrows():
+        win = (
+            None
+            if r["first_principal"] is None
+            else f"{r['first_principal']}-{r['last_principal']}"
+        )
+        rows.append({**r.to_dict(), "window": win})
+    return rows
+
+
+SUMMARY_COLUMNS = (
+    ("tranche", "tranche", "text"),
+    ("balance", "balance", "money"),
+    ("price", "price", "price"),
+    ("yield", "yield (%)", "percent"),
+    ("wal", "WAL (years)", "years"),
+    ("mod_duration", "modified duration", "years"),
+    ("window", "principal window (periods)", "text"),
+    ("writedown", "writedown", "money"),
+    ("interest_shortfall", "interest shortfall", "money"),
+    ("interest_forgiven", "forgiven interest", "money"),
+)
 
 
 @app.command()
@@ -65,65 +138,62 @@ def run(
     spec: SpecArg,
     prepay: Annotated[str | None, typer.Option(help="e.g. 'PSA 165'")] = None,
     default: Annotated[str | None, typer.Option(help="e.g. 'SDA 100'")] = None,
-    severity: Annotated[float | None, typer.Option(help="loss severity, decimal")] = None,
+    severity: SeverityOpt = None,
     recovery_lag: Annotated[int | None, typer.Option(help="months to liquidation")] = None,
     mode: Annotated[str, typer.Option(help="float or exact")] = "float",
-    format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
-    output: Annotated[Path | None, typer.Option(help="write to this file")] = None,
+    price: PriceOpt = "100",
+    price_type: PriceTypeOpt = "clean",
+    delay_days: DelayOpt = None,
+    format: Annotated[
+        str, typer.Option("--format", help="table (summary), csv or json (period report)")
+    ] = "table",
+    output: OutputOpt = None,
     fund_assets: Annotated[
         float | None,
         typer.Option(help="insurance fund assets at closing (currency); modelled each period"),
     ] = None,
 ) -> None:
-    """Run the deal's collateral and waterfall; print or write the period report."""
+    """Run the deal's collateral and waterfall; print the tranche summary or the period report."""
+    from trancheflow.analytics.price_quote import parse_price_type, parse_prices
+    from trancheflow.cli._options import check_output
+    from trancheflow.cli._tables import Column, check_format, emit
     from trancheflow.deal.report import deal_report, to_json, tranche_report
     from trancheflow.deal.run import run_deal
     from trancheflow.deal.spec import load_spec
     from trancheflow.deal.tables import tranche_analytics
-    from trancheflow.errors import SpecError
 
-    if format not in ("table", "csv", "json"):
-        raise SpecError(f"--format {format!r} must be table, csv or json")
+    fmt = check_format(format)
+    check_output(output)
+    ptype = parse_price_type(price_type)
     s = load_spec(spec)
+    prices = parse_prices(price, names=[t.name for t in s.debt_tranches], where="--price")
+    overrides = _overrides(prepay, default, severity, recovery_lag)
     result = run_deal(
         s,
-        assumptions=_overrides(prepay, default, severity, recovery_lag),
+        assumptions=overrides,
         mode=mode,  # type: ignore[arg-type]
         fund_assets=fund_assets,
     )
-    if format == "json":
+    if fmt == "json":
         _emit(to_json(result), output)
         return
-    if format == "csv":
+    if fmt == "csv":
         _emit(tranche_report(result).to_csv(index=False), output)
         return
-    summary = tranche_analytics(result)
-    t = Table(title=f"{s.deal} ({mode})")
-    for c in ("tranche", "balance", "yield %", "WAL", "mod dur", "window", "writedown"):
-        t.add_column(c, justify="left" if c == "tranche" else "right")
-    for _, r in summary.iterrows():
-        win = (
-            "-" if r["first_principal"] is None else f"{r['first_principal']}-{r['last_principal']}"
-        )
-        t.add_row(
-            r["tranche"],
-            f"{r['balance']:,.0f}",
-            f"{100 * r['yield']:.3f}",
-            f"{r['wal']:.2f}",
-            f"{r['mod_duration']:.2f}",
-            win,
-            f"{r['writedown']:,.0f}",
-        )
+    delay = s.delay_days if delay_days is None else delay_days
+    summary = tranche_analytics(result, price=prices, delay_days=delay, price_type=ptype)
     d = deal_report(result)
     breached = [c[8:] for c in d.columns if c.startswith("trigger_") and d[c].any()]
-    console.print(t)
-    console.print(
-        f"periods {len(d)}; residual {d['residual'].sum():,.2f}; "
-        f"final reserve {d['reserve_balance'].iloc[-1]:,.2f}; triggers breached: {breached}"
-    )
+    cur = s.currency.symbol
+    notes = [
+        _convention(s.delay_days, delay, ptype),
+        f"periods {len(d)}; residual {d['residual'].sum():,.2f} {cur}; final reserve "
+        f"{d['reserve_balance'].iloc[-1]:,.2f} {cur}; triggers breached: "
+        + (", ".join(breached) or "none"),
+    ]
     fees = {c[4:-5]: d[c].sum() for c in d.columns if c.startswith("fee_") and c.endswith("_paid")}
     if fees:
-        console.print("fees paid: " + ", ".join(f"{k} {v:,.2f}" for k, v in fees.items()))
+        notes.append("fees paid: " + ", ".join(f"{k} {v:,.2f} {cur}" for k, v in fees.items()))
     if s.insurance is not None:
         line = (
             f"insurance: premium paid {d['insurance_premium'].sum():,.2f}; "
@@ -133,10 +203,15 @@ def run(
             line += f"; fund assets at the end {d['insurance_fund_assets'].iloc[-1]:,.2f}"
         elif fund_assets is None:
             line += " (no fund assets given: --fund-assets to model the cover)"
-        console.print(line)
-    if output is not None:
-        tranche_report(result).to_csv(output, index=False)
-        console.print(f"wrote {output}")
+        notes.append(line)
+    emit(
+        summary_rows(summary),
+        [Column(k, label, kind) for k, label, kind in SUMMARY_COLUMNS],  # type: ignore[arg-type]
+        "table",
+        output,
+        title=f"{s.deal} ({mode})",
+        notes=notes,
+    )
 
 
 @app.command("yield-table")
@@ -144,35 +219,54 @@ def yield_table_cmd(
     spec: SpecArg,
     prepay: Annotated[str, typer.Option(help="speeds, e.g. 'PSA 100,165,300'")] = "PSA 100,165,300",
     default: Annotated[str, typer.Option(help="default speeds, e.g. 'SDA 0,100'")] = "SDA 0",
-    price: Annotated[float, typer.Option(help="clean price, percent of face")] = 100.0,
-    severity: Annotated[float | None, typer.Option(help="loss severity, decimal")] = None,
-    format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
-    output: Annotated[Path | None, typer.Option(help="write csv/json here")] = None,
+    price: PriceOpt = "100",
+    price_type: PriceTypeOpt = "clean",
+    delay_days: DelayOpt = None,
+    severity: SeverityOpt = None,
+    format: FormatOpt = "table",
+    output: OutputOpt = None,
     chart: Annotated[
         Path | None, typer.Option(help="PNG/HTML chart of balances (base scenario)")
     ] = None,
 ) -> None:
     """Yield table: prepayment x default scenarios down, tranches across."""
+    from trancheflow.analytics.price_quote import parse_price_type, parse_prices
+    from trancheflow.cli._options import check_output, severity_percent
+    from trancheflow.cli._tables import check_format, render
+    from trancheflow.cli._tables import console as wide_console
     from trancheflow.deal.run import run_deal
     from trancheflow.deal.spec import load_spec
     from trancheflow.deal.tables import balance_chart, expand_speeds, yield_table, yield_table_rich
-    from trancheflow.errors import SpecError
 
-    if format not in ("table", "csv", "json"):
-        raise SpecError(f"--format {format!r} must be table, csv or json")
+    fmt = check_format(format)
+    check_output(output)
+    check_output(chart, "--chart")
+    ptype = parse_price_type(price_type)
+    prepays, defaults = expand_speeds(prepay), expand_speeds(default)
+    sev = None if severity is None else severity_percent(severity)
     s = load_spec(spec)
+    prices = parse_prices(price, names=[t.name for t in s.debt_tranches], where="--price")
+    delay = s.delay_days if delay_days is None else delay_days
     table = yield_table(
-        s, expand_speeds(prepay), expand_speeds(default), price=price, severity=severity
+        s, prepays, defaults, price=prices, severity=sev, delay_days=delay, price_type=ptype
     )
-    if format == "table":
-        console.print(yield_table_rich(table, title=f"{s.deal} at price {price:g}"))
-        if output is not None:
-            table.to_csv(output, index=False)
+    if fmt == "table":
+        title = f"{s.deal} at price {price}"
+        rich_table = yield_table_rich(table, title=title)
+        note = _convention(s.delay_days, delay, ptype)
+        if output is None:
+            con = wide_console()
+            con.print(rich_table)
+            con.print(note, highlight=False)
+        else:
+            with output.open("w", encoding="utf-8") as fh:
+                con = wide_console(fh)
+                con.print(rich_table)
+                con.print(note, highlight=False)
             console.print(f"wrote {output}")
-    elif format == "csv":
-        _emit(table.to_csv(index=False), output)
     else:
-        _emit(table.to_json(orient="records", indent=1), output)
+        rows = [{str(k): v for k, v in r.items()} for r in table.to_dict(orient="records")]
+        _emit(render(rows, [], fmt), output)
     if chart is not None:
         balance_chart(run_deal(s), chart)
         console.print(f"wrote {chart}")

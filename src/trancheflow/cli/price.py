@@ -7,9 +7,11 @@ model (``--model FILE``, default parameters otherwise) unless ``--prepay``
 gives a constant speed. Rates: Hull-White fitted to ``--curve`` (a
 ``tenor,rate[,kind]`` CSV), ``--hw-a``/``--hw-sigma`` as decimals.
 
-Prices are **full** prices, percent of face (a tranche's closing balance):
-``--price 101.5`` for every instrument, or ``--price A=100.5,B=98`` per
-tranche. Spreads are printed in basis points; ``--oas`` takes basis points.
+Prices are percent of face (a tranche's closing balance), decimals or 32nds:
+``--price 101-16`` for every instrument, or ``--price A=100.5,B=98-08+`` per
+tranche (:mod:`trancheflow.analytics.price_quote`). ``--price-type clean|full``
+says which; settlement is the accrual start of period 1, so accrued interest is
+0 and the two agree. Spreads are printed in basis points; ``--oas`` takes basis points.
 Settlement is on the accrual start of period 1; ``--delay-days`` is the actual
 payment delay. Work runs on all local cores (``--workers``) or a Dask
 cluster (``--scheduler tcp://host:8786``); a progress bar (stderr) shows
@@ -80,30 +82,46 @@ PATHS = typer.Option(1000, "--paths", help="Rate paths (even: antithetic pairs).
 SEED = typer.Option(1, "--seed", help="Random seed (same seed = same numbers).")
 HW_A = typer.Option(0.05, "--hw-a", help="Hull-White mean reversion, per year.")
 HW_SIGMA = typer.Option(0.01, "--hw-sigma", help="Hull-White normal volatility (0.01 = 100bp).")
-DELAY = typer.Option(0, "--delay-days", help="Actual payment delay, days (24 FNMA).")
+DELAY = typer.Option(
+    None,
+    "--delay-days",
+    help="Actual payment delay, days (default: the spec's payment_delay_days, else 24 FNMA).",
+)
 START = typer.Option(1, "--start-month", help="Calendar month of period 1 (seasonality).")
 SCHEDULER = typer.Option(None, "--scheduler", help="Dask scheduler, tcp://host:port.")
 WORKERS = typer.Option(None, "--workers", help="Local worker processes (default: all cores).")
 FORMAT = typer.Option(OutputFormat.table, "--format", help="table, json or csv.")
+PRICE_TYPE = typer.Option(
+    "full",
+    "--price-type",
+    help="clean or full; settlement is the accrual start, so accrued is 0 and both agree.",
+)
+PRICE_HELP = "Price(s), % of face: 101.5, 101-16, 101-16+ or A=101-16,B=98."
 
 
-def _prices(text: str | None) -> float | dict[str, float] | None:
+def _prices(text: str | None, price_type: str = "full") -> float | dict[str, float] | None:
+    """``--price``: one price or ``A=101-16,B=98`` (decimals or 32nds), as full prices.
+
+    Settlement is the accrual start of period 1, so accrued interest is 0 and a
+    clean price equals the full price; ``--price-type`` is checked and stated.
+    """
+    from trancheflow.analytics.price_quote import parse_price_type, parse_prices
+
+    parse_price_type(price_type)
     if text is None:
         return None
-    text = text.strip()
-    try:
-        if "=" not in text:
-            return float(text)
-        out: dict[str, float] = {}
-        for part in text.split(","):
-            name, _, value = part.partition("=")
-            out[name.strip()] = float(value)
-        return out
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is not a price (101.5) or a list of tranche prices (A=100.5,B=98)",
-            param_hint="--price",
-        ) from None
+    return parse_prices(text, where="--price")
+
+
+def _delay(spec: Path | None, delay_days: int | None) -> int:
+    """The one yield convention: ``--delay-days``, else the spec's, else the default."""
+    from trancheflow.analytics.conventions import payment_delay_days
+
+    if delay_days is None and spec is not None:
+        from trancheflow.deal import load_spec
+
+        return load_spec(spec).delay_days
+    return payment_delay_days(delay_days)
 
 
 def _rep_line(
@@ -260,7 +278,7 @@ def oas_command(
     wam: int | None = WAM,
     wala: int = WALA,
     curve: Path = CURVE,
-    price: str | None = typer.Option(None, "--price", help="Full price(s), % of face."),
+    price: str | None = typer.Option(None, "--price", help=PRICE_HELP),
     oas_bp: float | None = typer.Option(None, "--oas", help="OAS in bp instead of a price."),
     model: Path | None = MODEL,
     prepay: str | None = PREPAY,
@@ -271,23 +289,25 @@ def oas_command(
     seed: int = SEED,
     hw_a: float = HW_A,
     hw_sigma: float = HW_SIGMA,
-    delay_days: int = DELAY,
+    delay_days: int | None = DELAY,
     start_month: int = START,
     scheduler: str | None = SCHEDULER,
     workers: int | None = WORKERS,
     fmt: OutputFormat = FORMAT,
+    price_type: str = PRICE_TYPE,
 ) -> None:
     """OAS at a price (or price at an OAS), Monte Carlo error, Z-spread and option cost."""
     _price_or_oas(price, oas_bp)
     rep = _rep_line(balance, gross_rate, net_rate, term, wam, wala)
     sec = _security(spec, tape, rep, model, prepay, default, severity, recovery_lag, start_month)
+    delay_days = _delay(spec, delay_days)
     settings = _settings(paths, seed, hw_a, hw_sigma, delay_days, scheduler, workers)
     with _progress(fmt == OutputFormat.table) as cb:
         results = oas_analysis(
             sec,
             _curve(curve),
             settings,
-            price=_prices(price),
+            price=_prices(price, price_type),
             oas=None if oas_bp is None else oas_bp / 1e4,
             progress=cb,
         )
@@ -336,24 +356,26 @@ def zspread_command(
     wam: int | None = WAM,
     wala: int = WALA,
     curve: Path = CURVE,
-    price: str = typer.Option(..., "--price", help="Full price(s), % of face."),
+    price: str = typer.Option(..., "--price", help=PRICE_HELP),
     model: Path | None = MODEL,
     prepay: str | None = PREPAY,
     default: str | None = DEFAULT,
     severity: float = SEVERITY,
     recovery_lag: int = LAG,
     hw_a: float = HW_A,
-    delay_days: int = DELAY,
+    delay_days: int | None = DELAY,
     start_month: int = START,
     fmt: OutputFormat = FORMAT,
+    price_type: str = PRICE_TYPE,
 ) -> None:
     """Z-spread of the zero-volatility (forward-curve) cash flows at a price."""
     rep = _rep_line(balance, gross_rate, net_rate, term, wam, wala)
     sec = _security(spec, tape, rep, model, prepay, default, severity, recovery_lag, start_month)
     zc = _curve(curve)
+    delay_days = _delay(spec, delay_days)
     settings = _settings(2, 1, hw_a, 0.0, delay_days, None, 1).zero_volatility()
     values = simulate_values(sec, zc, settings)
-    target = _prices(price)
+    target = _prices(price, price_type)
     rows = []
     for k, name in enumerate(values.names):
         face = float(values.faces[k])
@@ -385,7 +407,7 @@ def risk_command(
     wam: int | None = WAM,
     wala: int = WALA,
     curve: Path = CURVE,
-    price: str | None = typer.Option(None, "--price", help="Full price(s), % of face."),
+    price: str | None = typer.Option(None, "--price", help=PRICE_HELP),
     oas_bp: float | None = typer.Option(None, "--oas", help="OAS in bp instead of a price."),
     shock: float = typer.Option(25.0, "--shock", help="Curve shift / key-rate bump, bp."),
     key_rates: bool = typer.Option(True, "--key-rates/--no-key-rates", help="Key-rate durations."),
@@ -398,23 +420,25 @@ def risk_command(
     seed: int = SEED,
     hw_a: float = HW_A,
     hw_sigma: float = HW_SIGMA,
-    delay_days: int = DELAY,
+    delay_days: int | None = DELAY,
     start_month: int = START,
     scheduler: str | None = SCHEDULER,
     workers: int | None = WORKERS,
     fmt: OutputFormat = FORMAT,
+    price_type: str = PRICE_TYPE,
 ) -> None:
     """Effective duration and convexity (and key-rate durations) at a constant OAS."""
     _price_or_oas(price, oas_bp)
     rep = _rep_line(balance, gross_rate, net_rate, term, wam, wala)
     sec = _security(spec, tape, rep, model, prepay, default, severity, recovery_lag, start_month)
+    delay_days = _delay(spec, delay_days)
     settings = _settings(paths, seed, hw_a, hw_sigma, delay_days, scheduler, workers)
     with _progress(fmt == OutputFormat.table) as cb:
         results = effective_risk(
             sec,
             _curve(curve),
             settings,
-            price=_prices(price),
+            price=_prices(price, price_type),
             oas=None if oas_bp is None else oas_bp / 1e4,
             shock_bp=shock,
             key_rate_tenors=KEY_RATE_TENORS if key_rates else None,

@@ -60,6 +60,8 @@ FloatArray = npt.NDArray[np.float64]
 PREPAY_KINDS = ("PSA", "CPR", "SMM")
 DEFAULT_KINDS = ("SDA", "CDR", "MDR")
 _CURVE_KINDS = ("PSA", "SDA")
+#: Largest multiple of a standard curve: where its peak (6% CPR, 0.6% CDR) reaches 100%.
+_CURVE_MAX = {"PSA": 100.0 / 0.06, "SDA": 100.0 / 0.006}
 _MONTHLY_KINDS = ("SMM", "MDR")
 
 _NUMBER = r"[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?%?"
@@ -155,6 +157,11 @@ class _Speed:
         for v in self.values:
             if not np.isfinite(v) or v < 0.0:
                 raise SpeedNotationError(f"{self._WHAT} speed {self}: {v:g} must be >= 0")
+            if kind in _CURVE_KINDS and v > _CURVE_MAX[kind]:
+                raise SpeedNotationError(
+                    f"{self._WHAT} speed {self}: {v:g} is above {_CURVE_MAX[kind]:g}, where "
+                    f"the {kind} curve's peak rate passes 100% a year"
+                )
             if kind not in _CURVE_KINDS and v > 100.0:
                 raise SpeedNotationError(
                     f"{self._WHAT} speed {self}: {v:g} is a percent and must be <= 100"

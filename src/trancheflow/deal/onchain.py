@@ -256,7 +256,7 @@ def _dump(x: Any) -> str:
 
 
 #: Top-level keys left out of the canonical JSON when absent (None).
-_OPTIONAL_SECTIONS = ("insurance",)
+_OPTIONAL_SECTIONS = ("insurance", "payment_delay_days")
 
 
 def canonical_json(spec: DealSpec) -> bytes:

@@ -340,6 +340,20 @@ class DealSpec(_Model):
     triggers: list[TriggerSpec] = Field(default_factory=list)
     indices: dict[str, IndexPath] = Field(default_factory=dict)
     insurance: InsuranceSpec | None = None
+    payment_delay_days: int | str | None = Field(
+        None,
+        description="actual payment delay in days, or a program (FNMA, GNMA_I, GNMA_II, "
+        "FHLMC_GOLD...); default 24 (see trancheflow.analytics.conventions)",
+    )
+
+    @field_validator("payment_delay_days")
+    @classmethod
+    def _delay(cls, v: int | str | None) -> int | str | None:
+        from trancheflow.analytics.conventions import payment_delay_days
+
+        if v is not None:
+            payment_delay_days(v)
+        return v
 
     @model_validator(mode="after")
     def _rules(self) -> DealSpec:
@@ -370,6 +384,13 @@ class DealSpec(_Model):
     def residual(self) -> TrancheSpec:
         """The residual tranche."""
         return self.tranches[-1]
+
+    @property
+    def delay_days(self) -> int:
+        """The deal's actual payment delay in days (``payment_delay_days`` or the default)."""
+        from trancheflow.analytics.conventions import payment_delay_days
+
+        return payment_delay_days(self.payment_delay_days)
 
     @property
     def rule(self) -> str:

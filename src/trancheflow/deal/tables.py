@@ -33,12 +33,13 @@ from trancheflow.analytics import (
     price_from_yield,
     yield_from_price,
 )
+from trancheflow.analytics.conventions import DEFAULT_PAYMENT_DELAY_DAYS, payment_delay_days
+from trancheflow.analytics.price_quote import PriceType, check_prices, parse_price_type
 from trancheflow.deal.collections import Collections
-from trancheflow.deal.params import WaterfallParams
-from trancheflow.deal.run import DealResult, collateral_pool, pool_balance_units
+from trancheflow.deal.run import DealResult, check_deal
 from trancheflow.deal.spec import DealSpec
 from trancheflow.deal.waterfall import FloatResult, FloatWaterfall
-from trancheflow.errors import AnalyticsError, SpecError
+from trancheflow.errors import AnalyticsError, SpeedNotationError
 
 __all__ = [
     "balance_chart",
@@ -50,17 +51,24 @@ __all__ = [
 
 
 def expand_speeds(text: str) -> list[str]:
-    """Split ``"PSA 100,165,300"``: bare numbers take the previous item's curve name."""
+    """Split ``"PSA 100,165,300"``: bare numbers take the previous item's curve name.
+
+    An empty list, or an empty item (``"PSA 100,,300"``), is an error.
+    """
     out: list[str] = []
     prefix = ""
-    for raw in text.split(","):
+    if not str(text).strip():
+        raise SpeedNotationError(f"speeds {text!r}: give at least one speed, e.g. 'PSA 100,165'")
+    for k, raw in enumerate(text.split(",")):
         item = raw.strip()
         if not item:
-            continue
+            raise SpeedNotationError(
+                f"speeds {text!r}: item {k + 1} is empty (two commas in a row, or a trailing one)"
+            )
         head = item.split()[0]
         if head.replace(".", "", 1).replace("-", "", 1).isdigit():
             if not prefix:
-                raise SpecError(f"speed {item!r} needs a curve name (e.g. 'PSA {item}')")
+                raise SpeedNotationError(f"speed {item!r} needs a curve name (e.g. 'PSA {item}')")
             item = f"{prefix} {item}"
         else:
             prefix = head
@@ -72,8 +80,23 @@ def _flows(result: DealResult | FloatResult) -> FloatResult:
     return result.flows if isinstance(result, DealResult) else result
 
 
+def _delay(result: DealResult | FloatResult, delay_days: int | None) -> int:
+    """The delay asked for, else the deal's, else the default (one convention)."""
+    if delay_days is not None:
+        return payment_delay_days(delay_days)
+    if isinstance(result, DealResult):
+        return result.spec.delay_days
+    return DEFAULT_PAYMENT_DELAY_DAYS
+
+
 def _one_tranche(
-    f: FloatResult, path: int, i: int, price: float | None, yld: float | None, delay_days: int
+    f: FloatResult,
+    path: int,
+    i: int,
+    price: float | None,
+    yld: float | None,
+    delay_days: int,
+    price_type: PriceType = "clean",
 ) -> dict[str, Any]:
     p = f.params
     name = p.names[i]
@@ -92,6 +115,7 @@ def _one_tranche(
         "last_principal": int(paid[-1]) + 1 if paid.size else None,
         "writedown": dust(f.writedown[path, :, i].sum()),
         "interest_shortfall": dust(f.interest_shortfall[path, -1, i]),
+        "interest_forgiven": dust(f.interest_forgiven[path, :, i].sum()),
         "loss": dust(f.writedown[path, :, i].sum() + f.interest_forgiven[path, :, i].sum()),
     }
     conv: Literal["gpm", "z_bond"] = "z_bond" if p.accrual[i] else "gpm"
@@ -101,9 +125,14 @@ def _one_tranche(
         row["wal"] = math.nan
     try:
         if yld is None:
-            yld = yield_from_price(cash, price or 100.0, balance=face, delay_days=delay_days)
+            if price is None:
+                raise AnalyticsError(f"tranche {name}: give a price or a yield")
+            yld = yield_from_price(
+                cash, price, balance=face, delay_days=delay_days, price_type=price_type
+            )
         else:
-            price = price_from_yield(cash, yld, balance=face, delay_days=delay_days).clean
+            p_ = price_from_yield(cash, yld, balance=face, delay_days=delay_days)
+            price = p_.clean if price_type == "clean" else p_.full
         row["price"], row["yield"] = price, yld
         row["mod_duration"] = modified_duration(cash, yld, delay_days=delay_days)
     except AnalyticsError:
@@ -117,7 +146,8 @@ def tranche_analytics(
     price: float | Mapping[str, float] | None = 100.0,
     yield_: float | Mapping[str, float] | None = None,
     path: int = 0,
-    delay_days: int = 0,
+    delay_days: int | None = None,
+    price_type: PriceType = "clean",
 ) -> pd.DataFrame:
     """WAL, yield/price, modified duration, window and losses per tranche.
 
@@ -125,29 +155,41 @@ def tranche_analytics(
     ----------
     result : DealResult or FloatResult
     price : float or mapping, default 100
-        Clean price (percent of original face) to solve the yield at; a
-        mapping gives one per tranche name.
+        Price (percent of original face) to solve the yield at; a mapping
+        gives one per tranche name (a tranche it leaves out is priced at par;
+        a name that is not a tranche is an error). A price of 0 or below is an
+        error (:func:`~trancheflow.analytics.price_quote.check_price`).
     yield_ : float or mapping, optional
         Bond-equivalent yield to price at instead (overrides ``price``).
     path : int
         Which path of a multi-path result.
-    delay_days : int
-        Payment delay, as in :mod:`trancheflow.analytics`.
+    delay_days : int, optional
+        Actual payment delay in days; default the spec's
+        ``payment_delay_days`` (a ``DealResult``) or
+        :data:`~trancheflow.analytics.conventions.DEFAULT_PAYMENT_DELAY_DAYS`.
+    price_type : {'clean', 'full'}
+        Whether ``price`` excludes accrued interest. Settlement is on the
+        accrual start of period 1, so accrued is 0 and both give the same yield.
 
     Returns
     -------
     pandas.DataFrame
         One row per non-residual tranche: ``tranche, balance, price, yield, wal,
         mod_duration, first_principal, last_principal, writedown,
-        interest_shortfall, loss``. Accrual tranches' WAL counts only their
+        interest_shortfall`` (unpaid at the end), ``interest_forgiven`` (written
+        off with principal, over the life) ``, loss``. Accrual tranches' WAL counts only their
         principal payments (SF H.1, ``z_bond``).
     """
     f = _flows(result)
+    delay = _delay(result, delay_days)
+    price_type = parse_price_type(price_type, "price_type")
+    if price is not None:
+        check_prices(price, f.params.names)
     rows = []
     for i, name in enumerate(f.params.names):
         pr = price.get(name, 100.0) if isinstance(price, Mapping) else price
         yl = yield_.get(name) if isinstance(yield_, Mapping) else yield_
-        rows.append(_one_tranche(f, path, i, pr, yl, delay_days))
+        rows.append(_one_tranche(f, path, i, pr, yl, delay, price_type))
     cols = [
         "tranche",
         "balance",
@@ -159,6 +201,7 @@ def tranche_analytics(
         "last_principal",
         "writedown",
         "interest_shortfall",
+        "interest_forgiven",
         "loss",
     ]
     return pd.DataFrame(rows)[cols]
@@ -172,7 +215,8 @@ def yield_table(
     price: float | Mapping[str, float] = 100.0,
     severity: float | None = None,
     recovery_lag: int | None = None,
-    delay_days: int = 0,
+    delay_days: int | None = None,
+    price_type: PriceType = "clean",
 ) -> pd.DataFrame:
     """A yield table: one row per (prepay, default) scenario and tranche.
 
@@ -191,10 +235,9 @@ def yield_table(
     lag = a.recovery_lag if recovery_lag is None else recovery_lag
     grid = [(pp, d) for d in defaults for pp in prepays]
     scen = [Assumptions(pp, d, severity=sev, recovery_lag=lag, advance=a.advance) for pp, d in grid]
-    pool = collateral_pool(spec)
+    pool, params, units = check_deal(spec)
+    check_prices(price, params.names)
     cube = project_scenarios(pool, scen)
-    params = WaterfallParams.from_spec(spec)
-    units = pool_balance_units(spec, pool)
     flows = FloatWaterfall(params).run(
         Collections.from_scenarios(cube),
         pool_balance=units / 10**params.decimals,
@@ -202,10 +245,18 @@ def yield_table(
     )
     frames = []
     for k, (pp, d) in enumerate(grid):
-        t = tranche_analytics(flows, price=price, path=k, delay_days=delay_days)
+        t = tranche_analytics(
+            flows,
+            price=price,
+            path=k,
+            delay_days=spec.delay_days if delay_days is None else delay_days,
+            price_type=price_type,
+        )
         t.insert(0, "default", d)
         t.insert(0, "prepay", pp)
-        frames.append(t.drop(columns=["balance", "interest_shortfall", "loss"]))
+        frames.append(
+            t.drop(columns=["balance", "interest_shortfall", "interest_forgiven", "loss"])
+        )
     return pd.concat(frames, ignore_index=True)
 
 

@@ -22,7 +22,7 @@ from trancheflow.deal.tables import (
     yield_table,
     yield_table_rich,
 )
-from trancheflow.errors import SpecError
+from trancheflow.errors import SpecError, SpeedNotationError
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "deals"
 
@@ -73,8 +73,9 @@ def test_csv_and_json_round_trip(example, tmp_path):
 
 def test_par_tranches_yield_the_pass_through_rate(fjf01):
     """Every FJF-01 tranche pays 7.5% monthly on its balance, so at par its
-    bond-equivalent yield is 2((1 + 0.075/12)^6 - 1) whatever its window."""
-    t = tranche_analytics(fjf01, price=100.0)
+    bond-equivalent yield is 2((1 + 0.075/12)^6 - 1) whatever its window
+    (with no payment delay: a delay lowers the yield at par)."""
+    t = tranche_analytics(fjf01, price=100.0, delay_days=0)
     bey = 2 * ((1 + 0.075 / 12) ** 6 - 1)
     np.testing.assert_allclose(t["yield"], bey, atol=1e-8)
     assert list(t.first_principal) == [1, 81, 100, 178]
@@ -84,8 +85,10 @@ def test_par_tranches_yield_the_pass_through_rate(fjf01):
 
 
 def test_price_at_yield_inverts_yield_at_price(fjf01):
-    t = tranche_analytics(fjf01, price={"A": 101.5, "D": 95.0})
-    back = tranche_analytics(fjf01, yield_=dict(zip(t.tranche, t["yield"], strict=True)))
+    t = tranche_analytics(fjf01, price={"A": 101.5, "D": 95.0}, delay_days=0)
+    back = tranche_analytics(
+        fjf01, yield_=dict(zip(t.tranche, t["yield"], strict=True)), delay_days=0
+    )
     np.testing.assert_allclose(back.price, [101.5, 100, 100, 95.0], atol=1e-7)
     d = fjf01.flows
     direct = price_from_yield(d.cash_flow[0, :, 3], t["yield"][3], balance=73_000_000).clean
@@ -110,7 +113,7 @@ def test_yield_table_runs_each_scenario_like_run_deal():
 def test_expand_speeds():
     assert expand_speeds("PSA 100,165,300") == ["PSA 100", "PSA 165", "PSA 300"]
     assert expand_speeds("SDA 0, 100, CDR 1, 2") == ["SDA 0", "SDA 100", "CDR 1", "CDR 2"]
-    with pytest.raises(SpecError, match="needs a curve name"):
+    with pytest.raises(SpeedNotationError, match="needs a curve name"):
         expand_speeds("100")
 
 
