@@ -5,7 +5,15 @@ writes ``PREFIX_orig.txt`` and ``PREFIX_svcg.txt`` (the public dataset's
 ``sample_orig_YYYY.txt`` / ``sample_svcg_YYYY.txt`` naming). When reading,
 FILE is the origination file; the performance file is ``--performance`` or,
 by default, FILE with ``orig`` replaced by ``svcg`` in its name, when present.
-A ``.txt`` FILE is taken to be Freddie Mac.
+A ``.txt`` FILE is taken to be Freddie Mac. An origination file without its
+performance file needs ``--as-of``: the tape is then every loan aged on
+schedule to that month (no prepayment, no delinquency assumed), and the
+command says so.
+
+``tape panel ORIG PERF OUT_DIR`` builds the loan-month panel (Parquet,
+partitioned by vintage) that the models train on; ``tape generate --like
+FILE`` samples a tape whose joint distribution is fitted to a real
+origination file.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from trancheflow.errors import TapeValidationError
+from trancheflow.errors import TapeError, TapeValidationError
 from trancheflow.tape import generate_tape, read_freddie, read_tape, write_freddie, write_tape
 from trancheflow.tape.io import detect_format
 
@@ -42,12 +50,14 @@ class TabularFormat(StrEnum):
 def _as_of(text: str | None) -> date | None:
     if text is None:
         return None
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is not a date YYYY-MM-DD", param_hint="--as-of"
-        ) from None
+    for fmt in ("%Y-%m-%d", "%Y-%m", "%Y%m"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise typer.BadParameter(
+        f"{text!r} is not a date YYYY-MM-DD or a month YYYY-MM", param_hint="--as-of"
+    )
 
 
 def freddie_paths(prefix: Path) -> tuple[Path, Path]:
@@ -77,9 +87,20 @@ def _load(
 ) -> pd.DataFrame:
     is_freddie = fmt == OutFormat.freddie or (fmt is None and path.suffix.lower() == ".txt")
     if is_freddie:
-        return read_freddie(
-            path, _performance_for(path, performance), as_of=as_of, max_problems=max_problems
-        )
+        perf = _performance_for(path, performance)
+        if perf is None and as_of is None:
+            console.print(
+                f"[red]{path} is an origination file without its performance file.[/red] "
+                "Give --performance FILE, or --as-of YYYY-MM to age every loan on schedule "
+                "to that month (no prepayment, no delinquency assumed)."
+            )
+            raise typer.Exit(2)
+        if perf is None:
+            console.print(
+                f"no performance file: loans aged on schedule to {as_of:%Y-%m} "
+                "(assumed: no prepayment, no delinquency; matured loans left out)"
+            )
+        return read_freddie(path, perf, as_of=as_of, max_problems=max_problems, progress=True)
     return read_tape(path, format=fmt.value if fmt else None, max_problems=max_problems)
 
 
@@ -208,6 +229,36 @@ def convert(
         raise typer.Exit(2) from None
     write_tape(tape, dst, format=out_fmt)
     console.print(f"converted {len(tape):,} loans: {src} -> {dst}")
+
+
+@app.command()
+def panel(
+    orig: Path = typer.Argument(..., metavar="ORIG", help="Freddie Mac origination file."),
+    perf: Path = typer.Argument(..., metavar="PERF", help="Its monthly performance file."),
+    out_dir: Path = typer.Argument(..., metavar="OUT_DIR", help="Parquet output directory."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT_DIR if it exists."),
+    chunk_rows: int = typer.Option(250_000, "--chunk-rows", min=1, help="Lines per chunk."),
+    max_problems: int = typer.Option(100, "--max-problems", min=1),
+) -> None:
+    """Build the loan-month panel (status each month, losses), partitioned by vintage."""
+    from trancheflow.tape.panel_build import build_panel
+
+    try:
+        s = build_panel(
+            orig, perf, out_dir, chunk_rows=chunk_rows, max_problems=max_problems,
+            progress=True, overwrite=overwrite,
+        )  # fmt: skip
+    except TapeValidationError as exc:
+        console.print(_problem_table(exc))
+        raise typer.Exit(2) from None
+    except TapeError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(
+        f"wrote {s.rows:,} loan-months of {s.loans:,} loans to {s.path} "
+        f"(vintages {', '.join(map(str, s.vintages)) or 'none'}; "
+        f"{s.prepaid:,} prepaid, {s.defaulted:,} ended otherwise)"
+    )
 
 
 __all__ = ["app", "freddie_paths", "summary"]

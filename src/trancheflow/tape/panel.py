@@ -135,7 +135,7 @@ def validate_panel(df: pd.DataFrame, *, source: str = "<panel>") -> pd.DataFrame
         problems.append(Problem(source, None, c, None, "panel column is missing"))
     if problems:
         raise TapeValidationError(problems)
-    out = df.loc[:, list(PANEL_COLUMNS)].copy()
+    out = df.loc[:, list(PANEL_COLUMNS)].reset_index(drop=True)
     for c, t in PANEL_DTYPES.items():
         try:
             if t.startswith("datetime"):

@@ -90,3 +90,42 @@ def test_convert_invalid_input_shows_problems_and_writes_nothing(tmp_path: Path)
 def test_bad_as_of_is_a_usage_error(tmp_path: Path, bad: str) -> None:
     code, text = run("generate", "--output", str(tmp_path / "t.csv"), "--as-of", bad)
     assert code == 2 and "YYYY-MM-DD" in text
+
+
+FREDDIE = Path(__file__).parents[2] / "data" / "freddie"
+
+
+def test_convert_31_field_origination_only_file(tmp_path: Path) -> None:
+    # Issue 14's reproduction: a 2019-style 31-field origination file, no performance file.
+    orig = tmp_path / "sample_orig_2019.txt"
+    orig.write_bytes((FREDDIE / "sample_orig_2019.txt").read_bytes())
+    code, text = run("convert", str(orig), str(tmp_path / "out.csv"), "--from", "freddie")
+    assert code == 2 and "without its performance file" in text and "--as-of" in text
+    assert "Traceback" not in text and not (tmp_path / "out.csv").exists()
+    code, text = run(
+        "convert", str(orig), str(tmp_path / "out.csv"), "--from", "freddie", "--as-of", "2020-06"
+    )
+    assert code == 0 and "aged on schedule to 2020-06" in text
+    tape = read_tape(tmp_path / "out.csv")
+    assert len(tape) == 7 and tape["loan_age"].iloc[0] == 16  # first payment 2019-03
+
+
+def test_convert_with_performance_file_and_panel(tmp_path: Path) -> None:
+    orig, perf = FREDDIE / "sample_orig_2019.txt", FREDDIE / "sample_svcg_2019.txt"
+    out = tmp_path / "t.parquet"
+    code, _ = run("convert", str(orig), str(out), "--performance", str(perf), "--as-of", "2019-07")
+    assert code == 0 and len(read_tape(out)) == 5
+    code, text = run("panel", str(orig), str(perf), str(tmp_path / "panel"))
+    assert code == 0 and "38 loan-months of 7 loans" in text and "1 prepaid" in text
+    assert (tmp_path / "panel" / "vintage=2019").is_dir()
+    code, text = run("panel", str(orig), str(perf), str(tmp_path / "panel"))
+    assert code == 2 and "--overwrite" in text
+
+
+def test_bad_freddie_rows_are_a_problem_table(tmp_path: Path) -> None:
+    lines = (FREDDIE / "sample_orig_2019.txt").read_text().splitlines()
+    lines[2] = lines[2].replace("|CA|SF|", "|CA|XX|")
+    orig = tmp_path / "o.txt"
+    orig.write_text("\n".join(lines) + "\n")
+    code, text = run("validate", str(orig), "--as-of", "2019-12")
+    assert code == 2 and "property_type" in text and "'XX'" in text and "Traceback" not in text
