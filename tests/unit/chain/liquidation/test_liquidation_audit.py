@@ -15,17 +15,13 @@ the excess is held as borrower surplus for the servicer's remittance account.
 from __future__ import annotations
 
 import boa
-import pytest
 
 from trancheflow.chain.merkle import merkle_root
 
 from ..conftest import UNIT
 from .conftest import LOANS, LiqEnv
 
-_REPRO = pytest.mark.xfail(strict=True, reason="audit finding 3 reproduced; fixed next")
 
-
-@_REPRO
 def test_a_cured_loan_cannot_be_marked_from_an_older_root(env: LiqEnv) -> None:
     env.value("L1")
     # period 2: L1 is cured (0 days delinquent); the deal's latest root says so
@@ -37,7 +33,6 @@ def test_a_cured_loan_cannot_be_marked_from_an_older_root(env: LiqEnv) -> None:
         env.mark("L1")  # proves "95 days" under the period-1 root
 
 
-@_REPRO
 def test_a_stale_appraisal_does_not_count(env: LiqEnv) -> None:
     env.value("L2")  # LTV 107% on a fresh value: markable
     boa.env.time_travel(seconds=2 * 365 * 86_400)  # a two-year-old appraisal
@@ -48,7 +43,6 @@ def test_a_stale_appraisal_does_not_count(env: LiqEnv) -> None:
     assert env.liq.auctions(env.ids["L2"]).status == 1
 
 
-@_REPRO
 def test_proceeds_above_the_note_balance_are_borrower_surplus(env: LiqEnv) -> None:
     env.value("L1")  # house 250k, note balance 200k
     env.mark("L1")
@@ -61,3 +55,63 @@ def test_proceeds_above_the_note_balance_are_borrower_surplus(env: LiqEnv) -> No
     assert env.liq.surplus_held() == price - balance
     assert env.w.deal.take(env.liq.address) == balance
     assert env.w.usdc.balanceOf(env.liq.address) == price - balance
+
+
+def test_the_latest_root_marks_and_none_before_a_period() -> None:
+    e = LiqEnv(mock=True, first_period=lambda w, root: None)  # no period finalized yet
+    e.value("L1")
+    with boa.reverts("liquidation: not the latest finalized loan root"):
+        e.mark("L1")
+    e.w.run(loans_root=b"\x07" * 32)  # some other period, then the one committing the loans
+    with boa.reverts("liquidation: not the latest finalized loan root"):
+        e.mark("L1")
+    e.w.run(loans_root=e.root)
+    e.mark("L1")
+    assert e.liq.auctions(e.ids["L1"]).status == 1
+
+
+def test_surplus_is_pulled_by_the_servicer_account_only(env: LiqEnv) -> None:
+    env.value("L1")
+    env.mark("L1")
+    lid = env.ids["L1"]
+    with boa.env.prank(env.buyer):
+        env.liq.bid(lid, 2**256 - 1)
+    surplus = int(env.liq.surplus_held())
+    remit = boa.env.generate_address("servicer remittance")
+    with boa.reverts("liquidation: caller is not the surplus recipient"):
+        env.liq.claim_surplus(lid)  # none set yet: the surplus stays held
+    with boa.env.prank(env.keeper), boa.reverts("ownable: caller is not the owner"):
+        env.liq.set_surplus_recipient(env.keeper)
+    with boa.env.prank(env.owner):
+        env.liq.set_surplus_recipient(remit)
+    with boa.env.prank(env.keeper), boa.reverts("liquidation: caller is not the surplus recipient"):
+        env.liq.claim_surplus(lid)
+    with boa.env.prank(remit):
+        assert env.liq.claim_surplus(lid) == surplus
+        with boa.reverts("liquidation: no surplus"):
+            env.liq.claim_surplus(lid)
+    assert env.w.usdc.balanceOf(remit) == surplus and env.liq.surplus_held() == 0
+    # the deal's share is untouched by the remittance
+    assert env.liq.recoveries_held() == LOANS["L1"][0] * UNIT
+
+
+def test_a_price_below_the_balance_has_no_surplus(env: LiqEnv) -> None:
+    env.value("L2")  # house 280k under a 300k note
+    env.mark("L2")
+    with boa.env.prank(env.buyer):
+        price = env.liq.bid(env.ids["L2"], 2**256 - 1)
+    assert env.liq.recoveries_held() == price and env.liq.surplus_held() == 0
+
+
+def test_appraisal_age_is_governed(env: LiqEnv) -> None:
+    assert env.liq.max_appraisal_age() == env.liq.DEFAULT_MAX_APPRAISAL_AGE()
+    with boa.env.prank(env.keeper), boa.reverts("ownable: caller is not the owner"):
+        env.liq.set_max_appraisal_age(1)
+    with boa.env.prank(env.owner):
+        with boa.reverts("liquidation: zero appraisal age"):
+            env.liq.set_max_appraisal_age(0)
+        env.liq.set_max_appraisal_age(3_600)
+    env.value("L1")
+    boa.env.time_travel(seconds=3_601)
+    with boa.reverts("liquidation: property value too old"):
+        env.mark("L1")

@@ -12,21 +12,30 @@
            contract), signatures in strictly ascending signer order, as the
            deal's servicer reports. A report must be newer than the stored one.
         2. Marking: anyone (a keeper) proves a loan's servicer data against
-           a loan-level Merkle root the deal knows (`Deal.verify_loan`):
-           leaf = keccak256(keccak256(abi_encode(loan_id, balance,
-           days_delinquent))). The loan is marked when it is 90+ days
-           delinquent, or when balance / property value exceeds the LTV
-           threshold.
+           the loan-level Merkle root of the deal's LATEST finalized period
+           (`ILiquidatedDeal.latest_loan_root`; an older root may show a
+           delinquency since cured): leaf = keccak256(keccak256(abi_encode(
+           loan_id, balance, days_delinquent))), sorted-pair proof. The
+           loan is marked when it is 90+ days delinquent, or when balance /
+           property value exceeds the LTV threshold, on an appraisal at most
+           `max_appraisal_age` seconds old.
         3. Auction: the price falls linearly from the property value to
            FLOOR_BPS of it over AUCTION_DURATION seconds; the first eligible
            buyer (Compliance `check_investor(self, buyer) == 0`) pays the
-           current price. Proceeds are held here and released to the deal
-           as recoveries for the next period's waterfall (`take_recoveries`).
+           current price. Up to the note's balance (at marking) the
+           proceeds are held for the deal (`take_recoveries`, recoveries of
+           the next period's waterfall); the excess is the BORROWER's
+           surplus, held here per loan until the servicer's remittance
+           account (`surplus_recipient`, set by governance) pulls it with
+           `claim_surplus` to remit it to the borrower (docs/waterfall.md).
         4. Unsold: after the auction ends anyone may `expire` it; the loan
            then falls back to the servicer's reported recovery, expected
            RECOVERY_LAG seconds later.
 @custom:security Internal accounting: `recoveries_held` counts auction
-                 proceeds only; a donation never becomes a recovery. The
+                 proceeds up to the note balances only and `surplus_held`
+                 the rest; a donation never becomes either. The deal calls
+                 `take_recoveries` through a call that tolerates failure: a
+                 revert here undoes this side entirely (nothing is lost). The
                  price rounds DOWN in favour of nobody in particular
                  (buyers pay at most the stated linear price); the floor is
                  always reachable.
@@ -37,6 +46,9 @@ from snekmate.auth import ownable
 from snekmate.auth import ownable_2step
 from snekmate.utils import ecdsa
 from snekmate.utils import eip712_domain_separator
+from snekmate.utils import merkle_proof_verification as merkle
+
+from . import ILiquidatedDeal
 
 initializes: ownable
 initializes: ownable_2step[ownable := ownable]
@@ -51,10 +63,6 @@ exports: (
 )
 
 
-interface IDealLoans:
-    def verify_loan(leaf: bytes32, proof: DynArray[bytes32, 255], root: bytes32) -> bool: view
-
-
 interface ICheckInvestor:
     def check_investor(key: address, investor: address) -> uint8: view
 
@@ -63,6 +71,9 @@ MAX_SIGNERS: constant(uint256) = 16
 RATE_SCALE: public(constant(uint256)) = 10**9
 BPS: constant(uint256) = 10_000
 DELINQUENT_DAYS: public(constant(uint256)) = 90
+# @dev Appraisal age bound at deployment (governance may change it):
+# 180 days, an illustrative default, not a regulatory figure.
+DEFAULT_MAX_APPRAISAL_AGE: public(constant(uint256)) = 180 * 86_400
 
 _VALUE_TYPEHASH: constant(bytes32) = keccak256(
     "PropertyValue(bytes32 loanId,uint256 value,uint256 asOf)"
@@ -89,7 +100,8 @@ struct Auction:
     start_price: uint256
     floor_price: uint256
     buyer: address
-    proceeds: uint256
+    proceeds: uint256  # the price paid
+    surplus: uint256  # proceeds above the note balance still held for the borrower
 
 
 is_signer: public(HashMap[address, bool])
@@ -100,6 +112,9 @@ collateral_value: public(HashMap[bytes32, uint256])
 value_as_of: public(HashMap[bytes32, uint256])
 auctions: public(HashMap[bytes32, Auction])
 recoveries_held: public(uint256)
+surplus_held: public(uint256)
+max_appraisal_age: public(uint256)
+surplus_recipient: public(address)
 
 
 event PropertyValued:
@@ -131,6 +146,25 @@ event AuctionExpired:
 
 event RecoveriesReleased:
     amount: uint256
+
+
+event SurplusHeld:
+    loan_id: indexed(bytes32)
+    amount: uint256
+
+
+event SurplusRemitted:
+    loan_id: indexed(bytes32)
+    to: indexed(address)
+    amount: uint256
+
+
+event MaxAppraisalAgeSet:
+    age: uint256
+
+
+event SurplusRecipientSet:
+    recipient: indexed(address)
 
 
 event SignerSet:
@@ -194,6 +228,8 @@ def __init__(
     self.quorum = quorum_
     self.ltv_threshold = ltv_threshold_
     log LtvThresholdSet(threshold=ltv_threshold_)
+    self.max_appraisal_age = DEFAULT_MAX_APPRAISAL_AGE
+    log MaxAppraisalAgeSet(age=DEFAULT_MAX_APPRAISAL_AGE)
 
 
 # ------------------------------------------------------------------ owner
@@ -240,6 +276,31 @@ def set_ltv_threshold(threshold: uint256):
     log LtvThresholdSet(threshold=threshold)
 
 
+@external
+def set_max_appraisal_age(age: uint256):
+    """
+    @notice Sets how old (seconds before the mark) an appraisal may be.
+            Owner (governance) only.
+    @param age Seconds (> 0).
+    """
+    ownable._check_owner()
+    assert age > 0, "liquidation: zero appraisal age"
+    self.max_appraisal_age = age
+    log MaxAppraisalAgeSet(age=age)
+
+
+@external
+def set_surplus_recipient(recipient: address):
+    """
+    @notice Sets the servicer's remittance account that pulls borrower
+            surplus (0 = none yet: surplus stays held). Owner only.
+    @param recipient The account.
+    """
+    ownable._check_owner()
+    self.surplus_recipient = recipient
+    log SurplusRecipientSet(recipient=recipient)
+
+
 # ------------------------------------------------------------------ oracle
 @external
 def report_value(
@@ -273,18 +334,29 @@ def mark(
 ):
     """
     @notice Starts the auction of a loan proven 90+ days delinquent, or
-            with LTV above the threshold, in a loan-level root the deal knows.
+            with LTV above the threshold, in the deal's latest finalized
+            loan-level root, on a fresh appraisal.
+    @custom:security Stale data (audit finding 3): a root of an earlier
+                     period may show a delinquency since cured, and an old
+                     appraisal a value since recovered; both would let a
+                     loan be forced into auction and bought at the floor.
+                     Only `latest_loan_root()` and appraisals at most
+                     `max_appraisal_age` old count.
     @param loan_id The loan.
     @param balance Its balance in that period's servicer data.
     @param days_delinquent Its days delinquent in that data.
     @param proof Merkle proof of the leaf under `root`.
-    @param root A loan-level root accepted by `Deal.verify_loan`.
+    @param root The deal's `latest_loan_root()` (stated so a keeper's stale
+           view fails clearly).
     """
     assert self.auctions[loan_id].status == STATUS_NONE, "liquidation: loan already marked"
+    latest: bytes32 = staticcall ILiquidatedDeal(DEAL).latest_loan_root()
+    assert root == latest and root != empty(bytes32), "liquidation: not the latest finalized loan root"
     leaf: bytes32 = keccak256(keccak256(abi_encode(loan_id, balance, days_delinquent)))
-    assert staticcall IDealLoans(DEAL).verify_loan(leaf, proof, root), "liquidation: loan data not proven"
+    assert merkle._verify(proof, root, leaf), "liquidation: loan data not proven"
     value: uint256 = self.collateral_value[loan_id]
     assert value > 0, "liquidation: no property value"
+    assert block.timestamp - self.value_as_of[loan_id] <= self.max_appraisal_age, "liquidation: property value too old"
     ltv: uint256 = balance * RATE_SCALE // value  # rounds down
     over: bool = balance * RATE_SCALE > self.ltv_threshold * value
     assert days_delinquent >= DELINQUENT_DAYS or over, "liquidation: loan not liquidatable"
@@ -297,6 +369,7 @@ def mark(
         floor_price=floor_price,
         buyer=empty(address),
         proceeds=0,
+        surplus=0,
     )
     log LoanMarked(
         loan_id=loan_id,
@@ -316,7 +389,11 @@ def bid(loan_id: bytes32, max_price: uint256) -> uint256:
     """
     @notice Buys the note at the current price (at most `max_price`). The
             caller must be an eligible investor under this contract's
-            compliance rules.
+            compliance rules. The deal gets at most the note's balance;
+            the rest is held as the borrower's surplus.
+    @custom:security Proceeds above the note balance would make the pool
+                     balance fall by more than the loan it replaces (audit
+                     finding 3), so the deal's share is capped at it.
     @param loan_id The loan.
     @param max_price Slippage bound.
     @return uint256 The price paid.
@@ -328,11 +405,16 @@ def bid(loan_id: bytes32, max_price: uint256) -> uint256:
     assert code == 0, "liquidation: buyer not eligible"
     price: uint256 = self._price(a)
     assert price <= max_price, "liquidation: price above max_price"
+    to_deal: uint256 = min(price, a.balance)
     a.status = STATUS_SOLD
     a.buyer = msg.sender
     a.proceeds = price
+    a.surplus = price - to_deal
     self.auctions[loan_id] = a
-    self.recoveries_held += price
+    self.recoveries_held += to_deal
+    if a.surplus > 0:
+        self.surplus_held += a.surplus
+        log SurplusHeld(loan_id=loan_id, amount=a.surplus)
     before: uint256 = staticcall IERC20(SETTLEMENT).balanceOf(self)
     assert extcall IERC20(SETTLEMENT).transferFrom(msg.sender, self, price, default_return_value=True), "liquidation: transferFrom failed"
     assert staticcall IERC20(SETTLEMENT).balanceOf(self) - before == price, "liquidation: received amount differs"
@@ -368,6 +450,26 @@ def take_recoveries() -> uint256:
         self.recoveries_held = 0
         assert extcall IERC20(SETTLEMENT).transfer(DEAL, amount, default_return_value=True), "liquidation: transfer failed"
     log RecoveriesReleased(amount=amount)
+    return amount
+
+
+@external
+@nonreentrant
+def claim_surplus(loan_id: bytes32) -> uint256:
+    """
+    @notice Pays a sold loan's borrower surplus to the servicer's
+            remittance account, which remits it to the borrower. Pull:
+            callable only by `surplus_recipient`.
+    @param loan_id The loan.
+    @return uint256 Units paid.
+    """
+    assert msg.sender == self.surplus_recipient and msg.sender != empty(address), "liquidation: caller is not the surplus recipient"
+    amount: uint256 = self.auctions[loan_id].surplus
+    assert amount > 0, "liquidation: no surplus"
+    self.auctions[loan_id].surplus = 0
+    self.surplus_held -= amount
+    assert extcall IERC20(SETTLEMENT).transfer(msg.sender, amount, default_return_value=True), "liquidation: transfer failed"
+    log SurplusRemitted(loan_id=loan_id, to=msg.sender, amount=amount)
     return amount
 
 
