@@ -34,7 +34,7 @@ Examples
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -46,8 +46,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from trancheflow.errors import DatabaseError, NotFoundError
+from trancheflow.ops.contracts import contracts_of_record, kind_of
 from trancheflow.ops.events import normalize_address
-from trancheflow.ops.models import AuditResult, Cursor, Deal, Tranche
+from trancheflow.ops.models import AuditResult, Cursor, Deal, DealContract, Tranche
+from trancheflow.ops.secrets import mask_secrets
 
 __all__ = [
     "DEFAULT_DB_URL",
@@ -56,6 +58,7 @@ __all__ = [
     "mask_url",
     "normalize_url",
     "register_deal",
+    "register_deployment",
     "session",
     "store_audit_result",
     "upgrade",
@@ -92,19 +95,23 @@ def normalize_url(db_url: str | URL) -> URL:
 
 
 def mask_url(db_url: str | URL | Engine) -> str:
-    """The URL as text with its password replaced by ``***``.
+    """The URL as text with its secrets masked (:func:`~trancheflow.ops.secrets.mask_secrets`:
+    password, query keys, path keys).
 
     Examples
     --------
     >>> mask_url("postgresql://alice:s3cret@db:5432/index")
     'postgresql://alice:***@db:5432/index'
+    >>> mask_url("postgresql://alice@db/index?password=s3cret")
+    'postgresql://***@db/index?password=***'
     """
     if isinstance(db_url, Engine):
         db_url = db_url.url
     try:
-        return make_url(db_url).render_as_string(hide_password=True)
+        text = make_url(db_url).render_as_string(hide_password=False)
     except ArgumentError:
         return "<unparseable URL>"
+    return mask_secrets(text)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -207,6 +214,7 @@ def register_deal(
     start_block: int = 0,
     pool_balance: int | None = None,
     tape_path: str | Path | None = None,
+    contracts: Mapping[str, str] | None = None,
 ) -> int:
     """Register a deployed deal so the indexer follows it; returns its row id.
 
@@ -230,6 +238,11 @@ def register_deal(
     tape_path : str or Path, optional
         Where the tape of a tape-backed spec lives (the canonical JSON keeps
         only its file name); default the spec's own tape path.
+    contracts : mapping of str to str, optional
+        The deal's other contracts by name (fund, liquidation, compliance,
+        subscription, the parts of a split deal); each is followed from
+        ``start_block`` and projected by the kind its name implies
+        (:func:`trancheflow.ops.contracts.kind_of`).
 
     Raises
     ------
@@ -283,8 +296,50 @@ def register_deal(
             )
         s.add(deal)
         s.flush()
+        core = {addr, *(t.token_address for t in deal.tranches)}
+        for name, contract in (contracts or {}).items():
+            caddr = normalize_address(contract)
+            if caddr in core:
+                continue
+            core.add(caddr)
+            s.add(
+                DealContract(
+                    deal_id=deal.id,
+                    name=str(name)[:40],
+                    kind=kind_of(str(name)),
+                    address=caddr,
+                    from_block=int(start_block),
+                )
+            )
         s.add(Cursor(deal_id=deal.id, last_block=int(start_block) - 1, last_block_hash=None))
         return deal.id
+
+
+def register_deployment(
+    db: str | URL | Engine,
+    spec: Any,
+    record: Any,
+    *,
+    tape_path: str | Path | None = None,
+) -> int:
+    """Register the deal of a deployment record (a
+    :class:`~trancheflow.chain.deployments.Deployment` or its JSON form, as in
+    ``deployments/<chain_id>.json``) with EVERY contract the record names
+    (:func:`trancheflow.ops.contracts.contracts_of_record`); returns its row id.
+    """
+    data = record.to_json() if hasattr(record, "to_json") else dict(record)
+    extras = data.get("extras") or {}
+    return register_deal(
+        db,
+        spec,
+        chain_id=int(data["chain_id"]),
+        address=str(data["deal"]),
+        tokens=[str(t["address"]) for t in data["tokens"]],
+        start_block=int(data.get("block", 0)),
+        pool_balance=extras.get("pool_balance"),
+        tape_path=tape_path,
+        contracts=contracts_of_record(data),
+    )
 
 
 def find_deal(s: Session, ref: str, chain_id: int | None = None) -> Deal:

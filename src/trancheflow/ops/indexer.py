@@ -1,19 +1,33 @@
 """The indexer: follows deals on a chain and writes their logs to the database.
 
-For each registered deal (and its tranche tokens) :meth:`Indexer.run_once`
-reads the logs of the next blocks from an :class:`~trancheflow.ops.events.EventSource`
-in batches of ``batch_blocks``, stopping ``confirmations`` blocks behind the
-head. Each batch commits in ONE transaction: the raw logs (unique on
-``(chain_id, tx_hash, log_index)``), their projections and the deal's cursor
-(last block and its hash). A crash loses at most the batch in flight and a
-restart resumes from the cursor, so there are neither duplicates nor gaps.
+For each registered deal :meth:`Indexer.run_once` reads the logs of every
+contract of the deal (the deal or its parts, its tranche tokens, and the
+``deal_contracts`` rows: fund, liquidation, compliance hook, subscription,
+any contract a deployment record names) from an
+:class:`~trancheflow.ops.events.EventSource` in batches of ``batch_blocks``,
+stopping ``confirmations`` blocks behind the head. Each batch commits in ONE
+transaction: the raw logs (unique per deal on ``(tx_hash, log_index)``), their
+projections and the deal's cursor (last block and its hash). A crash loses at
+most the batch in flight and a restart resumes from the cursor, so there are
+neither duplicates nor gaps. A contract attached by a deal log
+(``InsuranceFundSet``, ``LiquidationSet``, ``ComplianceSet``) is followed from
+then on: the batch stops at that block, the contract's earlier logs are read
+and the deal's projections are rebuilt in chain order.
 
-Re-orgs: before reading on, the indexer compares the hash of the deal's last
-indexed block with the chain's. When it changed, it walks back through the
-hashes it stored for indexed blocks to the newest one still on the chain,
-deletes every log above it, rebuilds the deal's projections from the logs
-that remain, moves the cursor back and raises an alert, all in one
-transaction; the next batches read the new fork.
+Quarantine: a log that cannot be decoded, or that contradicts the projections
+(:class:`~trancheflow.ops.projector.ProjectionError`), is stored in the
+``quarantine`` table with the reason and a critical alert, and the batch is
+re-run without it, so the cursor moves on and no log can wedge the indexer
+or the deals indexed after it.
+
+Re-orgs, per chain: block hashes are stored per chain (``blocks``), cursors
+per deal. Before each batch the indexer compares the newest stored hash of
+the chain and the deal's cursor hash with the chain's. When one changed, it
+walks back through the stored hashes to the newest block still on the chain
+(the fork point) and rolls back EVERY deal of that chain indexed beyond it:
+deletes their logs above it, rebuilds their projections, moves their cursors
+back and raises an alert for each, all in one transaction; the next batches
+read the new fork.
 
 Examples
 --------
@@ -45,22 +59,43 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from trancheflow.errors import ChainError
-from trancheflow.ops.db import connect, mask_url, session
-from trancheflow.ops.events import ChainEvent, EventSource, normalize_address
-from trancheflow.ops.models import Alert, BlockRow, Cursor, Deal, EventRow
-from trancheflow.ops.projector import apply_event, args_to_json, rebuild
+from trancheflow.ops import contracts as kinds
+from trancheflow.ops.db import connect, session
+from trancheflow.ops.events import ZERO_ADDRESS, ChainEvent, EventSource, normalize_address
+from trancheflow.ops.logreader import Undecodable, read_logs
+from trancheflow.ops.models import (
+    Alert,
+    BlockRow,
+    Cursor,
+    Deal,
+    DealContract,
+    EventRow,
+    QuarantinedLog,
+)
+from trancheflow.ops.projector import (
+    ProjectionError,
+    apply_event,
+    args_to_json,
+    contract_kinds,
+    event_from_row,
+    rebuild,
+)
+from trancheflow.ops.secrets import mask_secrets
 
 __all__ = ["Indexer", "ReorgInfo"]
 
 log = logging.getLogger(__name__)
 
-#: Block hashes kept per chain for re-org detection (deeper re-orgs rebuild from the start).
+#: Block hashes kept per chain below the slowest deal's cursor, for re-org
+#: detection (deeper re-orgs rebuild from the start).
 KEEP_BLOCKS = 512
+
+Key = tuple[str, int]
 
 
 @dataclass(frozen=True)
@@ -83,6 +118,7 @@ class Indexer:
         Where logs come from.
     deal_addresses : sequence of str, optional
         Deals to follow (default: every deal registered on ``source.chain_id``).
+        A re-org rolls back every deal of the chain all the same.
     confirmations : int
         Blocks to stay behind the head (0 for an in-process chain; a few on a
         real node, so shallow re-orgs rarely reach the index).
@@ -112,9 +148,10 @@ class Indexer:
         self.confirmations = confirmations
         self.batch_blocks = batch_blocks
         self.reorgs: list[ReorgInfo] = []
+        self.quarantined = 0
 
     def __repr__(self) -> str:
-        return f"Indexer({mask_url(self.engine)}, chain {self.chain_id})"
+        return f"Indexer({mask_secrets(str(self.engine.url))}, chain {self.chain_id})"
 
     # ----------------------------------------------------------------- helpers
     def _deal_ids(self) -> list[int]:
@@ -130,111 +167,296 @@ class Indexer:
             )
         return ids
 
-    def _check_reorg(self, s: Session, deal: Deal, cursor: Cursor) -> ReorgInfo | None:
-        if cursor.last_block < deal.start_block or cursor.last_block_hash is None:
-            return None
-        if self.source.block_hash(cursor.last_block) == cursor.last_block_hash:
-            return None
+    def _quarantine_stored(self, s: Session, deal: Deal, skip: dict[Key, str]) -> None:
+        """Move stored raw logs of ``deal`` named in ``skip`` to the quarantine."""
+        if not skip:
+            return
+        rows = s.scalars(
+            select(EventRow).where(
+                EventRow.deal_id == deal.id, EventRow.tx_hash.in_({k[0] for k in skip})
+            )
+        ).all()
+        for row in rows:
+            reason = skip.get((row.tx_hash, row.log_index))
+            if reason is not None:
+                self._quarantine(s, deal, event_from_row(row), reason)
+                s.delete(row)
+        s.flush()
+
+    def _rebuild(self, s: Session, deal: Deal, skip: dict[Key, str]) -> None:
+        self._quarantine_stored(s, deal, skip)
+        rebuild(s, deal)
+
+    # ----------------------------------------------------------------- re-orgs
+    def _check_reorg(
+        self, s: Session, deal: Deal, cursor: Cursor, skip: dict[Key, str]
+    ) -> list[ReorgInfo]:
+        """Detect a re-org (the chain's newest stored hash or this deal's cursor
+        hash changed) and roll back every deal of the chain beyond the fork."""
+        src = self.source
+        mismatch: int | None = None
+        if (
+            cursor.last_block_hash is not None
+            and cursor.last_block >= deal.start_block
+            and src.block_hash(cursor.last_block) != cursor.last_block_hash
+        ):
+            mismatch = cursor.last_block
+        newest = s.execute(
+            select(BlockRow.number, BlockRow.hash)
+            .where(BlockRow.chain_id == self.chain_id)
+            .order_by(BlockRow.number.desc())
+            .limit(1)
+        ).first()
+        if newest is not None and src.block_hash(newest[0]) != newest[1]:
+            mismatch = newest[0] if mismatch is None else min(mismatch, newest[0])
+        if mismatch is None:
+            return []
+        ancestor = -1
         stored = s.execute(
             select(BlockRow.number, BlockRow.hash)
-            .where(BlockRow.chain_id == self.chain_id, BlockRow.number < cursor.last_block)
+            .where(BlockRow.chain_id == self.chain_id, BlockRow.number < mismatch)
             .order_by(BlockRow.number.desc())
-        ).all()
-        ancestor = deal.start_block - 1
+        )
         for number, block_hash in stored:
-            if number < deal.start_block:
-                break
-            if self.source.block_hash(number) == block_hash:
+            if src.block_hash(number) == block_hash:
                 ancestor = number
                 break
-        removed = int(
-            s.execute(  # type: ignore[attr-defined]
-                delete(EventRow).where(
-                    EventRow.deal_id == deal.id, EventRow.block_number > ancestor
+        return self._rollback(s, ancestor, skip)
+
+    def _rollback(self, s: Session, ancestor: int, skip: dict[Key, str]) -> list[ReorgInfo]:
+        infos = []
+        for deal in s.scalars(select(Deal).where(Deal.chain_id == self.chain_id)).all():
+            cursor = s.get(Cursor, deal.id)
+            if cursor is None or cursor.last_block <= ancestor:
+                continue
+            to = max(ancestor, deal.start_block - 1)
+            removed = int(
+                s.execute(  # type: ignore[attr-defined]
+                    delete(EventRow).where(EventRow.deal_id == deal.id, EventRow.block_number > to)
+                ).rowcount
+                or 0
+            )
+            s.execute(
+                delete(QuarantinedLog).where(
+                    QuarantinedLog.deal_id == deal.id, QuarantinedLog.block_number > to
                 )
-            ).rowcount
-            or 0
-        )
+            )
+            self._rebuild(s, deal, skip)
+            changed = cursor.last_block
+            cursor.last_block = to
+            cursor.last_block_hash = self.source.block_hash(to) if to >= 0 else None
+            s.add(
+                Alert(
+                    deal_id=deal.id,
+                    kind="reorg",
+                    severity="warning",
+                    message=(
+                        f"chain re-org: blocks {to + 1}..{changed} changed; rolled back to block "
+                        f"{to} and removed {removed} log(s), which will be re-read"
+                    ),
+                    block_number=to,
+                )
+            )
+            infos.append(ReorgInfo(deal.address, to, removed))
+            log.warning(
+                "re-org on chain %d: deal %s rolled back to block %d",
+                self.chain_id,
+                deal.address,
+                to,
+            )
         s.execute(
             delete(BlockRow).where(BlockRow.chain_id == self.chain_id, BlockRow.number > ancestor)
         )
-        rebuild(s, deal)
-        cursor.last_block = ancestor
-        cursor.last_block_hash = self.source.block_hash(ancestor) if ancestor >= 0 else None
-        s.add(
-            Alert(
-                deal_id=deal.id,
-                kind="reorg",
-                severity="warning",
-                message=(
-                    f"chain re-org: block {cursor.last_block + 1}.. changed; rolled back to block "
-                    f"{ancestor} and removed {removed} log(s), which will be re-read"
-                ),
-                block_number=ancestor,
+        return infos
+
+    # ----------------------------------------------------------------- batches
+    def _followed(self, s: Session, deal: Deal, end: int) -> list[str]:
+        out = [deal.address, *(t.token_address for t in deal.tranches)]
+        rows = s.scalars(
+            select(DealContract.address).where(
+                DealContract.deal_id == deal.id, DealContract.from_block <= end
             )
         )
-        info = ReorgInfo(deal.address, ancestor, removed)
-        log.warning("re-org on deal %s: rolled back to block %d", deal.address, ancestor)
-        return info
+        out.extend(a for a in rows if a not in out)
+        return out
+
+    def _attached(
+        self, events: list[ChainEvent], known: dict[str, str]
+    ) -> tuple[ChainEvent, str, str, str] | None:
+        """The first deal log that attaches a contract not yet followed."""
+        for ev in events:
+            rule = kinds.ATTACH_EVENTS.get(ev.name)
+            if rule is None or known.get(ev.address) != kinds.DEAL:
+                continue
+            arg, name, kind = rule
+            try:
+                addr = normalize_address(str(ev.args[arg]))
+            except (KeyError, ChainError):
+                continue  # the projector quarantines a malformed log
+            if addr != ZERO_ADDRESS and addr not in known:
+                return ev, addr, name, kind
+        return None
 
     def _batch(self, deal_id: int, safe_head: int) -> int | None:
-        """Index one batch for one deal; returns logs written, None when up to date."""
+        """Index one batch for one deal; returns logs written, None when up to date.
+        A log that cannot be projected is quarantined and the batch re-run without it."""
+        skip: dict[Key, str] = {}
+        while True:
+            try:
+                return self._batch_once(deal_id, safe_head, skip)
+            except ProjectionError as exc:
+                if exc.key is None or exc.key in skip:
+                    raise
+                skip[exc.key] = str(exc)
+                log.error("quarantining a log of deal id %d: %s", deal_id, exc)
+
+    def _batch_once(self, deal_id: int, safe_head: int, skip: dict[Key, str]) -> int | None:
         with session(self.engine) as s:
             deal = s.get(Deal, deal_id)
             cursor = s.get(Cursor, deal_id)
             assert deal is not None and cursor is not None
-            info = self._check_reorg(s, deal, cursor)
-            if info is not None:
-                self.reorgs.append(info)
+            infos = self._check_reorg(s, deal, cursor, skip)
+            if infos:
+                self.reorgs.extend(infos)
                 return 0
             start = max(cursor.last_block + 1, deal.start_block)
             if start > safe_head:
                 return None
             end = min(safe_head, start + self.batch_blocks - 1)
-            addresses = [deal.address, *(t.token_address for t in deal.tranches)]
             end_hash = self.source.block_hash(end)
-            events = sorted(
-                self.source.events(start, end, addresses),
-                key=lambda e: (e.block_number, e.log_index),
-            )
+            events, bad = read_logs(self.source, start, end, self._followed(s, deal, end))
             if self.source.block_hash(end) != end_hash or end_hash is None:
                 return 0  # the chain moved under us; read again next time
-            self._write(s, deal, events)
-            hashes = {e.block_number: e.block_hash for e in events}
-            hashes[end] = end_hash
-            for number, block_hash in hashes.items():
-                row = s.get(BlockRow, (self.chain_id, number))
-                if row is None:
-                    s.add(BlockRow(chain_id=self.chain_id, number=number, hash=block_hash))
-                else:
-                    row.hash = block_hash
-            s.execute(
-                delete(BlockRow).where(
-                    BlockRow.chain_id == self.chain_id, BlockRow.number < end - KEEP_BLOCKS
+            known = contract_kinds(s, deal)
+            attach = self._attached(events, known)
+            if attach is not None:
+                ev, addr, name, kind = attach
+                end, end_hash = ev.block_number, ev.block_hash
+                events = [e for e in events if e.block_number <= end]
+                bad = [b for b in bad if b.block_number <= end]
+                s.add(
+                    DealContract(
+                        deal_id=deal.id,
+                        name=name,
+                        kind=kind,
+                        address=addr,
+                        from_block=deal.start_block,
+                    )
                 )
-            )
+                more, more_bad = read_logs(self.source, deal.start_block, end, [addr])
+                events = sorted(events + more, key=lambda e: (e.block_number, e.log_index))
+                bad += more_bad
+                log.info(
+                    "deal %s: following %s %s from block %d",
+                    deal.address,
+                    kind,
+                    addr,
+                    ev.block_number,
+                )
+            written = self._write(s, deal, events, bad, skip, apply=attach is None)
+            if attach is not None:
+                self._rebuild(s, deal, skip)
+            self._store_hashes(s, events, end, end_hash)
             cursor.last_block, cursor.last_block_hash = end, end_hash
-            return len(events)
+            return written
 
-    def _write(self, s: Session, deal: Deal, events: list[ChainEvent]) -> None:
+    def _store_hashes(self, s: Session, events: list[ChainEvent], end: int, end_hash: str) -> None:
+        hashes = {e.block_number: e.block_hash for e in events}
+        hashes[end] = end_hash
+        for number, block_hash in hashes.items():
+            row = s.get(BlockRow, (self.chain_id, number))
+            if row is None:
+                s.add(BlockRow(chain_id=self.chain_id, number=number, hash=block_hash))
+            else:
+                row.hash = block_hash
+        slowest = s.scalar(
+            select(func.min(Cursor.last_block))
+            .join(Deal, Deal.id == Cursor.deal_id)
+            .where(Deal.chain_id == self.chain_id)
+        )
+        floor = min(end, int(slowest if slowest is not None else end)) - KEEP_BLOCKS
+        s.execute(
+            delete(BlockRow).where(BlockRow.chain_id == self.chain_id, BlockRow.number < floor)
+        )
+
+    def _quarantine(
+        self, s: Session, deal: Deal, ev: ChainEvent | Undecodable, reason: str
+    ) -> None:
+        exists = s.scalar(
+            select(QuarantinedLog.id).where(
+                QuarantinedLog.deal_id == deal.id,
+                QuarantinedLog.tx_hash == ev.tx_hash,
+                QuarantinedLog.log_index == ev.log_index,
+            )
+        )
+        if exists is not None:
+            return
+        name = ev.name if isinstance(ev, ChainEvent) else "<undecodable>"
+        args = args_to_json(dict(ev.args)) if isinstance(ev, ChainEvent) else ev.raw
+        s.add(
+            QuarantinedLog(
+                deal_id=deal.id,
+                chain_id=ev.chain_id,
+                block_number=ev.block_number,
+                block_hash=ev.block_hash,
+                tx_hash=ev.tx_hash,
+                log_index=ev.log_index,
+                address=ev.address,
+                name=name[:40],
+                args=args,
+                reason=reason,
+            )
+        )
+        s.add(
+            Alert(
+                deal_id=deal.id,
+                kind="quarantined",
+                severity="critical",
+                message=(
+                    f"log {name} at block {ev.block_number} (tx {ev.tx_hash}, log {ev.log_index}) "
+                    f"from {ev.address} was quarantined and the indexer moved on: {reason}"
+                ),
+                block_number=ev.block_number,
+            )
+        )
+        self.quarantined += 1
+
+    def _write(
+        self,
+        s: Session,
+        deal: Deal,
+        events: list[ChainEvent],
+        bad: list[Undecodable],
+        skip: dict[Key, str],
+        *,
+        apply: bool,
+    ) -> int:
         seen = {
             (tx, li)
             for tx, li in s.execute(
                 select(EventRow.tx_hash, EventRow.log_index).where(
-                    EventRow.chain_id == self.chain_id,
+                    EventRow.deal_id == deal.id,
                     EventRow.tx_hash.in_({e.tx_hash for e in events}),
                 )
             )
         }
+        for b in bad:
+            self._quarantine(s, deal, b, b.reason)
+        known = contract_kinds(s, deal)
+        written = 0
         for ev in events:
             if ev.chain_id != self.chain_id:
                 raise ChainError(
                     f"event {ev.name} at block {ev.block_number} is from chain {ev.chain_id}, "
                     f"the indexer follows chain {self.chain_id}"
                 )
-            if (ev.tx_hash, ev.log_index) in seen:
+            key = (ev.tx_hash, ev.log_index)
+            if key in seen:
                 continue  # already stored (a source that repeats logs)
-            seen.add((ev.tx_hash, ev.log_index))
+            seen.add(key)
+            if key in skip:
+                self._quarantine(s, deal, ev, skip[key])
+                continue
             s.add(
                 EventRow(
                     deal_id=deal.id,
@@ -248,19 +470,34 @@ class Indexer:
                     args=args_to_json(dict(ev.args)),
                 )
             )
-            apply_event(s, deal, ev)
+            written += 1
+            if apply:
+                apply_event(s, deal, ev, known)
+        s.flush()
+        return written
 
     # ----------------------------------------------------------------- public
     def run_once(self) -> int:
-        """Index every followed deal up to ``head - confirmations``; returns logs written."""
+        """Index every followed deal up to ``head - confirmations``; returns logs written.
+
+        A deal whose batch fails for a reason other than a log (the database,
+        the node) does not stop the others: they are indexed, then the first
+        such error is raised."""
         safe_head = self.source.latest_block() - self.confirmations
         total = 0
+        failed: list[BaseException] = []
         for deal_id in self._deal_ids():
-            while True:
-                n = self._batch(deal_id, safe_head)
-                if n is None:
-                    break
-                total += n
+            try:
+                while True:
+                    n = self._batch(deal_id, safe_head)
+                    if n is None:
+                        break
+                    total += n
+            except Exception as exc:
+                log.error("indexing deal id %d failed: %s", deal_id, mask_secrets(str(exc)))
+                failed.append(exc)
+        if failed:
+            raise failed[0]
         return total
 
     def run(

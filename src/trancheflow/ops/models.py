@@ -61,6 +61,7 @@ __all__ = [
     "Claim",
     "Cursor",
     "Deal",
+    "DealContract",
     "Distribution",
     "EventRow",
     "FeeClaim",
@@ -68,6 +69,8 @@ __all__ = [
     "Holder",
     "ParameterChange",
     "Period",
+    "QuarantinedLog",
+    "Recovery",
     "Report",
     "ResidualClaim",
     "Signer",
@@ -169,11 +172,38 @@ class Tranche(Base):
     deal: Mapped[Deal] = relationship(back_populates="tranches")
 
 
+class DealContract(Base):
+    """A contract of a deal beside the deal itself and its tranche tokens (the
+    first-loss fund, the liquidation, the compliance hook, the subscription
+    sale, and any further part of a split deal): the indexer follows every
+    row's address from ``from_block`` on.
+
+    ``kind`` says how its logs are projected: ``Deal`` (a part of the deal
+    whose logs are the deal's own), ``InsuranceFund``, ``Liquidation``,
+    ``Compliance`` or ``Subscription`` (see :mod:`trancheflow.ops.contracts`).
+    """
+
+    __tablename__ = "deal_contracts"
+    __table_args__ = (UniqueConstraint("deal_id", "address", name="uq_deal_contract"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(24))
+    address: Mapped[str] = mapped_column(String(_ADDR), index=True)
+    from_block: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class EventRow(Base):
-    """One raw decoded log (args as JSON with big ints as decimal strings)."""
+    """One raw decoded log (args as JSON with big ints as decimal strings).
+
+    Unique per deal on ``(deal_id, tx_hash, log_index)``: a contract that
+    serves several deals (one compliance registry) has its logs stored once
+    for each deal that follows it.
+    """
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_event_log"),)
+    __table_args__ = (UniqueConstraint("deal_id", "tx_hash", "log_index", name="uq_event_log"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
@@ -412,6 +442,47 @@ class Signer(Base):
     address: Mapped[str] = mapped_column(String(_ADDR))
     active: Mapped[bool] = mapped_column(Boolean)
     block_number: Mapped[int] = mapped_column(BigInteger)
+
+
+class Recovery(_AtLog, Base):
+    """A governance recovery of a frozen holder (token ``Recovered``): its
+    tokens and its accrued-but-unclaimed distributions moved to ``recipient``."""
+
+    __tablename__ = "recoveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    tranche_id: Mapped[int] = mapped_column(Integer)
+    holder: Mapped[str] = mapped_column(String(_ADDR))
+    recipient: Mapped[str] = mapped_column(String(_ADDR))
+    tokens: Mapped[int] = mapped_column(UInt256)
+    owed: Mapped[int] = mapped_column(UInt256)
+
+
+class QuarantinedLog(Base):
+    """A log the indexer could not decode or project, set aside with the reason.
+
+    The indexer moves on past it (the deal's cursor advances, other deals are
+    unaffected) and raises a ``quarantined`` alert; an operator fixes the cause
+    and re-indexes. Quarantined logs are not in ``events``, so a rebuild
+    (re-org) does not re-apply them; a re-org removes those above its fork.
+    """
+
+    __tablename__ = "quarantine"
+    __table_args__ = (UniqueConstraint("deal_id", "tx_hash", "log_index", name="uq_quarantine"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(String(_HASH))
+    tx_hash: Mapped[str] = mapped_column(String(_HASH))
+    log_index: Mapped[int] = mapped_column(Integer)
+    address: Mapped[str] = mapped_column(String(_ADDR))
+    name: Mapped[str] = mapped_column(String(40))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
 class Alert(Base):

@@ -14,6 +14,14 @@ approximation), given every log of the deal and its tokens.
 
 :func:`rebuild` deletes every projection of a deal and re-applies its stored
 raw logs, which is how a chain re-org is undone.
+
+Every log is projected according to the *kind* of contract that emitted it
+(:mod:`trancheflow.ops.contracts`): the deal (or a part of a split deal), a
+tranche token, the first-loss fund, the liquidation, the compliance hook, the
+subscription sale. A log that contradicts the projections (a claim above what
+the holder is owed, a transfer above its balance, a recovery of more than was
+accrued) raises :class:`ProjectionError`; the indexer quarantines such a log
+instead of failing on it forever.
 """
 
 from __future__ import annotations
@@ -22,8 +30,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session
 
+from trancheflow.errors import ChainError
+from trancheflow.ops import contracts as kinds
 from trancheflow.ops.events import (
     PARAMETER_EVENTS,
     ZERO_ADDRESS,
@@ -34,6 +45,7 @@ from trancheflow.ops.models import (
     Alert,
     Claim,
     Deal,
+    DealContract,
     Distribution,
     EventRow,
     FeeClaim,
@@ -41,6 +53,7 @@ from trancheflow.ops.models import (
     Holder,
     ParameterChange,
     Period,
+    Recovery,
     Report,
     ResidualClaim,
     Signer,
@@ -52,12 +65,25 @@ from trancheflow.ops.models import (
 __all__ = [
     "INDEX_SCALE",
     "REPORT_FIELDS",
+    "ProjectionError",
     "apply_event",
     "args_from_json",
     "args_to_json",
     "claimable",
+    "contract_kinds",
     "rebuild",
 ]
+
+
+class ProjectionError(ChainError):
+    """A log that cannot be applied to the projections (it contradicts them or
+    lacks a field); the message names the log and the rule it breaks, ``key``
+    is the log's ``(tx_hash, log_index)``."""
+
+    def __init__(self, message: str, key: tuple[str, int] | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
 
 #: The holder index scale of TrancheToken (docs/waterfall.md).
 INDEX_SCALE = 10**27
@@ -92,6 +118,7 @@ _PROJECTIONS = (
     Holder,
     Signer,
     ParameterChange,
+    Recovery,
 )
 
 
@@ -190,6 +217,18 @@ def _alert(s: Session, deal: Deal, ev: ChainEvent, kind: str, severity: str, msg
     )
 
 
+def _where(ev: ChainEvent) -> str:
+    return f"{ev.name} at block {ev.block_number} log {ev.log_index} from {ev.address}"
+
+
+def _debit(ev: ChainEvent, what: str, have: int, amount: int) -> int:
+    if amount > have:
+        raise ProjectionError(
+            f"{_where(ev)}: {what} {amount} exceeds the {have} projected from earlier logs"
+        )
+    return have - amount
+
+
 def _apply_token(s: Session, deal: Deal, tranche: Tranche, ev: ChainEvent) -> None:
     a = ev.args
     if ev.name == "Transfer":
@@ -208,7 +247,7 @@ def _apply_token(s: Session, deal: Deal, tranche: Tranche, ev: ChainEvent) -> No
         if sender != ZERO_ADDRESS:
             hs = _holder(s, deal, tranche, sender)
             _settle(hs, tranche)
-            hs.balance -= amount
+            hs.balance = _debit(ev, f"transfer from {sender}", hs.balance, amount)
         if receiver != ZERO_ADDRESS:
             hr = _holder(s, deal, tranche, receiver)
             _settle(hr, tranche)
@@ -227,10 +266,46 @@ def _apply_token(s: Session, deal: Deal, tranche: Tranche, ev: ChainEvent) -> No
         )
         h = _holder(s, deal, tranche, holder)
         _settle(h, tranche)
-        h.owed -= amount
+        h.owed = _debit(ev, f"claim by {holder}", h.owed, amount)
         h.claimed += amount
         tranche.claimed += amount
-    # Approval and OwnershipTransferred: kept as raw logs only.
+    elif ev.name == "Recovered":
+        _apply_recovered(s, deal, tranche, ev)
+    # Approval, OwnershipTransferred, RoleMinterChanged: kept as raw logs only.
+
+
+def _apply_recovered(s: Session, deal: Deal, tranche: Tranche, ev: ChainEvent) -> None:
+    """``TrancheToken.recover``: both sides settled at the index, the holder's
+    owed moved to the recovery address (the tokens move by the Transfer log
+    emitted just before)."""
+    a = ev.args
+    holder, to = normalize_address(a["holder"]), normalize_address(a["to"])
+    tokens, owed = int(a["tokens"]), int(a["owed"])
+    s.add(
+        Recovery(
+            deal_id=deal.id,
+            tranche_id=tranche.tranche_id,
+            holder=holder,
+            recipient=to,
+            tokens=tokens,
+            owed=owed,
+            **_at(ev),
+        )
+    )
+    hh, ht = _holder(s, deal, tranche, holder), _holder(s, deal, tranche, to)
+    _settle(hh, tranche)
+    _settle(ht, tranche)
+    hh.owed = _debit(ev, f"owed recovered from {holder}", hh.owed, owed)
+    ht.owed += owed
+    _alert(
+        s,
+        deal,
+        ev,
+        "recovered",
+        "warning",
+        f"governance recovered {tokens} {tranche.name} token units and {owed} owed units "
+        f"of frozen holder {holder} to {to} (block {ev.block_number})",
+    )
 
 
 def _apply_finalized(s: Session, deal: Deal, ev: ChainEvent) -> None:
@@ -300,19 +375,89 @@ def _record_change(s: Session, deal: Deal, ev: ChainEvent) -> None:
     )
 
 
-def apply_event(s: Session, deal: Deal, ev: ChainEvent) -> None:
-    """Apply one log of ``deal`` or of one of its tranche tokens to the projections.
+def contract_kinds(s: Session, deal: Deal) -> dict[str, str]:
+    """``{address: kind}`` of every contract of ``deal`` (the deal, its tokens,
+    the ``deal_contracts`` rows)."""
+    out = {deal.address: kinds.DEAL}
+    out.update((t.token_address, kinds.TOKEN) for t in deal.tranches)
+    rows = s.execute(
+        select(DealContract.address, DealContract.kind).where(DealContract.deal_id == deal.id)
+    )
+    for address, kind in rows:
+        out.setdefault(address, kind)
+    return out
 
-    Logs must arrive in chain order. Unknown event names are ignored (kept
-    only as raw logs).
+
+_WARN = frozenset({"AuctionExpired", "FrozenSet", "Paused", "IntegrationFailed", "ReportDisputed"})
+
+
+def _notify(s: Session, deal: Deal, kind: str, ev: ChainEvent, why: str) -> None:
+    """The alert of a log :data:`~trancheflow.ops.contracts.EVENT_HANDLING` marks ``alert``."""
+    args = ", ".join(f"{k}={v}" for k, v in ev.args.items())
+    _alert(
+        s,
+        deal,
+        ev,
+        f"{kind.lower()}_{ev.name}"[:32],
+        "warning" if ev.name in _WARN else "info",
+        f"{kind} {ev.address}: {ev.name}({args}) at block {ev.block_number} "
+        f"log {ev.log_index} ({why})",
+    )
+
+
+def apply_event(
+    s: Session, deal: Deal, ev: ChainEvent, contracts: dict[str, str] | None = None
+) -> None:
+    """Apply one log of one of ``deal``'s contracts to the projections.
+
+    Logs must arrive in chain order. ``contracts`` is :func:`contract_kinds`
+    (computed when omitted). An event its contract kind does not declare is
+    kept as a raw log and raises one ``unknown_event`` alert.
+
+    Raises
+    ------
+    ProjectionError
+        The log contradicts the projections or lacks a field.
     """
-    addr = ev.address
-    if addr != deal.address:
-        for t in deal.tranches:
-            if t.token_address == addr:
-                _apply_token(s, deal, t, ev)
-                return
+    key = (ev.tx_hash, ev.log_index)
+    kind = (contracts or contract_kinds(s, deal)).get(ev.address)
+    if kind is None:
+        raise ProjectionError(
+            f"{_where(ev)}: the address is not a contract of deal {deal.name}", key
+        )
+    rule = kinds.handling(kind, ev.name)
+    if rule is None:
+        _alert(
+            s,
+            deal,
+            ev,
+            "unknown_event",
+            "info",
+            f"{kind} {ev.address} emitted {ev.name}, which the indexer does not project; "
+            "it is kept as a raw log",
+        )
         return
+    try:
+        if kind == kinds.TOKEN:
+            tranche = next(t for t in deal.tranches if t.token_address == ev.address)
+            _apply_token(s, deal, tranche, ev)
+        elif kind == kinds.DEAL:
+            _apply_deal(s, deal, ev)
+        if rule[0] == "alert":
+            _notify(s, deal, kind, ev, rule[1])
+        s.flush()
+    except ProjectionError as exc:
+        exc.key = key
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, StopIteration) as exc:
+        raise ProjectionError(f"{_where(ev)}: {type(exc).__name__}: {exc}", key) from exc
+    except StatementError as exc:
+        if isinstance(exc, OperationalError | InterfaceError):
+            raise  # the database, not the log
+        raise ProjectionError(f"{_where(ev)}: {exc.orig or exc}", key) from exc
+
+
+def _apply_deal(s: Session, deal: Deal, ev: ChainEvent) -> None:
     a = ev.args
     name = ev.name
     if name in PARAMETER_EVENTS:
@@ -377,7 +522,7 @@ def apply_event(s: Session, deal: Deal, ev: ChainEvent) -> None:
                 deal_id=deal.id, holder=normalize_address(a["holder"]), amount=amount, **_at(ev)
             )
         )
-        deal.residual_owed -= amount
+        deal.residual_owed = _debit(ev, "residual claim", deal.residual_owed, amount)
     elif name == "SignerSet":
         addr = normalize_address(a["signer"])
         row = s.scalar(select(Signer).where(Signer.deal_id == deal.id, Signer.address == addr))
@@ -407,7 +552,6 @@ def apply_event(s: Session, deal: Deal, ev: ChainEvent) -> None:
         deal.closed = True
         deal.issuer = normalize_address(a["issuer"])
     # Paid (the deal's side of a holder claim) and ownership changes: raw logs only.
-    s.flush()
 
 
 def rebuild(s: Session, deal: Deal) -> int:
@@ -427,8 +571,9 @@ def rebuild(s: Session, deal: Deal) -> int:
         .where(EventRow.deal_id == deal.id)
         .order_by(EventRow.block_number, EventRow.log_index)
     ).all()
+    known = contract_kinds(s, deal)
     for row in rows:
-        apply_event(s, deal, event_from_row(row))
+        apply_event(s, deal, event_from_row(row), known)
     return len(rows)
 
 

@@ -140,11 +140,11 @@ def test_a_failing_batch_writes_nothing_and_the_rerun_completes(
     real = projector.apply_event
     calls = {"n": 0}
 
-    def flaky(s, deal, ev):  # type: ignore[no-untyped-def]
+    def flaky(s, deal, ev, *rest):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 25:
             raise RuntimeError("simulated crash in the middle of a batch")
-        real(s, deal, ev)
+        real(s, deal, ev, *rest)
 
     monkeypatch.setattr("trancheflow.ops.indexer.apply_event", flaky)
     idx = Indexer(db, sim.chain, batch_blocks=5)

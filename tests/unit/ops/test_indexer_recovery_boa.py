@@ -121,9 +121,6 @@ def _projected(db: Any, token: str) -> dict[str, int]:
         return {h.address: claimable(h, t) for h in rows}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 10: Recovered is not projected; the vault's claim goes negative"
-)
 def test_recovery_is_projected_and_claims_after_it_index(db) -> None:  # type: ignore[no-untyped-def]
     w = RecoveredDeal()
     w.period()  # alice accrues a second period

@@ -37,7 +37,7 @@ def test_0001_database_upgrades_to_0002_and_keeps_its_rows(tmp_path) -> None:  #
             ),
             {"p": str(big - 1)},
         )
-    upgrade(engine)
+    upgrade(engine, "0002")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     with Session(engine) as s:
