@@ -72,3 +72,159 @@ def test_cli_round_trip(
     out = run("claim", "EXAMPLE-2026-1", "--tranche", "A")
     assert f"({owed} units)" in out
     assert h.claimable("A", client.accounts[0]) == 0
+
+
+# ---------------------------------------------------------------- checks (issue 15)
+LIFE_SPEC = Path(__file__).resolve().parents[2] / "examples" / "cli_life" / "deal.yaml"
+LIFE = "CLI-LIFE-1"
+
+
+def _main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Run the installed entry point (its error boundary included): exit code, output."""
+    import sys
+
+    from trancheflow.cli import main
+
+    old = sys.argv
+    sys.argv = ["trancheflow", *argv]
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        sys.argv = old
+    out = capsys.readouterr()
+    return code, " ".join((out.out + out.err).split())
+
+
+@pytest.fixture
+def life_deal(
+    anvil: AnvilNode,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[Path, DealClient]:
+    """CLI-LIFE-1 deployed by the CLI (quorum 1, signer key in the environment), funded,
+    with two simulated remittance files in ``<tmp>/r``."""
+    monkeypatch.setenv("TRANCHEFLOW_RPC_URL", anvil.url)
+    monkeypatch.setenv("TRANCHEFLOW_PRIVATE_KEY", anvil.keys[0])
+    monkeypatch.setenv("TRANCHEFLOW_SIGNER_KEYS", anvil.keys[7])
+    monkeypatch.setenv("TRANCHEFLOW_ORACLE_KEY", anvil.keys[7])
+    dep = ["--deployments", str(tmp_path)]
+    for argv in (
+        ["chain", "deploy", str(LIFE_SPEC), "--signer", anvil.addresses[7], *dep],
+        ["chain", "fund", LIFE, "--amount", "1,000,000", "--mint", *dep],
+        ["servicer", "simulate-remittance", "--spec", str(LIFE_SPEC), "--out",
+         str(tmp_path / "r"), "--periods", "2", "--seed", "3"],
+    ):  # fmt: skip
+        code, out = _main(argv, capsys)
+        assert code == 0, (argv, out)
+    return tmp_path, DealClient.connect(anvil.url, deployments_dir=tmp_path)
+
+
+def _other_spec(tmp_path: Path, **change: str) -> Path:
+    text = LIFE_SPEC.read_text().replace("tape: tape.csv", f"tape: {LIFE_SPEC.parent}/tape.csv")
+    for old, new in change.items():
+        text = text.replace(old, new)
+    p = tmp_path / "other.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_chain_commands_refuse_another_deals_spec(
+    life_deal: tuple[Path, DealClient], capsys: pytest.CaptureFixture[str]
+) -> None:
+    tmp, _ = life_deal
+    dep = ["--deployments", str(tmp)]
+    other = _other_spec(tmp, **{"coupon: 0.04": "coupon: 0.045"})
+    f1 = str(tmp / "r" / "remittance-001.csv")
+    for argv in (
+        ["chain", "status", LIFE, "--spec", str(other)],
+        ["chain", "report", LIFE, "--period", "1", "--spec", str(other)],
+        ["chain", "report", LIFE, "--period", "1", "--spec", str(EXAMPLE)],
+        ["servicer", "report", "--deal", LIFE, "--period", "1", "--remittance", f1,
+         "--spec", str(other)],
+        ["oracle", "attest", "--deal", LIFE, "--period", "1", "--remittance", f1,
+         "--spec", str(other)],
+        ["index", "add", "--deal", LIFE, "--spec", str(other), "--db",
+         f"sqlite:///{tmp / 'i.db'}"],
+    ):  # fmt: skip
+        code, out = _main([*argv, *dep], capsys)
+        assert code == 2, (argv, out)
+        assert "wrong spec for this deal" in out
+    assert not (tmp / "i.db").exists() or (tmp / "i.db").stat().st_size == 0
+
+
+def test_wrong_tape_root_is_refused(
+    life_deal: tuple[Path, DealClient], capsys: pytest.CaptureFixture[str]
+) -> None:
+    tmp, client = life_deal
+    lines = (LIFE_SPEC.parent / "tape.csv").read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[2] = f"{float(cells[2]) + 0.01:.2f}"  # one loan a cent higher
+    tape = tmp / "tape.csv"
+    tape.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n")
+    code, out = _main(
+        ["servicer", "report", "--deal", LIFE, "--period", "1", "--remittance",
+         str(tmp / "r" / "remittance-001.csv"), "--spec", str(LIFE_SPEC), "--tape", str(tape),
+         "--deployments", str(tmp)],
+        capsys,
+    )  # fmt: skip
+    assert code == 2 and "wrong tape for this deal" in out, out
+    assert client.load_deployment(LIFE).pending_report()[0] is False
+
+
+def test_wrong_chain_id_and_token_address_are_refused(
+    life_deal: tuple[Path, DealClient], capsys: pytest.CaptureFixture[str]
+) -> None:
+    tmp, _ = life_deal
+    path = tmp / "31337.json"
+    good = path.read_text()
+    data = json.loads(good)
+    data["deals"][LIFE]["chain_id"] = 1
+    path.write_text(json.dumps(data))
+    code, out = _main(["chain", "status", LIFE, "--spec", str(LIFE_SPEC),
+                       "--deployments", str(tmp)], capsys)  # fmt: skip
+    assert code == 2 and "recorded on chain 1" in out, out
+    data = json.loads(good)
+    data["deals"][LIFE]["tokens"][0]["address"] = data["deals"][LIFE]["settlement"]
+    path.write_text(json.dumps(data))
+    code, out = _main(["chain", "claim", LIFE, "--tranche", "A", "--deployments", str(tmp)],
+                      capsys)  # fmt: skip
+    assert code == 2 and "records tranche A at" in out, out
+
+
+def test_bad_remittance_submits_nothing_and_oracle_vetoes_a_mismatch(
+    life_deal: tuple[Path, DealClient], capsys: pytest.CaptureFixture[str]
+) -> None:
+    tmp, client = life_deal
+    h = client.load_deployment(LIFE)
+    dep = ["--deployments", str(tmp)]
+    good = tmp / "r" / "remittance-001.csv"
+    rows = good.read_text().splitlines()
+    cells = rows[2].split(",")
+    cents = int(cells[10].replace(".", "")) - 1  # row 2's ending balance a cent short
+    cells[10] = f"{cents // 100}.{cents % 100:02d}"
+    bad = tmp / "bad.csv"
+    bad.write_text("\n".join([rows[0], rows[1], ",".join(cells), *rows[3:]]) + "\n")
+    held = client.token_balance(h.record.settlement, client.accounts[0])
+    base = ["--deal", LIFE, "--period", "1", "--spec", str(LIFE_SPEC), *dep]
+    code, out = _main(["servicer", "report", "--remittance", str(bad), *base], capsys)
+    assert code == 2, out
+    assert f"{bad} row 2, field 'ending_balance'" in out and "does not roll forward" in out
+    assert h.pending_report()[0] is False
+    assert client.token_balance(h.record.settlement, client.accounts[0]) == held
+
+    # the servicer submits the good file; an oracle holding another file vetoes
+    code, out = _main(["servicer", "report", "--remittance", str(good), *base], capsys)
+    assert code == 0 and "report submitted with 1 signature(s)" in out, out
+    code, out = _main(["oracle", "attest", "--remittance", str(good), *base], capsys)
+    assert code == 0 and "pending report matches" in out, out
+    moved = rows[1].split(",")
+    moved[4], moved[5] = "0.00", f"{float(moved[4]) + float(moved[5]):.2f}"
+    theirs = tmp / "theirs.csv"
+    theirs.write_text("\n".join([rows[0], ",".join(moved), *rows[2:]]) + "\n")
+    code, out = _main(["oracle", "attest", "--remittance", str(theirs), "--veto", *base], capsys)
+    assert code == 2, out
+    assert "scheduled_principal: recomputed" in out and "vetoed in block" in out
