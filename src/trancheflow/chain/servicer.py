@@ -1,4 +1,8 @@
-"""Servicer reports built from the collateral engine, period by period, in units.
+"""SIMULATION/DEMO: servicer reports projected by the collateral model, in units.
+
+A real deal reports what its servicer collected, from loan-level remittance
+files (:mod:`trancheflow.servicer`, ``trancheflow servicer report``). This
+module is the stand-in for demos, tests and rehearsals.
 
 :class:`ServicerFeed` projects a deal's collateral with the spec's
 assumptions (:func:`~trancheflow.collateral.project_pool`), converts the pool
@@ -112,7 +116,8 @@ def tape_root(spec: Any, pool: Any = None) -> bytes:
 
 
 class ServicerFeed:
-    """One deal's servicer: the report of each period from the collateral projection.
+    """SIMULATED servicer of one deal: each period's report from the model's projection
+    (demos and tests; real reports come from remittance files, :mod:`trancheflow.servicer`).
 
     Parameters
     ----------
