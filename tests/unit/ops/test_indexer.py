@@ -313,3 +313,44 @@ def test_run_polls_until_told_to_stop(db, new_sim, play) -> None:  # type: ignor
     written = Indexer(db, sim.chain).run(poll_interval=0.01, should_stop=stop)
     assert written == len(_all_logs(sim))
     assert Indexer(db, sim.chain).run(poll_interval=0.01, stop_after=0.05) == 0
+
+
+def test_a_reorg_rolls_back_every_deal_of_the_chain(tmp_path, db, spec, play, snapshot) -> None:  # type: ignore[no-untyped-def]
+    """Two deals on one chain, a re-org that replaced both deals' logs; the deal
+    indexed first must not leave the second with logs of orphaned blocks (the
+    hashes are per chain, the cursors per deal)."""
+    from trancheflow.ops.simulated import SimulatedDeal
+
+    chain = MemoryChain(31337)
+    one, two = SimulatedDeal(spec, chain, label="one"), SimulatedDeal(spec, chain, label="two")
+    play(one, 4)
+    play(two, 4)
+    one.register(db)
+    two.register(db)
+    Indexer(db, chain).run_once()
+    # the old fork: two's transfer, a block of one's, an empty block; replaced by
+    # a fork in which one moves in the second block and two's transfer never
+    # happened. Re-indexing one first stores the new fork's hash of that block,
+    # which is below two's cursor: two must still roll back to the fork point
+    dave, erin = sim_address("dave"), sim_address("erin")
+    chain.mine([(two.tokens[0], "Transfer", {"sender": two.issuer, "receiver": dave, "value": 7})])
+    chain.mine([(one.tokens[1], "Transfer", {"sender": one.issuer, "receiver": dave, "value": 3})])
+    chain.mine_empty(1)
+    Indexer(db, chain).run_once()
+    chain.reorg(3)
+    chain.mine_empty(1)
+    chain.mine([(one.tokens[1], "Transfer", {"sender": one.issuer, "receiver": erin, "value": 4})])
+    chain.mine_empty(2)
+    idx = Indexer(db, chain, batch_blocks=2)
+    idx.run_once()
+    assert sorted(r.deal for r in idx.reorgs) == sorted([one.address, two.address])
+    ref = connect(f"sqlite:///{tmp_path / 'ref.db'}")
+    upgrade(ref)
+    one.register(ref)
+    two.register(ref)
+    Indexer(ref, chain).run_once()
+    assert snapshot(db) == snapshot(ref)
+    with Session(db) as s:
+        for row in s.scalars(select(EventRow)):
+            assert chain.block_hash(row.block_number) == row.block_hash  # nothing orphaned
+        assert s.scalar(select(Holder.balance).where(Holder.address == dave)) is None
