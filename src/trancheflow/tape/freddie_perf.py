@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 import numpy as np
@@ -50,14 +51,24 @@ _P_READ = frozenset(
 
 def _delinquency(chunk: Chunk, file: str, log: ProblemLog) -> np.ndarray:
     text = chunk.raw["current_loan_delinquency_status"]
-    digits = text.str.fullmatch(r"\d{1,3}").to_numpy(dtype=bool)
-    reo = text.isin(["RA", "R"]).to_numpy()
-    unknown = text.isin(["XX", ""]).to_numpy()
-    for i in np.flatnonzero(~digits & ~reo & ~unknown):
-        rule = "must be months delinquent 0-999, RA (REO acquisition) or XX (unknown)"
+    # A file holds a handful of distinct statuses: classify those, then index.
+    index, uniques = pd.factorize(text.to_numpy(dtype=object))
+    value = np.empty(len(uniques) + 1, dtype=np.int64)
+    bad = np.zeros(len(uniques) + 1, dtype=bool)
+    for j, u in enumerate(uniques):
+        code = str(u).strip()
+        if re.fullmatch(r"\d{1,3}", code):
+            value[j] = int(code)
+        elif code in ("RA", "R"):
+            value[j] = DQ_REO
+        else:
+            value[j] = DQ_UNKNOWN
+            bad[j] = code not in ("XX", "")
+    value[-1], bad[-1] = DQ_UNKNOWN, False  # factorize gives -1 for a missing value
+    rule = "must be months delinquent 0-999, RA (REO acquisition) or XX (unknown)"
+    for i in np.flatnonzero(bad[index]):
         log.add(file, int(chunk.lines[i]), "current_loan_delinquency_status", text.iloc[i], rule)
-    months = pd.to_numeric(text.where(digits), errors="coerce").fillna(0).to_numpy(dtype=np.int64)
-    return np.where(digits, months, np.where(reo, DQ_REO, DQ_UNKNOWN))
+    return value[index]
 
 
 def performance_records(

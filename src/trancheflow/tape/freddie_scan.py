@@ -18,7 +18,7 @@ Examples
 ...     log = ProblemLog(10)
 ...     chunks = list(scan(p, PERFORMANCE, PERFORMANCE_MIN_WIDTH, log))
 >>> chunks[0].width, chunks[0].lines.tolist(), chunks[0].raw["loan_age"].tolist()
-(11, [1], ['1'])
+(11, [1], [1.0])
 """
 
 from __future__ import annotations
@@ -211,21 +211,49 @@ def scan(
                 nums.append(line_no)
             if not keep:
                 continue
-            raw = pd.read_csv(
-                io.StringIO("\n".join(keep)),
-                sep="|",
-                header=None,
-                names=names[:width],
-                dtype=str,
-                na_filter=False,
-                quoting=csv.QUOTE_NONE,
-                engine="c",
-            )
-            for c in raw.columns:
-                raw[c] = raw[c].str.strip()
-            yield Chunk(raw, np.asarray(nums, dtype=np.int64), width)
+            yield Chunk(_parse("\n".join(keep), layout[:width]), np.asarray(nums, np.int64), width)
     if line_no == 0:
         raise TapeValidationError([Problem(file, None, None, None, "file is empty")])
+
+
+_MONTHS = np.arange(1, 13)
+_NUMERIC = ("int", "float", "percent", "period")
+
+
+def _parse(text: str, fields: Sequence[Field]) -> pd.DataFrame:
+    """Parse well-formed lines: numbers typed in C when they all read (the usual case).
+
+    A chunk where some numeric field holds text that is not a number is re-read
+    as text, so the per-field readers below can name each bad value.
+    """
+    names = [f.name for f in fields]
+    numeric = {f.name: f for f in fields if f.kind in _NUMERIC}
+    try:
+        raw = pd.read_csv(
+            io.StringIO(text),
+            sep="|",
+            header=None,
+            names=names,
+            quoting=csv.QUOTE_NONE,
+            dtype={n: (np.float64 if n in numeric else object) for n in names},
+            keep_default_na=False,
+            na_values={n: ["", *f.na] for n, f in numeric.items()},
+            engine="c",
+        )
+    except ValueError:
+        raw = pd.read_csv(
+            io.StringIO(text),
+            sep="|",
+            header=None,
+            names=names,
+            quoting=csv.QUOTE_NONE,
+            dtype=object,
+            na_filter=False,
+            engine="c",
+        )
+        for c in numeric:
+            raw[c] = raw[c].astype(object).str.strip()
+    return raw
 
 
 def _column(chunk: Chunk, field: Field) -> pd.Series:
@@ -253,11 +281,14 @@ def _report(
 def numbers(chunk: Chunk, field: Field, file: str, log: ProblemLog) -> np.ndarray:
     """A numeric field as float64: blank or a sentinel -> NaN; bad text or range logged."""
     text = _column(chunk, field)
-    absent = (text == "") | text.isin(field.na)
-    value = pd.to_numeric(text.where(~absent), errors="coerce").to_numpy(dtype=float)
-    bad = ~absent.to_numpy() & np.isnan(value)
-    _report(bad, text, chunk, field, file, log, f"must be a number ({field.guide})")
-    out = np.where(bad, np.nan, value)
+    if text.dtype == np.float64:  # typed by the parser; sentinels already NaN
+        out = text.to_numpy()
+    else:
+        absent = (text == "") | text.isin(field.na)
+        value = pd.to_numeric(text.where(~absent), errors="coerce").to_numpy(dtype=float)
+        bad = ~absent.to_numpy() & np.isnan(value)
+        _report(bad, text, chunk, field, file, log, f"must be a number ({field.guide})")
+        out = np.where(bad, np.nan, value)
     lo = -np.inf if field.low is None else field.low
     hi = np.inf if field.high is None else field.high
     wide = ~np.isnan(out) & ((out < lo) | (out > hi))
@@ -271,10 +302,20 @@ def numbers(chunk: Chunk, field: Field, file: str, log: ProblemLog) -> np.ndarra
 def periods(chunk: Chunk, field: Field, file: str, log: ProblemLog) -> np.ndarray:
     """A ``YYYYMM`` field as months since year 0 (``year * 12 + month - 1``); -1 when blank."""
     text = _column(chunk, field)
-    ok = text.str.fullmatch(r"\d{4}(0[1-9]|1[0-2])").to_numpy(dtype=bool)
-    blank = (text == "").to_numpy()
-    _report(~ok & ~blank, text, chunk, field, file, log, f"must be a period YYYYMM ({field.guide})")
-    num = pd.to_numeric(text.where(ok), errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+    rule = f"must be a period YYYYMM ({field.guide})"
+    if text.dtype == np.float64:
+        v = text.to_numpy()
+        blank = np.isnan(v)
+        num = np.where(blank, 0, v).astype(np.int64)
+        ok = ~blank & (num == v) & (num >= 100001) & (num <= 999912) & np.isin(num % 100, _MONTHS)
+        if (~ok & ~blank).any():
+            shown = pd.Series(np.char.mod("%d", np.nan_to_num(v).astype(np.int64)), dtype=object)
+            _report(~ok & ~blank, shown, chunk, field, file, log, rule)
+    else:
+        ok = text.str.fullmatch(r"\d{4}(0[1-9]|1[0-2])").to_numpy(dtype=bool)
+        blank = (text == "").to_numpy()
+        _report(~ok & ~blank, text, chunk, field, file, log, rule)
+        num = pd.to_numeric(text.where(ok), errors="coerce").fillna(0).to_numpy(dtype=np.int64)
     return np.where(ok, (num // 100) * 12 + num % 100 - 1, -1)
 
 
@@ -283,6 +324,10 @@ def codes(chunk: Chunk, field: Field, file: str, log: ProblemLog) -> pd.Series:
     text = _column(chunk, field)
     absent = (text == "") | text.isin(field.na)
     bad = (~absent & ~text.isin(field.codes)).to_numpy()
+    if bad.any():  # padded with blanks? (rare: strip only then)
+        text = text.str.strip()
+        absent = (text == "") | text.isin(field.na)
+        bad = (~absent & ~text.isin(field.codes)).to_numpy()
     allowed = ", ".join(field.codes + field.na)
     _report(bad, text, chunk, field, file, log, f"must be one of {allowed} ({field.guide})")
     return text.astype(object).where(~absent.to_numpy() & ~bad, None)
