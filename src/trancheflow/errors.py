@@ -121,6 +121,10 @@ class SpecError(TrancheflowError, ValueError):
         super().__init__(prefix + message)
 
 
+class YamlError(TrancheflowError, ValueError):
+    """A YAML document is invalid, repeats a key, or nests too deeply."""
+
+
 class UnitsError(TrancheflowError, ValueError):
     """An amount cannot become settlement-token units (not a finite number, bad decimals)."""
 

@@ -60,7 +60,7 @@ def test_cli_round_trip(
     out = run("report", "EXAMPLE-2026-1", "--period", "1", "--spec", str(EXAMPLE))
     assert "period 1 report submitted" in out
     res = runner.invoke(app, ["chain", "finalize", "EXAMPLE-2026-1", "--period", "1", *dep])
-    assert res.exit_code != 0 and "dispute window open" in str(res.exception)
+    assert res.exit_code != 0 and "dispute window open" in res.output
     rpc(anvil.url, "evm_increaseTime", [600])
     rpc(anvil.url, "evm_mine")
     assert "period 1 finalized" in run("finalize", "EXAMPLE-2026-1", "--period", "1")

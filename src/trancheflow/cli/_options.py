@@ -32,8 +32,10 @@ from trancheflow.errors import AssumptionError, TrancheflowError
 __all__ = [
     "RATE_RANGE",
     "SEVERITY_MIN",
+    "check_db_exists",
     "check_output",
     "check_rep_line",
+    "check_scheduler",
     "check_seed",
     "rate_percent",
     "severity_percent",
@@ -116,3 +118,67 @@ def check_output(path: Path | None, option: str = "--output") -> Path | None:
             f"{option} {path}: folder {str(path.parent)!r} does not exist; create it first"
         )
     return path
+
+
+#: First bytes of every SQLite 3 database file.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def check_db_exists(db: str, option: str = "--db") -> None:
+    """Refuse a ``sqlite:///FILE`` URL whose file is missing or is not an SQLite database.
+
+    Connecting to a missing SQLite file would create it (and an empty index);
+    a command that reads the index must not do that.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from trancheflow.errors import DatabaseError
+
+    try:
+        url = make_url(db)
+    except ArgumentError:
+        return  # connect() explains a malformed URL
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    path = Path(str(url.database)).expanduser()
+    if not path.is_file():
+        raise DatabaseError(
+            f"{option}: database file {path} does not exist (nothing is created); pass the "
+            "indexer's database, e.g. sqlite:///trancheflow-index.db, or run `trancheflow demo` "
+            "or `trancheflow index add` to build one"
+        )
+    with path.open("rb") as fh:
+        head = fh.read(len(SQLITE_MAGIC))
+    if path.stat().st_size > 0 and head != SQLITE_MAGIC:
+        raise DatabaseError(f"{option}: {path} is not an SQLite database (wrong file header)")
+
+
+def check_scheduler(address: str | None, option: str = "--scheduler", timeout: float = 5.0) -> None:
+    """A Dask scheduler address ``tcp://host:port`` that answers within ``timeout`` seconds.
+
+    Dask's client would wait 30 s and then fail with a traceback-shaped error;
+    this says what is wrong at once.
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    if address is None:
+        return
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname or port is None:
+        raise TrancheflowError(
+            f"{option} {address!r}: must be a Dask scheduler address, tcp://host:port"
+        )
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise TrancheflowError(
+            f"{option} {address}: cannot connect ({exc.strerror or exc}); start one with "
+            "`dask scheduler` or leave out --scheduler to use local worker processes"
+        ) from None

@@ -28,15 +28,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from trancheflow.analytics.conventions import DEFAULT_PAYMENT_DELAY_DAYS
 from trancheflow.analytics.measures import YieldMeasures
 from trancheflow.analytics.pool import Pool, pool_measures
+from trancheflow.analytics.price_quote import parse_price
+from trancheflow.cli._options import check_rep_line, rate_percent, severity_percent
 from trancheflow.cli.collateral import app
 from trancheflow.collateral import Assumptions, RepLine
 from trancheflow.tape import read_tape
 
 console = Console()
 
-DEFAULT_DELAY_DAYS = 24
+DEFAULT_DELAY_DAYS = DEFAULT_PAYMENT_DELAY_DAYS
 
 
 class ReportFormat(StrEnum):
@@ -86,10 +89,10 @@ def _pool(
     assert term is not None
     return RepLine(
         balance=balance,
-        gross_rate=gross_rate / 100.0,
-        net_rate=net_rate / 100.0,
+        gross_rate=rate_percent(gross_rate, "--gross-rate"),
+        net_rate=rate_percent(net_rate, "--net-rate"),
         term=term,
-        wam=term - wala if wam is None else wam,
+        wam=check_rep_line(term, wam, wala),
         wala=wala,
     )
 
@@ -133,10 +136,12 @@ def analyze(
     wala: int = typer.Option(0, "--wala", help="Rep line WALA, months."),
     prepay: str = typer.Option("PSA 100", "--prepay", help="Prepayment speed, e.g. 'PSA 150'."),
     default: str = typer.Option("CDR 0", "--default", help="Default speed, e.g. 'SDA 100'."),
-    severity: float = typer.Option(0.0, "--severity", help="Loss severity, decimal (0.35)."),
+    severity: float = typer.Option(0.0, "--severity", help="Loss severity, percent (35)."),
     recovery_lag: int = typer.Option(0, "--recovery-lag", help="Months to liquidation."),
     advance: bool = typer.Option(True, "--advance/--no-advance", help="Servicer advancing."),
-    price: float | None = typer.Option(None, "--price", help="Clean price, % of current face."),
+    price: str | None = typer.Option(
+        None, "--price", help="Clean price, % of current face (101.5 or 32nds: 101-16)."
+    ),
     yield_pct: float | None = typer.Option(None, "--yield", help="Yield in percent (6.5)."),
     yield_type: YieldBasis = typer.Option(
         YieldBasis.bey, "--yield-type", help="Basis of --yield: bond-equivalent or mortgage."
@@ -159,13 +164,17 @@ def analyze(
         raise typer.BadParameter("give exactly one of --price or --yield", param_hint="--price")
     pool = _pool(tape, balance, gross_rate, net_rate, term, wam, wala)
     assumptions = Assumptions(
-        prepay, default, severity=severity, recovery_lag=recovery_lag, advance=advance
+        prepay,
+        default,
+        severity=severity_percent(severity),
+        recovery_lag=recovery_lag,
+        advance=advance,
     )
     settle_date = _date(settle, "--settle")
     measures = pool_measures(
         pool,
         assumptions,
-        price=price,
+        price=None if price is None else parse_price(price, "--price"),
         yield_=None if yield_pct is None else yield_pct / 100.0,
         yield_type=yield_type.value,
         settle=settle_date,

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from trancheflow.errors import DatabaseError, SpecError, TrancheflowError
+from trancheflow.errors import SpecError, TrancheflowError
 from trancheflow.ops.db import DEFAULT_DB_URL
 
 console = Console()
@@ -25,22 +25,10 @@ _MAX_ROWS = 24
 
 
 def check_db_exists(db: str) -> None:
-    """Refuse a ``sqlite:///FILE`` URL whose file does not exist (connecting would
-    create an empty database and the audit would report an unknown deal)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    """Refuse a missing or non-SQLite ``sqlite:///FILE`` (see :mod:`trancheflow.cli._options`)."""
+    from trancheflow.cli._options import check_db_exists as _check
 
-    try:
-        url = make_url(db)
-    except ArgumentError:
-        return  # connect() explains a malformed URL
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        path = Path(url.database).expanduser()
-        if not path.exists():
-            raise DatabaseError(
-                f"database file {path} does not exist; pass the indexer's database with "
-                "--db (or TRANCHEFLOW_DB_URL), e.g. sqlite:///trancheflow-index.db"
-            )
+    _check(db)
 
 
 def _table(result: object) -> None:

@@ -55,6 +55,10 @@ def _units(x: int, decimals: int) -> str:
     return f"{x / 10**decimals:,.{min(decimals, 2)}f}"
 
 
+def _is_hex(text: str) -> bool:
+    return all(c in "0123456789abcdefABCDEF" for c in text)
+
+
 @app.command()
 def deploy(
     spec: Annotated[Path, typer.Argument(help="deal spec YAML file")],
@@ -66,9 +70,10 @@ def deploy(
         list[str] | None,
         typer.Option("--signer", help="oracle signer address (repeat); default: the sender"),
     ] = None,
-    quorum: Annotated[int, typer.Option("--quorum", help="signatures a report needs")] = 1,
+    quorum: Annotated[int, typer.Option("--quorum", min=1, help="signatures a report needs")] = 1,
     dispute_window: Annotated[
-        int, typer.Option("--dispute-window", help="seconds before a report may be finalized")
+        int,
+        typer.Option("--dispute-window", min=0, help="seconds before a report may be finalized"),
     ] = 86_400,
     settlement: Annotated[
         str | None,
@@ -81,6 +86,12 @@ def deploy(
     key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
 ) -> None:
     """Deploy a deal (settlement mock unless given, token blueprint, deal, tokens) and close it."""
+    for addr in [*(signer or []), *([settlement] if settlement else [])]:
+        if not (len(addr) == 42 and addr[:2] in ("0x", "0X") and _is_hex(addr[2:])):
+            raise typer.BadParameter(
+                f"{addr!r} is not an address (0x and 40 hex digits)",
+                param_hint="--signer" if addr != settlement else "--settlement",
+            )
     client = _client(rpc_url, deployments, key_env, need_node=False)
     signers = list(signer or [client.accounts[0]])
     deal = client.deploy_deal(

@@ -4,7 +4,7 @@
 prepayment/default assumptions. The pool is a loan tape (``--tape FILE``,
 projected loan by loan) or one rep line (``--balance --gross-rate --net-rate
 --term --wam --wala``). Rates on the command line are **percent**
-(``--gross-rate 6.5``), as in ``collateral analyze``; severity is a decimal.
+(``--gross-rate 6.5``), as in ``collateral analyze``; so is severity (``--severity 35``).
 """
 
 from __future__ import annotations
@@ -74,13 +74,15 @@ def _rep_line(
             param_hint="--tape / rep line",
         )
     assert balance is not None and gross_rate is not None and term is not None
+    from trancheflow.cli._options import check_rep_line, rate_percent
+
     net = gross_rate if net_rate is None else net_rate
     return RepLine(
         balance=balance,
-        gross_rate=gross_rate / 100.0,
-        net_rate=net / 100.0,
+        gross_rate=rate_percent(gross_rate, "--gross-rate"),
+        net_rate=rate_percent(net, "--net-rate"),
         term=term,
-        wam=term - wala if wam is None else wam,
+        wam=check_rep_line(term, wam, wala),
         wala=wala,
     )
 
@@ -178,7 +180,7 @@ def project(
     wala: int = typer.Option(0, "--wala", help="Rep line loan age, months."),
     prepay: str = typer.Option("PSA 100", "--prepay", help="Prepayment: 'PSA 150', 'CPR 6'..."),
     default: str = typer.Option("CDR 0", "--default", help="Default: 'SDA 100', 'CDR 2'..."),
-    severity: float = typer.Option(0.0, "--severity", help="Loss severity, decimal (0.35)."),
+    severity: float = typer.Option(0.0, "--severity", help="Loss severity, percent (35)."),
     recovery_lag: int = typer.Option(0, "--recovery-lag", help="Months to liquidation."),
     advance: bool = typer.Option(
         True, "--advance/--no-advance", help="Servicer advances P&I on defaulted loans."
@@ -195,7 +197,9 @@ def project(
     rep_given = any(v is not None for v in (balance, gross_rate, net_rate, term, wam))
     if tape is not None and rep_given:
         raise typer.BadParameter("give either --tape or a rep line, not both", param_hint="--tape")
-    assumptions = Assumptions(prepay, default, severity, recovery_lag, advance)
+    from trancheflow.cli._options import severity_percent
+
+    assumptions = Assumptions(prepay, default, severity_percent(severity), recovery_lag, advance)
     pool: pd.DataFrame | RepLine = (
         _load_tape(tape) if tape is not None else _rep_line(balance, gross_rate, net_rate, term,
                                                             wam, wala)

@@ -76,7 +76,7 @@ CURVE = typer.Option(..., "--curve", exists=True, dir_okay=False, help="Zero/par
 MODEL = typer.Option(None, "--model", exists=True, dir_okay=False, help="Prepay model YAML.")
 PREPAY = typer.Option(None, "--prepay", help="Constant speed instead of the model ('PSA 150').")
 DEFAULT = typer.Option(None, "--default", help="Default speed ('SDA 100'); pools: CDR 0.")
-SEVERITY = typer.Option(0.35, "--severity", help="Loss severity, decimal (pools).")
+SEVERITY = typer.Option(35.0, "--severity", help="Loss severity, percent (pools).")
 LAG = typer.Option(12, "--recovery-lag", help="Months to liquidation (pools).")
 PATHS = typer.Option(1000, "--paths", help="Rate paths (even: antithetic pairs).")
 SEED = typer.Option(1, "--seed", help="Random seed (same seed = same numbers).")
@@ -182,7 +182,14 @@ def _security(
     pool = _pool(
         tape, rep["balance"], rep["gross"], rep["net"], rep["term"], rep["wam"], rep["wala"]
     )
-    a = Assumptions(prepay or "CPR 0", default or "CDR 0", severity=severity, recovery_lag=lag)
+    from trancheflow.cli._options import severity_percent
+
+    a = Assumptions(
+        prepay or "CPR 0",
+        default or "CDR 0",
+        severity=severity_percent(severity),
+        recovery_lag=lag,
+    )
     return pool_security(pool, a, model, start_month_of_year=start_month)
 
 
@@ -195,6 +202,10 @@ def _settings(
     scheduler: str | None,
     workers: int | None,
 ) -> MonteCarloSettings:
+    from trancheflow.cli._options import check_scheduler, check_seed
+
+    check_seed(seed)
+    check_scheduler(scheduler)
     return MonteCarloSettings(
         n_paths=paths,
         seed=seed,
@@ -263,7 +274,15 @@ def _emit(
 
 
 def _curve(path: Path) -> ZeroCurve:
-    return read_curve_csv(path)
+    """The ``--curve`` file; a file that is not UTF-8 text is named in the error."""
+    from trancheflow.errors import CurveError
+
+    try:
+        return read_curve_csv(path)
+    except UnicodeDecodeError:
+        raise CurveError(
+            f"--curve {path}: not UTF-8 text (compressed or binary?); give a tenor,rate[,kind] CSV"
+        ) from None
 
 
 # ------------------------------------------------------------------ commands

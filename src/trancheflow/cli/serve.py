@@ -26,7 +26,9 @@ def serve(
     import uvicorn
 
     from trancheflow.api import create_app
+    from trancheflow.cli._options import check_db_exists
 
+    check_db_exists(db)
     app = create_app(db, rpc_url=rpc_url)  # migrates; a bad URL fails here, clearly
     Console().print(
         f"serving [bold]{mask_url(db)}[/] at [bold]http://{host}:{port}/[/] "

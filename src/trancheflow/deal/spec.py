@@ -32,7 +32,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -45,7 +44,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from trancheflow.errors import SpecError
+from trancheflow.errors import SpecError, TrancheflowError, YamlError
+from trancheflow.units import format_money, sum_units, to_units
+from trancheflow.yaml_io import load_yaml
 
 __all__ = [
     "METRICS",
@@ -550,28 +551,30 @@ def load_spec(path: str | Path, *, onchain: bool = False) -> DealSpec:
     except OSError as exc:
         raise SpecError(f"cannot read the deal spec: {exc.strerror}", file=str(p)) from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise SpecError(f"not valid YAML: {exc}", file=str(p)) from None
+        data = load_yaml(text, str(p))
+    except YamlError as exc:
+        raise SpecError(str(exc)) from None
     if isinstance(data, dict) and isinstance(data.get("collateral"), dict):
         tape = data["collateral"].get("tape")
         if isinstance(tape, str) and not Path(tape).is_absolute():
             data["collateral"] = {**data["collateral"], "tape": str((p.parent / tape).resolve())}
     spec = parse_spec(data, file=str(p), onchain=onchain)
-    tape_total = _tape_balance(spec.collateral.tape)
-    debt_total = sum(t.balance or 0.0 for t in spec.debt_tranches)
-    if tape_total is not None and debt_total > tape_total * (1 + 1e-12):
+    dec = spec.currency.decimals
+    tape_units = _tape_units(spec.collateral.tape, dec)
+    debt_units = sum(to_units(t.balance or 0, dec) for t in spec.debt_tranches)
+    if tape_units is not None and debt_units > tape_units:
         raise SpecError(
-            f"tranche balances total {debt_total:,.2f}, above the tape's current balance "
-            f"{tape_total:,.2f}",
+            f"tranche balances total {format_money(debt_units, dec, dec)}, above the tape's "
+            f"current balance {format_money(tape_units, dec, dec)}",
             path="tranches",
             file=str(p),
         )
     return spec
 
 
-def _tape_balance(tape: str | None) -> float | None:
-    """Sum of a tape's ``current_balance`` when the file can be read cheaply, else None."""
+def _tape_units(tape: str | None, decimals: int) -> int | None:
+    """A tape's ``current_balance`` in units (:func:`~trancheflow.units.sum_units`) when
+    the file can be read cheaply, else None."""
     if tape is None or not Path(tape).is_file():
         return None
     import pandas as pd
@@ -581,8 +584,8 @@ def _tape_balance(tape: str | None) -> float | None:
             col = pd.read_parquet(tape, columns=["current_balance"])["current_balance"]
         else:
             col = pd.read_csv(tape, usecols=["current_balance"])["current_balance"]
-        return float(pd.to_numeric(col, errors="coerce").sum())
-    except (OSError, ValueError, KeyError):
+        return sum_units(pd.to_numeric(col, errors="coerce").dropna().to_numpy(), decimals)
+    except (OSError, ValueError, KeyError, TrancheflowError):
         return None  # the tape reader reports its problems when the deal runs
 
 

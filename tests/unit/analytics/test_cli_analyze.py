@@ -78,7 +78,7 @@ def test_tape_input_matches_the_library(tmp_path: Path) -> None:
     path = tmp_path / "tape.csv"
     write_tape(generate_tape(25, seed=3, as_of=date(2024, 6, 1)), path)
     args = ["collateral", "analyze", "--tape", str(path), "--prepay", "PSA 200"]
-    args += ["--default", "SDA 100", "--severity", "0.35", "--recovery-lag", "12"]
+    args += ["--default", "SDA 100", "--severity", "35", "--recovery-lag", "12"]
     args += ["--price", "101.5", "--settle", "2024-06-12"]
     out = _json(args)
     lib = pool_measures(
@@ -133,4 +133,4 @@ def test_library_errors_become_one_line_and_exit_2(
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "error:" in err
-    assert "no bond-equivalent yield" in err
+    assert "must be below 1000" in err and "Traceback" not in err

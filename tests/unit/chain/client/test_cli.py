@@ -29,4 +29,4 @@ def test_node_commands_need_a_url(monkeypatch: pytest.MonkeyPatch) -> None:
     ):
         res = runner.invoke(app, argv)
         assert res.exit_code != 0
-        assert "needs a node: pass --rpc-url" in str(res.exception), argv
+        assert "needs a node: pass --rpc-url" in res.output, argv
