@@ -47,6 +47,9 @@ from trancheflow.ops.db import connect, find_deal, mask_url, upgrade
 __all__ = ["create_app"]
 
 _HERE = Path(__file__).parent
+#: Largest integer a query parameter accepts (SQLite integers are 64-bit; periods,
+#: offsets and counts never come near this).
+MAX_QUERY_INT = 2**31 - 1
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": sch.ErrorOut},
     422: {"model": sch.ErrorOut},
@@ -118,6 +121,8 @@ def create_app(db_url: str | Engine, *, rpc_url: str | None = None) -> FastAPI:
     app = FastAPI(
         title="trancheflow",
         version="0.1.0",
+        docs_url=None,  # served below from the swagger-ui-bundle package: no CDN
+        redoc_url=None,
         description=(
             "Indexed on-chain MBS deals: tranches, periods, holders, claims and analytics. "
             "Amounts are integer strings in the settlement token's smallest unit."
@@ -130,6 +135,13 @@ def create_app(db_url: str | Engine, *, rpc_url: str | None = None) -> FastAPI:
     async def _tf_error(_: Request, exc: TrancheflowError) -> JSONResponse:
         status, kind = _status_of(exc)
         return _error(status, kind, str(exc))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # sqlite/sqlalchemy overflow on an absurd integer, or a bug: same body shape
+        if isinstance(exc, OverflowError) or "OverflowError" in repr(getattr(exc, "orig", "")):
+            return _error(422, "invalid_request", f"a number is out of range: {exc}")
+        return _error(500, "internal_error", f"{type(exc).__name__}: {exc}")
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -173,7 +185,7 @@ def create_app(db_url: str | Engine, *, rpc_url: str | None = None) -> FastAPI:
     def periods(
         deal: str,
         s: DB,
-        from_period: Annotated[int, Query(ge=1)] = 1,
+        from_period: Annotated[int, Query(ge=1, le=MAX_QUERY_INT)] = 1,
         limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
     ) -> list[sch.PeriodOut]:
         """Finalized periods: pool, losses, delinquency, the waterfall per tranche."""
@@ -200,7 +212,7 @@ def create_app(db_url: str | Engine, *, rpc_url: str | None = None) -> FastAPI:
         deal: str,
         s: DB,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_QUERY_INT)] = 0,
     ) -> sch.HoldersOut:
         """Current holders, largest first."""
         return queries.holders(s, deal, limit=limit, offset=offset)
@@ -262,22 +274,48 @@ def create_app(db_url: str | Engine, *, rpc_url: str | None = None) -> FastAPI:
     )
     def yield_table(deal: str, body: sch.YieldTableIn, s: DB) -> sch.YieldTableOut:
         """Yield, WAL and duration per tranche for every (prepay, default) pair."""
+        from trancheflow.analytics.price_quote import parse_price_type, parse_prices
         from trancheflow.deal import yield_table as _yield_table
 
         row = find_deal(s, deal)
+        spec = _spec_of(row)
+        names = [t.name for t in spec.debt_tranches]
         table = _yield_table(
-            _spec_of(row),
+            spec,
             body.prepays,
             body.defaults,
-            price=body.price,
+            price=parse_prices(body.price, names=names, where="price"),
             severity=body.severity,
             recovery_lag=body.recovery_lag,
+            delay_days=body.payment_delay_days,
+            price_type=parse_price_type(body.price_type, "price_type"),
         )
-        records = json.loads(table.to_json(orient="records"))
+        records = json.loads(table.to_json(orient="records", double_precision=15))
         return sch.YieldTableOut(deal=row.name, columns=list(table.columns), rows=records)
 
     from trancheflow.api.dashboard import router
 
     app.include_router(router)
+    _offline_docs(app)  # before /static: its /static/swagger-ui mount must match first
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI with its JavaScript and CSS from the ``swagger-ui-bundle``
+    package, mounted at ``/static/swagger-ui`` (works with no network)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="trancheflow API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        )

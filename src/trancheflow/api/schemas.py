@@ -233,7 +233,15 @@ class YieldTableIn(BaseModel):
 
     prepays: list[str] = Field(min_length=1, max_length=12, examples=[["PSA 100", "PSA 300"]])
     defaults: list[str] = Field(["SDA 0"], min_length=1, max_length=6)
-    price: float | dict[str, float] = Field(100.0, description="price per 100 of current face")
+    price: float | str | dict[str, float | str] = Field(
+        100.0,
+        description="price per 100 of face: 101.5, '101-16', '101-16+', or a map by tranche "
+        "(tranches left out are at par; an unknown tranche is an error)",
+    )
+    price_type: str = Field("clean", description="clean or full (settlement at accrual start)")
+    payment_delay_days: int | None = Field(
+        None, ge=0, le=90, description="actual payment delay, days (default: the deal's spec)"
+    )
     severity: float | None = Field(None, ge=0, le=1)
     recovery_lag: int | None = Field(None, ge=0, le=120)
 

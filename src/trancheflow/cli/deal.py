@@ -144,9 +144,15 @@ def run(
     price: PriceOpt = "100",
     price_type: PriceTypeOpt = "clean",
     delay_days: DelayOpt = None,
-    format: Annotated[
-        str, typer.Option("--format", help="table (summary), csv or json (period report)")
-    ] = "table",
+    format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    report: Annotated[
+        str | None,
+        typer.Option(
+            "--report",
+            help="summary (per tranche) or periods (per period and tranche); default: "
+            "summary for a table, periods for csv/json",
+        ),
+    ] = None,
     output: OutputOpt = None,
     fund_assets: Annotated[
         float | None,
@@ -161,10 +167,16 @@ def run(
     from trancheflow.deal.run import run_deal
     from trancheflow.deal.spec import load_spec
     from trancheflow.deal.tables import tranche_analytics
+    from trancheflow.errors import SpecError
 
     fmt = check_format(format)
     check_output(output)
     ptype = parse_price_type(price_type)
+    kind = report or ("summary" if fmt == "table" else "periods")
+    if kind not in ("summary", "periods"):
+        raise SpecError(f"--report {report!r}: must be summary or periods")
+    if kind == "periods" and fmt == "table":
+        raise SpecError("--report periods is written as csv or json: add --format csv")
     s = load_spec(spec)
     prices = parse_prices(price, names=[t.name for t in s.debt_tranches], where="--price")
     overrides = _overrides(prepay, default, severity, recovery_lag)
@@ -174,14 +186,18 @@ def run(
         mode=mode,  # type: ignore[arg-type]
         fund_assets=fund_assets,
     )
-    if fmt == "json":
+    if kind == "periods" and fmt == "json":
         _emit(to_json(result), output)
         return
-    if fmt == "csv":
+    if kind == "periods":
         _emit(tranche_report(result).to_csv(index=False), output)
         return
     delay = s.delay_days if delay_days is None else delay_days
     summary = tranche_analytics(result, price=prices, delay_days=delay, price_type=ptype)
+    columns = [Column(k, label, how) for k, label, how in SUMMARY_COLUMNS]  # type: ignore[arg-type]
+    if fmt != "table":
+        emit(summary_rows(summary), columns, fmt, output)
+        return
     d = deal_report(result)
     breached = [c[8:] for c in d.columns if c.startswith("trigger_") and d[c].any()]
     cur = s.currency.symbol
@@ -206,7 +222,7 @@ def run(
         notes.append(line)
     emit(
         summary_rows(summary),
-        [Column(k, label, kind) for k, label, kind in SUMMARY_COLUMNS],  # type: ignore[arg-type]
+        columns,
         "table",
         output,
         title=f"{s.deal} ({mode})",
