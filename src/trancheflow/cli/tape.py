@@ -176,9 +176,21 @@ def generate(
     output: Path = typer.Option(..., "--output", "-o", help="Output file (freddie: a prefix)."),
     format: OutFormat | None = typer.Option(None, "--format", help="Default: from the suffix."),
     as_of: str | None = typer.Option(None, "--as-of", help="Tape date YYYY-MM-DD."),
+    like: Path | None = typer.Option(
+        None,
+        "--like",
+        help="Fit the loans' joint distribution to this real file (Freddie origination "
+        "file or CSV/Parquet tape) or load a fitted model (.json), and sample new loans.",
+    ),
+    save_model: Path | None = typer.Option(
+        None, "--save-model", help="With --like: also write the fitted model (JSON)."
+    ),
 ) -> None:
-    """Write a synthetic loan tape."""
+    """Write a synthetic loan tape (with --like: new loans distributed like a real file's)."""
     when = _as_of(as_of)
+    if like is not None:
+        _generate_like(like, loans, seed, output, format, when, save_model)
+        return
     if format == OutFormat.freddie:
         orig, perf = freddie_paths(output)
         tape = generate_tape(loans, seed=seed, as_of=when, freddie_compatible=True)
@@ -188,6 +200,41 @@ def generate(
     tape = generate_tape(loans, seed=seed, as_of=when)
     write_tape(tape, output, format=format.value if format else None)
     console.print(f"wrote {loans:,} loans to {output}")
+
+
+def _generate_like(
+    like: Path,
+    loans: int,
+    seed: int,
+    output: Path,
+    format: OutFormat | None,
+    when: date | None,
+    save_model: Path | None,
+) -> None:
+    from trancheflow.tape.like import LikeModel, fit_like, sample_tape
+
+    try:
+        model = LikeModel.load(like) if like.suffix.lower() == ".json" else fit_like(like)
+    except TapeValidationError as exc:
+        console.print(_problem_table(exc))
+        raise typer.Exit(2) from None
+    except TapeError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    if save_model is not None:
+        model.save(save_model)
+        console.print(f"fitted model of {model.n:,} loans written to {save_model}")
+    tape = sample_tape(model, loans, seed=seed, as_of=when)
+    if format == OutFormat.freddie:
+        orig, perf = freddie_paths(output)
+        write_freddie(tape, orig, perf)
+        console.print(f"wrote {loans:,} loans like {model.source} to {orig} and {perf}")
+        return
+    write_tape(tape, output, format=format.value if format else None)
+    console.print(
+        f"wrote {loans:,} loans like {model.source} ({model.n:,} loans fitted) to {output} "
+        "(new loans at origination: age 0, first payment at --as-of)"
+    )
 
 
 @app.command()

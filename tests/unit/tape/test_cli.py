@@ -129,3 +129,20 @@ def test_bad_freddie_rows_are_a_problem_table(tmp_path: Path) -> None:
     orig.write_text("\n".join(lines) + "\n")
     code, text = run("validate", str(orig), "--as-of", "2019-12")
     assert code == 2 and "property_type" in text and "'XX'" in text and "Traceback" not in text
+
+
+def test_generate_like_a_freddie_file_and_from_a_saved_model(tmp_path: Path) -> None:
+    src = FREDDIE / "sample_orig_2019.txt"
+    model = tmp_path / "like.json"
+    code, text = run(
+        "generate", "--like", str(src), "--loans", "40", "-o", str(tmp_path / "a.csv"),
+        "--save-model", str(model),
+    )  # fmt: skip
+    assert code == 0 and "7 loans fitted" in text and model.is_file()
+    code, _ = run("generate", "--like", str(model), "--loans", "40", "-o", str(tmp_path / "b.csv"))
+    assert code == 0
+    a, b = read_tape(tmp_path / "a.csv"), read_tape(tmp_path / "b.csv")
+    pd.testing.assert_frame_equal(a, b)  # same seed, same model
+    assert set(a["state"]) <= {"IL", "OH", "CA", "FL", "CO", "TX", "NY"}
+    code, text = run("generate", "--like", str(tmp_path / "absent.txt"), "-o", str(tmp_path / "c"))
+    assert code == 2 and "no such Freddie Mac file" in text
