@@ -26,12 +26,18 @@
         never holds settlement tokens.
 
         Compliance hook (issue 7): when `COMPLIANCE()` (set by the deal,
-        i.e. by governance) is not the zero address, the mint and every transfer call its
+        i.e. by governance) is not the zero address, every transfer calls its
         `on_transfer(sender, receiver, amount)` before balances move; it
-        reverts with the ERC-1404 message on a restriction and keeps the
-        holder count. `detectTransferRestriction` / `messageForTransferRestriction`
+        reverts with the ERC-1404 message on a restriction. The closing
+        mint to the issuer does not ask the hook (issue 10: a hook whose
+        rules do not know the new tokens yet must not stop closing;
+        `DealClient.deploy_deal(compliance=...)` then works and the owner
+        configures the tokens' rules before the issuer sells). `detectTransferRestriction` / `messageForTransferRestriction`
         expose ERC-1404 on the token. No rules live here; `claim` never
         asks the hook, so accrued distributions are always payable.
+        The token counts its own holders (`holder_count`, updated on
+        0 <-> non-0 balance transitions, no loop), so a hook attached,
+        replaced or detached on a live deal reads an exact count (issue 10).
 
         Pause (issue 7): the deal's guardian may pause transfers (and
         issuance, which the subscription sale reads through
@@ -117,6 +123,8 @@ _dist: uint256
 # One slot per holder, written only when the index moved since the last
 # settlement, so a holder already settled costs a single SLOAD.
 _accounts: HashMap[address, uint256]
+# @dev Addresses with a non-zero balance (the max-holders rule reads it).
+holder_count: public(uint256)
 
 
 event Claimed:
@@ -171,16 +179,16 @@ def __init__(
 def mint_face(to: address):
     """
     @notice Mints the whole original face to `to`. Called once by the deal
-            at closing; the supply never changes afterwards.
+            at closing; the supply never changes afterwards. Not asked of
+            the compliance hook (the issuer is the deal's own party).
     @param to The issuer receiving the tranche at closing.
     """
     assert msg.sender == DEAL, "tranche: caller is not the deal"
     assert erc20.totalSupply == 0, "tranche: already minted"
-    cfg: uint256 = self._config
-    assert (cfg >> 160) & _PAUSE_ISSUANCE == 0, "tranche: issuance paused"
-    self._check_compliance(cfg, empty(address), to, FACE)
+    assert (self._config >> 160) & _PAUSE_ISSUANCE == 0, "tranche: issuance paused"
     self._settle(to, self._dist >> 128)
     erc20._mint(to, FACE)
+    self.holder_count = 1
 
 
 @external
@@ -230,7 +238,7 @@ def transfer(to: address, amount: uint256) -> bool:
     index: uint256 = self._dist >> 128
     self._settle(msg.sender, index)
     self._settle(to, index)
-    erc20._transfer(msg.sender, to, amount)
+    self._move(msg.sender, to, amount)
     return True
 
 
@@ -250,7 +258,7 @@ def transferFrom(owner: address, to: address, amount: uint256) -> bool:
     index: uint256 = self._dist >> 128
     self._settle(owner, index)
     self._settle(to, index)
-    erc20._transfer(owner, to, amount)
+    self._move(owner, to, amount)
     return True
 
 
@@ -307,7 +315,7 @@ def recover(holder: address, to: address) -> (uint256, uint256):
         self._accounts[to] = dest + owed
     tokens: uint256 = erc20.balanceOf[holder]
     extcall IRecovery(hook).on_recovery(holder, to, tokens)
-    erc20._transfer(holder, to, tokens)
+    self._move(holder, to, tokens)
     log Recovered(holder=holder, to=to, tokens=tokens, owed=owed)
     return tokens, owed
 
@@ -478,6 +486,27 @@ def _settle(holder: address, index: uint256):
     owed: uint256 = (acct & _MASK128) + erc20.balanceOf[holder] * (index - last) // INDEX_SCALE
     assert owed <= _MASK128, "tranche: owed exceeds 128 bits"
     self._accounts[holder] = (index << 128) | owed
+
+
+@internal
+def _move(sender: address, receiver: address, amount: uint256):
+    """
+    @notice erc20 transfer that keeps `holder_count`: +1 when the receiver
+            had no tokens, -1 when the sender moves its whole balance
+            (both or neither: unchanged). Reverts (in erc20) on a balance
+            below `amount`.
+    @param sender From.
+    @param receiver To.
+    @param amount Token units.
+    """
+    if amount != 0 and sender != receiver:
+        joins: bool = erc20.balanceOf[receiver] == 0
+        leaves: bool = erc20.balanceOf[sender] == amount
+        if joins and not leaves:
+            self.holder_count += 1
+        elif leaves and not joins:
+            self.holder_count -= 1
+    erc20._transfer(sender, receiver, amount)
 
 
 @internal

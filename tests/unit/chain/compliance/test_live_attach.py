@@ -43,7 +43,6 @@ def _hook(w: World, registrar: str, people: list[str], max_holders: int) -> Any:
     return c
 
 
-@pytest.mark.xfail(strict=True, reason="audit finding 4 reproduced; fixed next")
 def test_attach_migrate_detach_on_a_live_deal() -> None:
     w = make_world()  # closed, no compliance
     a = w.tokens[0]
@@ -82,3 +81,31 @@ def test_attach_migrate_detach_on_a_live_deal() -> None:
     with boa.env.prank(w.owner):
         w.deal.set_compliance(c2.address)  # re-attach: the count followed the detached moves
     assert c2.holder_count(a.address) == a.holder_count() == 4
+
+
+def test_deploy_deal_with_the_real_compliance() -> None:
+    """``DealClient.deploy_deal(compliance=...)`` closes (the mint does not ask the hook);
+    transfers then follow the rules the compliance owner sets for the new tokens."""
+    from trancheflow.chain.client import DealClient
+    from trancheflow.errors import ChainError
+
+    from ..client.scenario import EXAMPLE
+
+    client = DealClient.embedded()
+    me, alice, bob = client.accounts[:3]
+    with boa.swap_env(client.backend.env):  # type: ignore[attr-defined]
+        c = boa.load_partial(COMPLIANCE).deploy(me, me, sender=me)
+    d = client.deploy_deal(EXAMPLE, signers=[client.accounts[5]], compliance=str(c.address))
+    token = d.token("A")
+    face = d.balances(me)["A"]
+    assert face > 0
+    with boa.swap_env(client.backend.env):  # type: ignore[attr-defined]
+        now = boa.env.evm.patch.timestamp
+        c.register(alice, US, ACC, now + YEAR, sender=me)
+        c.set_rules(token, ACC, 2, 0, 0, sender=me)
+        c.set_jurisdiction(token, US, True, sender=me)
+        assert c.holder_count(token) == 1
+    d.transfer("A", me, alice, 10 * UNIT)
+    assert d.balances(alice)["A"] == 10 * UNIT
+    with pytest.raises(ChainError, match="receiver not registered"):
+        d.transfer("A", me, bob, 10 * UNIT)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import boa
 import pytest
 
-from .conftest import ACC, US, YEAR, Env
+from .conftest import ACC, COMPLIANCE, US, YEAR, Env
 
 
 def _assert_code(env: Env, frm, to, amount: int, code: int) -> None:
@@ -158,13 +158,13 @@ def test_check_investor_for_other_rule_keys(env: Env) -> None:
     assert env.c.check_investor(auction, env.inv["us_acc"]) == 7
 
 
-def test_rules_only_before_supply(env: Env) -> None:
-    """A token with holders cannot be configured after the fact (its count would be wrong)."""
-    from trancheflow.chain.compile import load_partial
-
-    usdc = load_partial("MockUSDC").deploy()
-    usdc.mint(env.inv["us_acc"], 5)
-    with boa.env.prank(env.owner), boa.reverts("compliance: token already has holders"):
-        env.c.set_rules(usdc.address, ACC, 0, 0, 0)
+def test_rules_for_a_token_that_already_has_holders(env: Env) -> None:
+    """Issue 10: a live token can be configured (its holder count lives in the token)."""
+    env.token.mint(env.inv["us_acc"], 5)
+    env.token.mint(env.inv["us_qib"], 5)
+    with boa.env.prank(env.owner):
+        other = boa.load_partial(COMPLIANCE).deploy(env.registrar, env.guardian)
+        other.set_rules(env.token.address, ACC, 2, 0, 0)
+    assert other.holder_count(env.token.address) == env.token.holder_count() == 2
     env.rules(classes=ACC, max_h=5)  # reconfiguring a configured token is fine
     assert env.c.rules(env.token.address)[2] == 5

@@ -32,7 +32,7 @@ def hooked() -> tuple[World, object, dict]:
     return World(d, roles, cfg), c, roles
 
 
-def test_mint_goes_through_the_hook(hooked) -> None:
+def test_mint_counts_the_issuer(hooked) -> None:
     w, c, roles = hooked
     for tok in w.tokens:
         assert c.holder_count(tok.address) == 1

@@ -25,18 +25,24 @@
         up. Claims of already-accrued distributions never pass through this
         contract (a claim is not a transfer), so they are never blocked.
 
-        Holder count: the token calls `on_transfer` BEFORE balances move;
-        the count is updated only on 0 <-> non-0 balance transitions, so no
-        function loops over holders.
+        Holder count (issue 10): kept by the TOKEN itself
+        (`holder_count()`, updated on 0 <-> non-0 balance transitions, no
+        loop) and read here, so this contract can be attached to, replaced
+        on or detached from a live deal with the max-holders rule exact:
+        the token calls `on_transfer` BEFORE balances move and the check
+        compares the token's current count.
 
         The GUARDIAN (or the owner) may pause all transfers; only the owner
         (governance) unpauses.
 @custom:security `on_transfer` is callable only by a configured token and
-                 re-checks the restriction, so a token cannot skip a rule
-                 and the holder count cannot be moved by anyone else.
+                 re-checks the restriction, so a token cannot skip a rule.
+                 It keeps no per-transfer state, so a token calling it
+                 through a failure-tolerant path cannot desynchronise it.
 """
 
 from ethereum.ercs import IERC20
+
+from . import IHolderCount
 from snekmate.auth import ownable
 from snekmate.auth import ownable_2step
 
@@ -93,7 +99,6 @@ identity: public(HashMap[address, Identity])
 rules: public(HashMap[address, Rules])
 jurisdiction_allowed: public(HashMap[address, HashMap[uint16, bool]])
 frozen: public(HashMap[address, HashMap[address, bool]])
-holder_count: public(HashMap[address, uint256])
 is_registrar: public(HashMap[address, bool])
 guardian: public(address)
 paused: public(bool)
@@ -149,11 +154,6 @@ event Unpaused:
     by: indexed(address)
 
 
-event HolderCountChanged:
-    token: indexed(address)
-    holders: uint256
-
-
 @deploy
 def __init__(registrar: address, guardian: address):
     """
@@ -201,9 +201,9 @@ def set_rules(
     token: address, allowed_classes: uint8, max_holders: uint256, min_holding: uint256, lockup_until: uint256
 ):
     """
-    @notice Sets the rules of tranche `token` (configuring it on first use,
-            which must happen before any of its tokens exist, so the
-            holder count starts right). Owner only.
+    @notice Sets the rules of tranche `token` (configuring it on first
+            use; a live token with holders is fine, its count lives in the
+            token). Owner only.
     @param token The tranche token (or another rule key, e.g. an auction).
     @param allowed_classes Bitmask of admitted investor classes (non-zero).
     @param max_holders Maximum holders with a non-zero balance (0 = no limit).
@@ -214,15 +214,6 @@ def set_rules(
     ownable._check_owner()
     assert token != empty(address), "compliance: zero token"
     assert allowed_classes != 0, "compliance: no investor class allowed"
-    if not self.rules[token].configured and token.is_contract:
-        # a rule key that is not a token (an auction) has no totalSupply
-        ok: bool = False
-        res: Bytes[32] = b""
-        ok, res = raw_call(
-            token, method_id("totalSupply()"), max_outsize=32, is_static_call=True, revert_on_failure=False
-        )
-        if ok and len(res) == 32:
-            assert convert(res, uint256) == 0, "compliance: token already has holders"
     self.rules[token] = Rules(
         configured=True,
         allowed_classes=allowed_classes,
@@ -371,8 +362,7 @@ def on_transfer(sender: address, receiver: address, amount: uint256):
     """
     @notice Called by a configured token BEFORE it moves `amount` from
             `sender` to `receiver` (sender zero = mint). Reverts unless the
-            transfer is allowed, then updates the holder count on 0 <->
-            non-0 balance transitions.
+            transfer is allowed (the token keeps the holder count).
     @param sender Tokens move from here (zero address = mint).
     @param receiver Tokens move to here.
     @param amount Token units.
@@ -381,17 +371,6 @@ def on_transfer(sender: address, receiver: address, amount: uint256):
     assert self.rules[token].configured, "compliance: caller is not a configured token"
     code: uint8 = self._detect(token, sender, receiver, amount)
     assert code == SUCCESS, self._message(code)
-    if amount == 0 or sender == receiver:
-        return
-    count: uint256 = self.holder_count[token]
-    before: uint256 = count
-    if staticcall IERC20(token).balanceOf(receiver) == 0:
-        count += 1
-    if sender != empty(address) and staticcall IERC20(token).balanceOf(sender) == amount:
-        count -= 1
-    if count != before:
-        self.holder_count[token] = count
-        log HolderCountChanged(token=token, holders=count)
 
 
 @external
@@ -401,8 +380,8 @@ def on_recovery(sender: address, receiver: address, amount: uint256):
             recovery moves a FROZEN `sender`'s whole balance `amount` to
             `receiver` (the token checks the caller is this contract's
             owner). Only the sender's freeze is bypassed: the receiver must
-            pass the receiver-side checks. Keeps the holder count (the
-            sender always leaves, so no holder limit can be exceeded).
+            pass the receiver-side checks. The sender always leaves, so no
+            holder limit can be exceeded (the token keeps the count).
     @param sender The frozen holder.
     @param receiver The recovery address.
     @param amount The sender's whole balance.
@@ -412,14 +391,17 @@ def on_recovery(sender: address, receiver: address, amount: uint256):
     assert self.frozen[token][sender], "compliance: sender not frozen"
     code: uint8 = self._receiver_code(token, receiver, self.rules[token].allowed_classes)
     assert code == SUCCESS, self._message(code)
-    if amount == 0:
-        return
-    count: uint256 = self.holder_count[token] - 1
-    if staticcall IERC20(token).balanceOf(receiver) == 0:
-        count += 1
-    else:
-        self.holder_count[token] = count
-        log HolderCountChanged(token=token, holders=count)
+
+
+@external
+@view
+def holder_count(token: address) -> uint256:
+    """
+    @notice Holders of tranche `token`, as the token counts them.
+    @param token The tranche token.
+    @return uint256 Addresses with a non-zero balance.
+    """
+    return staticcall IHolderCount(token).holder_count()
 
 
 @external
@@ -503,7 +485,7 @@ def _detect(token: address, sender: address, receiver: address, amount: uint256)
     if r.max_holders != 0 and bal_r == 0:
         # a new holder, unless the sender leaves in the same transfer
         leaving: bool = not minting and bal_s == amount
-        if not leaving and self.holder_count[token] >= r.max_holders:
+        if not leaving and staticcall IHolderCount(token).holder_count() >= r.max_holders:
             return MAX_HOLDERS_REACHED
     if bal_r + amount < r.min_holding:
         return BELOW_MINIMUM_HOLDING

@@ -4,7 +4,8 @@
 @custom:contract-name MockRestrictedToken
 @license Apache-2.0
 @notice Test double of a tranche token: a plain ERC-20 that calls the
-        compliance hook before every mint and transfer.
+        compliance hook before every mint and transfer and counts its
+        holders on 0 <-> non-0 transitions, as TrancheToken does.
 """
 
 from ethereum.ercs import IERC20
@@ -25,6 +26,8 @@ exports: (
 )
 
 HOOK: public(immutable(address))
+# @dev Addresses with a non-zero balance (Compliance reads it).
+holder_count: public(uint256)
 
 
 @deploy
@@ -46,6 +49,8 @@ def mint(to: address, amount: uint256):
     @param amount Units.
     """
     extcall ITransferHook(HOOK).on_transfer(empty(address), to, amount)
+    if amount != 0 and erc20.balanceOf[to] == 0:
+        self.holder_count += 1
     erc20._mint(to, amount)
 
 
@@ -58,5 +63,12 @@ def transfer(to: address, amount: uint256) -> bool:
     @return bool True.
     """
     extcall ITransferHook(HOOK).on_transfer(msg.sender, to, amount)
+    if amount != 0 and msg.sender != to:
+        joins: bool = erc20.balanceOf[to] == 0
+        leaves: bool = erc20.balanceOf[msg.sender] == amount
+        if joins and not leaves:
+            self.holder_count += 1
+        elif leaves and not joins:
+            self.holder_count -= 1
     erc20._transfer(msg.sender, to, amount)
     return True
