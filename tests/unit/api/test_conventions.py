@@ -34,13 +34,11 @@ def test_same_tranche_same_price_same_yield_everywhere(world, tmp_path, delay) -
     a = SPEC["assumptions"]
     path = _spec_file(tmp_path)
     opt = [] if delay is None else ["--delay-days", str(delay)]
-    run = _cli_json(
-        ["deal", "run", str(path), "--price", "99-16", "--report", "summary", "--format", "json"]
-        + opt
-    )
+    summary = ["--report", "summary", "--format", "json"]
+    run = _cli_json(["deal", "run", str(path), "--price", "99-16", *summary, *opt])
+    scenario = ["--prepay", a["prepay"], "--default", a["default"]]
     table = _cli_json(
-        ["deal", "yield-table", str(path), "--prepay", a["prepay"], "--default", a["default"]]
-        + ["--price", "99.5", "--format", "json", *opt]
+        ["deal", "yield-table", str(path), *scenario, "--price", "99.5", "--format", "json", *opt]
     )
     body: dict[str, object] = {"prepays": [a["prepay"]], "defaults": [a["default"]]}
     body["price"] = "99-16"
@@ -52,8 +50,7 @@ def test_same_tranche_same_price_same_yield_everywhere(world, tmp_path, delay) -
         assert ys[0] == pytest.approx(ys[1], abs=1e-12) and ys[1] == pytest.approx(ys[2], abs=1e-12)
     if delay is None:  # the spec sets no delay: the documented default, 24 days
         at24 = _cli_json(
-            ["deal", "run", str(path), "--price", "99.5", "--report", "summary"]
-            + ["--format", "json", "--delay-days", "24"]
+            ["deal", "run", str(path), "--price", "99.5", *summary, "--delay-days", "24"]
         )
         assert [r["yield"] for r in at24] == [r["yield"] for r in run]
 
