@@ -38,7 +38,12 @@ import numpy as np
 from trancheflow.errors import AnalyticsError
 from trancheflow.rates import ZeroCurve
 
-from .montecarlo import MonteCarloSettings, PathValues, Security, simulate_values
+from .montecarlo import (
+    MonteCarloSettings,
+    PathValues,
+    Security,
+    simulate_values_many,
+)
 from .oas import oas_from_price, price_from_oas, resolve_per_instrument
 
 __all__ = ["RiskResult", "effective_risk"]
@@ -103,31 +108,36 @@ def effective_risk(
     tenors = list(key_rate_tenors or [])
     n_runs = 3 + 2 * len(tenors) - (values is not None)
     total = n_runs * settings.n_paths
-    done = [0]
 
-    def run(c: ZeroCurve) -> PathValues:
-        def step(k: int, _n: int) -> None:
-            if progress is not None:
-                progress(done[0] + k, total)
+    # every curve shares the seed (same random numbers); one projection run covers them
+    curves = [curve.shifted(shock_bp), curve.shifted(-shock_bp)]
+    for tenor in tenors:
+        curves += [
+            curve.key_rate_shifted(tenor, shock_bp),
+            curve.key_rate_shifted(tenor, -shock_bp),
+        ]
+    if values is None:
+        curves.insert(0, curve)
 
-        v = simulate_values(security, c, settings, progress=step)
-        done[0] += settings.n_paths
-        return v
+    def step(k: int, _n: int) -> None:
+        if progress is not None:
+            progress(k, total)
 
-    base = values if values is not None else run(curve)
+    runs = simulate_values_many(security, curves, settings, progress=step)
+    base = values if values is not None else runs.pop(0)
     if price is not None:
         spreads = oas_from_price(base, resolve_per_instrument(base.names, price, "price"))
     else:
         spreads = resolve_per_instrument(base.names, oas, "oas")
     o = np.nan_to_num(spreads)
     p0, se0 = price_from_oas(base, o)
-    up, _ = price_from_oas(run(curve.shifted(shock_bp)), o)
-    down, _ = price_from_oas(run(curve.shifted(-shock_bp)), o)
+    up, _ = price_from_oas(runs[0], o)
+    down, _ = price_from_oas(runs[1], o)
     dy = shock_bp * 1e-4
     krd: list[dict[float, float]] = [{} for _ in base.names]
-    for tenor in tenors:
-        pu, _ = price_from_oas(run(curve.key_rate_shifted(tenor, shock_bp)), o)
-        pd_, _ = price_from_oas(run(curve.key_rate_shifted(tenor, -shock_bp)), o)
+    for j, tenor in enumerate(tenors):
+        pu, _ = price_from_oas(runs[2 + 2 * j], o)
+        pd_, _ = price_from_oas(runs[3 + 2 * j], o)
         for k in range(len(base.names)):
             krd[k][float(tenor)] = float((pd_[k] - pu[k]) / (2 * p0[k] * dy))
     out = []

@@ -52,7 +52,17 @@ import pandas as pd
 
 from trancheflow.collateral.assumptions import Assumptions, RepLine
 from trancheflow.collateral.loans import LoanArrays, loan_arrays
-from trancheflow.collateral.path_kernel import project_paths
+from trancheflow.collateral.path_kernel import (
+    MC_EINT,
+    MC_P0,
+    MC_PQ,
+    MC_VOL,
+    has_defaults,
+    kernel_loans,
+    mc_accumulators,
+    project_paths,
+    season_by_period,
+)
 from trancheflow.collateral.prepay_model import RefiPrepayModel
 from trancheflow.collateral.projection import CASHFLOW_COLUMNS
 from trancheflow.errors import AnalyticsError
@@ -68,6 +78,7 @@ __all__ = [
     "deal_security",
     "pool_security",
     "simulate_values",
+    "simulate_values_many",
 ]
 
 F = npt.NDArray[np.float64]
@@ -200,6 +211,11 @@ class MonteCarloSettings:
         Mortgage rate from the path's long rate.
     delay_days : int, default 0
         Actual payment delay (see the module conventions).
+    precision : {"float32", "float64"}, default "float32"
+        Float type of the loan-level Monte Carlo kernel for a pool without
+        defaults (balances, survival and the model in that type; pool totals
+        in float64). float32 moves prices by under 0.1 cent per 100 against
+        float64 (``tests/unit/analytics/test_oas.py``).
     chunks : int, optional
         Path chunks; default 1 inline, ``2 x workers`` otherwise.
     workers : int, optional
@@ -219,6 +235,11 @@ class MonteCarloSettings:
     chunks: int | None = None
     workers: int | None = None
     scheduler: Any = None
+    precision: str = "float32"
+
+    def __post_init__(self) -> None:
+        if self.precision not in ("float32", "float64"):
+            raise AnalyticsError(f"precision {self.precision!r} must be 'float32' or 'float64'")
 
     def zero_volatility(self) -> MonteCarloSettings:
         """One path on the forward curve (``sigma = 0``), run inline."""
@@ -269,9 +290,9 @@ class PathValues:
         return int(self.dcf.shape[0])
 
 
-def _value_chunk(security: Security, payload: tuple[F, F, F | None]) -> tuple[F, F]:
+def _value_chunk(security: Security, payload: tuple[F, F, F | None, str]) -> tuple[F, F]:
     """Project, run the waterfall and discount one chunk of paths."""
-    mrates, disc, short = payload
+    mrates, disc, short, precision = payload
     cube = project_paths(
         security.loans,
         security.model,
@@ -279,6 +300,7 @@ def _value_chunk(security: Security, payload: tuple[F, F, F | None]) -> tuple[F,
         security.assumptions,
         start_month_of_year=security.start_month_of_year,
         n_periods=security.n_periods,
+        precision=precision,  # type: ignore[arg-type]
     )
     if security.waterfall is None:
         cf = cube[:, :, _TOTAL_CF : _TOTAL_CF + 1]
@@ -314,6 +336,8 @@ def simulate_values(
     progress : callable, optional
         ``progress(paths_done, n_paths)`` as chunks finish.
     """
+    if _fast(security, settings):
+        return simulate_values_many(security, [curve], settings, progress=progress)[0]
     T = security.n_periods
     hw = HullWhite1F(curve, settings.mean_reversion, settings.volatility)
     paths = hw.simulate(
@@ -342,6 +366,7 @@ def simulate_values(
             np.ascontiguousarray(mrates[a:b]),
             np.ascontiguousarray(disc[a:b]),
             None if short is None else np.ascontiguousarray(short[a:b]),
+            settings.precision,
         )
         for a, b in bounds
     ]
@@ -365,3 +390,84 @@ def simulate_values(
         mean_cash_flow=mean_cf,
         paths=paths,
     )
+
+
+def _fast(security: Security, settings: MonteCarloSettings) -> bool:
+    """A pool with the rate-driven model and no defaults, run in this process."""
+    return (
+        security.waterfall is None
+        and security.model is not None
+        and settings.scheduler is None
+        and not has_defaults(security.loans, security.assumptions, security.n_periods)
+    )
+
+
+def _simulate_paths(curve: ZeroCurve, settings: MonteCarloSettings, T: int) -> RatePaths:
+    hw = HullWhite1F(curve, settings.mean_reversion, settings.volatility)
+    return hw.simulate(
+        settings.n_paths,
+        T,
+        seed=settings.seed,
+        antithetic=settings.antithetic,
+        sobol=settings.sobol,
+    )
+
+
+def simulate_values_many(
+    security: Security,
+    curves: Sequence[ZeroCurve],
+    settings: MonteCarloSettings,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[PathValues]:
+    """:func:`simulate_values` on several curves (base, shifted) sharing one projection run.
+
+    Every curve's paths use the same random numbers (the same seed); for a
+    pool with the rate-driven model and no defaults the loans are blocked
+    once and one call of the loan-level kernel
+    (:func:`~trancheflow.collateral.path_kernel.mc_kernel`, numba threads over
+    paths, no process pool and no pickling) projects every path of every
+    curve. Other securities fall back to one :func:`simulate_values` per curve.
+    """
+    if not _fast(security, settings):
+        out: list[PathValues] = []
+        for k, c in enumerate(curves):
+
+            def step(done: int, _n: int, k: int = k) -> None:
+                if progress is not None:
+                    progress(k * settings.n_paths + done, len(curves) * settings.n_paths)
+
+            out.append(simulate_values(security, c, settings, progress=step))
+        return out
+    assert security.model is not None
+    T = security.n_periods
+    n = settings.n_paths
+    all_paths = [_simulate_paths(c, settings, T) for c in curves]
+    mrates = np.concatenate([settings.mortgage.rate(p)[:, :T] for p in all_paths])
+    dt = np.float32 if settings.precision == "float32" else np.float64
+    tables = kernel_loans(security.loans, security.model, T, dt)
+    season = season_by_period(security.model, security.start_month_of_year, T)
+    if progress is not None:
+        progress(0, n * len(curves))
+    acc = mc_accumulators(tables, security.model, mrates, season)
+    if progress is not None:
+        progress(n * len(curves), n * len(curves))
+    cf_all = acc[:, :T, MC_EINT] + acc[:, :T, MC_P0] - acc[:, :T, MC_PQ] + acc[:, :T, MC_VOL]
+    values = []
+    for k, paths in enumerate(all_paths):
+        cf = cf_all[k * n : (k + 1) * n]
+        disc = paths.discount[:, 1 : T + 1]
+        if settings.delay_days:
+            disc = disc * np.exp(-paths.short_rate[:, 1 : T + 1] * (settings.delay_days / 360.0))
+        values.append(
+            PathValues(
+                dcf=(cf * disc)[:, :, None],
+                times=flow_times(T, settings.delay_days),
+                names=security.names,
+                faces=np.asarray(security.faces, dtype=np.float64),
+                antithetic=settings.antithetic,
+                mean_cash_flow=cf.mean(axis=0)[:, None],
+                paths=paths,
+            )
+        )
+    return values

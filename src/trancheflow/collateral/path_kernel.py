@@ -49,6 +49,8 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -60,10 +62,30 @@ from trancheflow.errors import AssumptionError, ModelError
 from .assumptions import Assumptions, RepLine
 from .kernel import ACT, ADB, DFL, EINT, F0, FEE, LANES, LOSS, LOST, NACC, ND, P0, PQ, VOL
 from .loans import LoanArrays, loan_arrays
-from .prepay_model import RefiPrepayModel
+from .prepay_model import (
+    COEF_ONE,
+    KIND_ARCTAN,
+    KIND_LOGISTIC,
+    RefiPrepayModel,
+    cpr_to_smm,
+    kernel_coefficients,
+    model_cpr,
+    model_smm,
+)
 from .projection import CASHFLOW_COLUMNS, _columns, _tables
 
-__all__ = ["path_accumulators", "project_paths", "season_by_period"]
+__all__ = [
+    "KernelLoans",
+    "has_defaults",
+    "kernel_loans",
+    "mc_accumulators",
+    "mc_kernel",
+    "path_accumulators",
+    "project_paths",
+    "season_by_period",
+]
+
+Precision = Literal["float32", "float64"]
 
 
 @njit(cache=True, parallel=True, fastmath=False)
@@ -76,16 +98,13 @@ def path_kernel(
     io_left: np.ndarray,
     life: np.ndarray,
     age0: np.ndarray,
-    mrate_t: np.ndarray,
+    zn: np.ndarray,
+    za_t: np.ndarray,
+    zb_t: np.ndarray,
     use_model: bool,
-    ratio: bool,
-    tab4: np.ndarray,
-    g_lo: float,
-    g_hi: float,
-    smm2: np.ndarray,
-    cap_cpr: float,
-    turnover: float,
-    inv_seasoning: float,
+    kind: int,
+    mpar: tuple[float, ...],
+    coef: tuple[float, ...],
     season_t: np.ndarray,
     smm_tab: np.ndarray,
     smm_by_age: int,
@@ -107,29 +126,26 @@ def path_kernel(
     ``use_model`` false the SMM is ``smm_tab`` (as in ``project_kernel``).
     """
     n = bal.shape[0]
-    n_paths = mrate_t.shape[1]
+    n_paths = za_t.shape[1]
     W = LANES
     n_groups = (n_paths + W - 1) // W
     ring_len = max(lag, 1)
-    n_g = tab4.shape[0]
-    g_inv = (n_g - 1) / (g_hi - g_lo)
-    g_top = n_g - 1.000001
-    n_c = smm2.shape[0]
-    c_inv = (n_c - 1) / cap_cpr
+    inv_seasoning = mpar[5]
     out = np.zeros((n_paths, n_periods + 1, NACC))
     for g in prange(n_groups):
         p_lo = g * W
         acc = np.zeros((n_periods + 1, NACC, W))
         perf = np.zeros(W)
         fcl = np.zeros(W)
-        burn = np.ones(W)
+        surv = np.ones(W)
         sm_w = np.zeros(W)
-        mr = np.zeros(W)
+        za = np.zeros(W)
+        zb = np.zeros(W)
         ring_raw = np.zeros((ring_len, W))
         ring_norm = np.zeros((ring_len, W))
         for i in range(n):
             r = rate_m[i]
-            note = 12.0 * r
+            zni = zn[i]
             rn = net_m[i]
             rs = fee_m[i]
             a = (1.0 + r) ** n_amort[i]
@@ -144,7 +160,7 @@ def path_kernel(
             for w in range(W):
                 perf[w] = bal[i]
                 fcl[w] = 0.0
-                burn[w] = 1.0
+                surv[w] = 1.0
             for k in range(ring_len):
                 for w in range(W):
                     ring_raw[k, w] = 0.0
@@ -167,21 +183,13 @@ def path_kernel(
                 if use_model:
                     scale = min((age0[i] + t) * inv_seasoning, 1.0) * season_t[t]
                     for w in range(W):
-                        pp = p_lo + w
-                        mr[w] = mrate_t[t - 1, pp] if pp < n_paths else 1.0
+                        pp = min(p_lo + w, n_paths - 1)
+                        za[w] = za_t[t - 1, pp]
+                        zb[w] = zb_t[t - 1, pp]
                     for w in range(W):
-                        m = mr[w]
-                        inc = 100.0 * (note / max(m, 1e-12) - 1.0) if ratio else 100.0 * (note - m)
-                        x = min(max((inc - g_lo) * g_inv, 0.0), g_top)
-                        k0 = int(x)
-                        fr = x - k0
-                        refi = tab4[k0, 0] + fr * tab4[k0, 1]
-                        dec = tab4[k0, 2] + fr * tab4[k0, 3]
-                        cpr = (turnover + refi * burn[w]) * scale
-                        burn[w] = burn[w] * dec
-                        xc = min(cpr, cap_cpr) * c_inv
-                        kc = min(int(xc), n_c - 2)
-                        sm_w[w] = smm2[kc, 0] + (xc - kc) * smm2[kc, 1]
+                        sm = model_smm(kind, zni * za[w] - zb[w], scale, surv[w], mpar, coef)
+                        surv[w] = surv[w] * (1.0 - sm)
+                        sm_w[w] = sm
                 else:
                     sm = smm_tab[sidx + t]
                     for w in range(W):
@@ -242,135 +250,139 @@ def path_kernel(
     return out
 
 
-@njit(cache=True, parallel=True, fastmath=True)
-def path_kernel_lean(
-    bal: np.ndarray,
-    rate_m: np.ndarray,
-    net_m: np.ndarray,
-    fee_m: np.ndarray,
-    n_amort: np.ndarray,
-    io_left: np.ndarray,
-    life: np.ndarray,
-    age0: np.ndarray,
-    mrate_t: np.ndarray,
-    ratio: bool,
-    tab4: np.ndarray,
-    g_lo: float,
-    g_hi: float,
-    smm2: np.ndarray,
-    cap_cpr: float,
-    turnover: float,
-    inv_seasoning: float,
-    season_t: np.ndarray,
-    n_periods: int,
-) -> np.ndarray:
-    """The model without defaults: lanes are **paths** (one loan at a time).
+#: Loans per block of the Monte Carlo kernel (a block's schedule table, 361 x BLOCK
+#: float32, stays in a core's L2 cache while a chunk of paths reuses it).
+BLOCK = 256
+#: Paths (jobs) per parallel chunk of the Monte Carlo kernel.
+JOBS_PER_CHUNK = 8
+#: Accumulators of the Monte Carlo kernel.
+MC_P0, MC_PQ, MC_VOL, MC_EINT, MC_FEE = range(5)
 
-    Everything but the mortgage rate is the same on every path, so the
-    amortization factor ``q``, the seasoning ramp and the seasonality are
-    computed once per loan and month for ``LANES`` paths. ``mrate_t`` is
-    ``(n_periods, n_paths)`` (transposed). Returns the accumulators of
-    :func:`path_kernel` (``ND, DFL, LOST, ADB, LOSS, F0`` are zero; ``ACT``
-    is ``P0 - PQ``). The incentive's grid coordinate is precomputed per
-    month and path; ``fastmath`` lets the lane loop vectorise (results agree
-    with :func:`path_kernel` to about 1e-14 relative).
+
+@njit(cache=True)
+def sched_table(bal: np.ndarray, rate_m: np.ndarray, n_amort: np.ndarray, io_left: np.ndarray,
+                life: np.ndarray, n_periods: int) -> np.ndarray:  # fmt: skip
+    """``W[i, t] = bal_i * S_i(t)``: each loan's scheduled balance (no prepayment, no default).
+
+    ``S(t)`` is the running product of :func:`path_kernel`'s ``q`` (zero from
+    the loan's last month on), so ``W[:, t-1] * s`` is a loan's balance at the
+    start of period ``t`` given its prepayment survival ``s``.
     """
     n = bal.shape[0]
-    n_paths = mrate_t.shape[1]
-    W = LANES
-    n_groups = (n_paths + W - 1) // W
-    n_g = tab4.shape[0]
-    g_inv = (n_g - 1) / (g_hi - g_lo)
-    g_top = n_g - 1.000001
-    n_c = smm2.shape[0]
-    c_inv = (n_c - 1) / cap_cpr
-    out = np.zeros((n_paths, n_periods + 1, NACC))
-    npad = n_groups * W
-    vv = np.zeros((max(n_periods, 1), npad))
-    uu = np.zeros((max(n_periods, 1), npad))
-    alpha = 0.0 if ratio else 100.0 * g_inv
-    for t in range(n_periods):
-        for p in range(n_paths):
-            if ratio:
-                vv[t, p] = 100.0 * g_inv / max(mrate_t[t, p], 1e-12)
-                uu[t, p] = (100.0 + g_lo) * g_inv
+    out = np.zeros((n, n_periods + 1))
+    for i in range(n):
+        r = rate_m[i]
+        a = (1.0 + r) ** n_amort[i]
+        inv1r = 1.0 / (1.0 + r)
+        w = bal[i]
+        out[i, 0] = w
+        for t in range(1, min(life[i], n_periods) + 1):
+            if t >= life[i]:
+                q = 0.0
+            elif t <= io_left[i]:
+                q = 1.0
+            elif r > 0.0:
+                q = 1.0 - r / (a - 1.0)
             else:
-                uu[t, p] = (100.0 * mrate_t[t, p] + g_lo) * g_inv
-    for g in prange(n_groups):
-        p_lo = g * W
-        acc = np.zeros((n_periods + 1, 5, W))
-        perf = np.zeros(W)
-        burn = np.ones(W)
-        xs = np.zeros(W)
-        for i in range(n):
-            r = rate_m[i]
-            note = 12.0 * r
-            nx = note * alpha
-            rn = net_m[i]
-            rs = fee_m[i]
-            a = (1.0 + r) ** n_amort[i]
-            inv1r = 1.0 / (1.0 + r)
-            lw = life[i]
-            iol = io_left[i]
-            nam = n_amort[i]
-            for w in range(W):
-                perf[w] = bal[i]
-                burn[w] = 1.0
-            t_end = min(lw, n_periods)
-            for t in range(1, t_end + 1):
-                if t >= lw:
-                    q = 0.0
-                elif t <= iol:
-                    q = 1.0
-                elif r > 0.0:
-                    q = 1.0 - r / (a - 1.0)
-                else:
-                    nrem = nam - t + 1.0
-                    q = (nrem - 1.0) / nrem
-                a = a * inv1r
-                scale = min((age0[i] + t) * inv_seasoning, 1.0) * season_t[t]
-                row = acc[t - 1]
-                urow = uu[t - 1, p_lo : p_lo + W]
-                if ratio:
-                    vrow = vv[t - 1, p_lo : p_lo + W]
-                    for w in range(W):
-                        xs[w] = note * vrow[w] - urow[w]
-                else:
-                    for w in range(W):
-                        xs[w] = nx - urow[w]
-                for w in range(W):
-                    x = min(max(xs[w], 0.0), g_top)
-                    k0 = int(x)
-                    fr = x - k0
-                    refi = tab4[k0, 0] + fr * tab4[k0, 1]
-                    dec = tab4[k0, 2] + fr * tab4[k0, 3]
-                    cpr = (turnover + refi * burn[w]) * scale
-                    burn[w] = burn[w] * dec
-                    xc = min(cpr, cap_cpr) * c_inv
-                    kc = min(int(xc), n_c - 2)
-                    fc = xc - kc
-                    sm = smm2[kc, 0] + fc * smm2[kc, 1]
-                    p0 = perf[w]
-                    pq = p0 * q
-                    vol = pq * sm
-                    perf[w] = pq - vol
-                    row[0, w] += p0
-                    row[1, w] += pq
-                    row[2, w] += vol
-                    row[3, w] += p0 * rn
-                    row[4, w] += p0 * rs
-            for w in range(W):
-                acc[n_periods, 0, w] += perf[w]
-        for w in range(W):
-            pp = p_lo + w
-            if pp < n_paths:
-                for t in range(n_periods + 1):
-                    out[pp, t, P0] = acc[t, 0, w]
-                    out[pp, t, PQ] = acc[t, 1, w]
-                    out[pp, t, VOL] = acc[t, 2, w]
-                    out[pp, t, ACT] = acc[t, 0, w] - acc[t, 1, w]
-                    out[pp, t, EINT] = acc[t, 3, w]
-                    out[pp, t, FEE] = acc[t, 4, w]
+                nrem = n_amort[i] - t + 1.0
+                q = (nrem - 1.0) / nrem
+            a = a * inv1r
+            w = w * q
+            out[i, t] = w
+    return out
+
+
+@njit(inline="always", fastmath=True, error_model="numpy")
+def _block_month(kind, s, cpr, smm, w0, w1, zn, ramp0, rn, rs, za, zb, tt, se, mpar, coef, acc):  # type: ignore[no-untyped-def]
+    """One month of one block of loans on one path: three branch-free, vectorised loops.
+
+    The model, the CPR-to-SMM conversion and the balances run as separate
+    loops over the block (``cpr``, ``smm`` are scratch rows in L1): each loop
+    body is short enough for the core to overlap many iterations, where one
+    fused body would be bound by its long dependency chain.
+    """
+    one = coef[COEF_ONE]
+    width = s.shape[0]
+    for i in range(width):
+        cpr[i] = model_cpr(kind, zn[i] * za - zb, min(ramp0[i] + tt, one) * se, s[i], mpar, coef)
+    for i in range(width):
+        smm[i] = cpr_to_smm(cpr[i], coef)
+    p0 = one - one
+    pq = p0
+    vol = p0
+    ei = p0
+    fe = p0
+    for i in range(width):
+        si = s[i]
+        sm = smm[i]
+        bp = w0[i] * si
+        bq = w1[i] * si
+        p0 += bp
+        ei += bp * rn[i]
+        fe += bp * rs[i]
+        pq += bq
+        vol += bq * sm
+        s[i] = si - si * sm
+    acc[MC_P0] += p0
+    acc[MC_PQ] += pq
+    acc[MC_VOL] += vol
+    acc[MC_EINT] += ei
+    acc[MC_FEE] += fe
+
+
+@njit(cache=True, parallel=True, fastmath=True, error_model="numpy")
+def mc_kernel(w_blk, zn, ramp0, rn, rs, t_end, za, zb, season, kind, mpar, coef):  # type: ignore[no-untyped-def]
+    """Pool accumulators ``(n_jobs, T + 1, 5)`` (float64) of the model without defaults.
+
+    Loans are the innermost loop (blocks of :data:`BLOCK`, SIMD lanes over
+    loans); a job is one rate path of one scenario (base, up, down curves
+    share the loan tables). ``w_blk[b, t, k]`` is :func:`sched_table` by
+    block, ``zn, ramp0, rn, rs`` per loan ``(n_blocks, BLOCK)``, ``za, zb``
+    ``(n_jobs, T)`` the path-month incentive coordinates, ``season`` ``(T+1,)``,
+    all in one float type (float32 or float64); ``t_end[b]`` is the last
+    month with a live loan in block ``b``. Chunks of :data:`JOBS_PER_CHUNK`
+    jobs run in parallel (numba threads); each chunk walks the blocks in the
+    outer loop so a block's table is read from memory once per chunk.
+    Accumulators: ``MC_P0`` (balance at the start of the month), ``MC_PQ``
+    (the same after scheduled amortization), ``MC_VOL`` (prepayments),
+    ``MC_EINT``, ``MC_FEE``; row ``t - 1`` is period ``t`` and row ``T``
+    holds the ending balance in ``MC_P0`` (as :func:`path_kernel`'s rows).
+    """
+    n_jobs, n_t = za.shape
+    n_blocks, _, width = w_blk.shape
+    out = np.zeros((n_jobs, n_t + 1, 5))
+    n_chunks = (n_jobs + JOBS_PER_CHUNK - 1) // JOBS_PER_CHUNK
+    one = coef[COEF_ONE]
+    for ch in prange(n_chunks):
+        s = np.empty(width, dtype=w_blk.dtype)
+        cpr = np.empty(width, dtype=w_blk.dtype)
+        smm = np.empty(width, dtype=w_blk.dtype)
+        acc = np.zeros(5, dtype=np.float64)
+        for b in range(n_blocks):
+            wb = w_blk[b]
+            te = min(t_end[b], n_t)
+            for j in range(ch * JOBS_PER_CHUNK, min((ch + 1) * JOBS_PER_CHUNK, n_jobs)):
+                s[:] = one
+                tt = one - one
+                for t in range(1, te + 1):
+                    tt += mpar[5]
+                    acc[:] = 0.0
+                    a, c0 = za[j, t - 1], zb[j, t - 1]
+                    if kind == KIND_ARCTAN:
+                        _block_month(KIND_ARCTAN, s, cpr, smm, wb[t - 1], wb[t], zn[b],
+                                     ramp0[b], rn[b], rs[b], a, c0, tt, season[t], mpar, coef,
+                                     acc)  # fmt: skip
+                    else:
+                        _block_month(KIND_LOGISTIC, s, cpr, smm, wb[t - 1], wb[t], zn[b],
+                                     ramp0[b], rn[b], rs[b], a, c0, tt, season[t], mpar, coef,
+                                     acc)  # fmt: skip
+                    for k in range(5):
+                        out[j, t - 1, k] += acc[k]
+                if te >= n_t:
+                    end = 0.0
+                    for i in range(width):
+                        end += wb[n_t, i] * s[i]
+                    out[j, n_t, MC_P0] += end
     return out
 
 
@@ -384,7 +396,7 @@ def season_by_period(
     Examples
     --------
     >>> season_by_period(RefiPrepayModel(), 12, 3).tolist()
-    [1.0, 0.85, 0.8, 0.8]
+    [1.0, 0.981637, 0.941569, 0.761269]
     """
     if isinstance(start_month_of_year, bool) or start_month_of_year not in range(1, 13):
         raise ModelError(f"start_month_of_year {start_month_of_year!r} must be 1..12")
@@ -399,6 +411,98 @@ def _loans(pool: pd.DataFrame | RepLine | Sequence[RepLine] | LoanArrays) -> Loa
     return loans.take(np.argsort(loans.life, kind="stable"))
 
 
+@dataclass(frozen=True)
+class KernelLoans:
+    """The Monte Carlo kernel's per-loan tables, built once and shared by every scenario.
+
+    Build with :func:`kernel_loans`; ``dtype`` is float32 (the Monte Carlo
+    default) or float64.
+    """
+
+    w_blk: npt.NDArray[Any]
+    zn: np.ndarray
+    ramp0: np.ndarray
+    rn: np.ndarray
+    rs: np.ndarray
+    t_end: np.ndarray
+    n_periods: int
+    dtype: type
+
+
+def kernel_loans(
+    loans: LoanArrays, model: RefiPrepayModel, n_periods: int, dtype: type = np.float32
+) -> KernelLoans:
+    """Block the loans for :func:`mc_kernel` (sorted by life, padded with empty loans)."""
+    loans = loans.take(np.argsort(loans.life, kind="stable"))
+    n = loans.n_loans
+    nb = max(1, (n + BLOCK - 1) // BLOCK)
+    pad = nb * BLOCK - n
+    w = sched_table(loans.bal, loans.rate_m, loans.n_amort, loans.io_left, loans.life, n_periods)
+    w = np.concatenate([w, np.zeros((pad, n_periods + 1))])
+    w_blk: npt.NDArray[Any] = np.ascontiguousarray(
+        w.reshape(nb, BLOCK, n_periods + 1).transpose(0, 2, 1), dtype
+    )
+
+    def blk(x: np.ndarray) -> np.ndarray:
+        return np.concatenate([x, np.zeros(pad)]).reshape(nb, BLOCK).astype(dtype)
+
+    zn, _, _ = model.incentive_coordinates(12.0 * loans.rate_m, np.ones(1))
+    life = np.concatenate([loans.life, np.zeros(pad, dtype=loans.life.dtype)]).reshape(nb, BLOCK)
+    return KernelLoans(
+        w_blk=w_blk,
+        zn=blk(zn),
+        ramp0=blk(loans.age0 / float(model.seasoning_months)),
+        rn=blk(loans.net_m),
+        rs=blk(loans.fee_m),
+        t_end=life.max(axis=1).astype(np.int64),
+        n_periods=n_periods,
+        dtype=dtype,
+    )
+
+
+def mc_accumulators(
+    tables: KernelLoans,
+    model: RefiPrepayModel,
+    mortgage_rates: np.ndarray,
+    season: np.ndarray,
+) -> np.ndarray:
+    """Run :func:`mc_kernel` on ``(n_jobs, >= n_periods)`` mortgage rates; ``(n_jobs, T+1, 5)``."""
+    t = tables.n_periods
+    dt = tables.dtype
+    _, za, zb = model.incentive_coordinates(np.zeros(1), mortgage_rates[:, :t])
+    return mc_kernel(
+        tables.w_blk,
+        tables.zn,
+        tables.ramp0,
+        tables.rn,
+        tables.rs,
+        tables.t_end,
+        np.ascontiguousarray(za, dt),
+        np.ascontiguousarray(zb, dt),
+        season.astype(dt),
+        model.kind,
+        tuple(model.kernel_params().astype(dt)),
+        kernel_coefficients(dt),
+    )
+
+
+def _mc_to_nacc(acc5: np.ndarray) -> np.ndarray:
+    out = np.zeros((*acc5.shape[:2], NACC))
+    out[:, :, P0] = acc5[:, :, MC_P0]
+    out[:, :, PQ] = acc5[:, :, MC_PQ]
+    out[:, :, VOL] = acc5[:, :, MC_VOL]
+    out[:, :-1, ACT] = acc5[:, :-1, MC_P0] - acc5[:, :-1, MC_PQ]
+    out[:, :, EINT] = acc5[:, :, MC_EINT]
+    out[:, :, FEE] = acc5[:, :, MC_FEE]
+    return out
+
+
+def has_defaults(loans: LoanArrays, assumptions: Assumptions, n_periods: int) -> bool:
+    """Whether ``assumptions`` default any loan of ``loans`` within ``n_periods`` months."""
+    max_age = int(loans.age0.max()) if loans.n_loans else 0
+    return bool(np.any(_tables(assumptions, max_age, n_periods)[2]))
+
+
 def path_accumulators(
     pool: pd.DataFrame | RepLine | Sequence[RepLine] | LoanArrays,
     model: RefiPrepayModel | None,
@@ -408,16 +512,20 @@ def path_accumulators(
     start_month_of_year: int = 1,
     n_periods: int | None = None,
     lean: bool = True,
+    precision: Precision = "float64",
 ) -> np.ndarray:
     """The kernel's raw accumulators ``(n_paths, n_periods + 1, NACC)`` (see :func:`project_paths`).
 
-    With a model and no defaults (an all-zero MDR table) the lean kernel runs
-    (lanes over paths; ``lean=False`` forces the general one, for tests).
+    With a model and no defaults (an all-zero MDR table) the Monte Carlo
+    kernel :func:`mc_kernel` runs in ``precision`` (``lean=False`` forces the
+    general one, for tests).
     """
     if not isinstance(assumptions, Assumptions):
         raise AssumptionError(f"assumptions {assumptions!r} must be an Assumptions instance")
     if model is not None and not isinstance(model, RefiPrepayModel):
         raise ModelError(f"model {model!r} must be a RefiPrepayModel or None")
+    if precision not in ("float32", "float64"):
+        raise ModelError(f"precision {precision!r} must be 'float32' or 'float64'")
     loans = _loans(pool)
     horizon = int(loans.life.max()) if loans.n_loans else 0
     n = horizon if n_periods is None else n_periods
@@ -434,41 +542,17 @@ def path_accumulators(
         )
     if not np.all(np.isfinite(mr[:, :n])):
         raise ModelError("mortgage_rates must be finite numbers")
+    if model is not None and n and np.any(mr[:, :n] <= 0) and model.incentive == "ratio":
+        raise ModelError("mortgage_rates must be > 0 for the ratio incentive")
     mr = np.ascontiguousarray(mr[:, : max(n, 1)])
     max_age = int(loans.age0.max()) if loans.n_loans else 0
     smm, smm_age, mdr, mdr_age = _tables(assumptions, max_age, n)
     m = model if model is not None else RefiPrepayModel()
-    refi, decay, smm_cpr = m.kernel_tables()
-    g_lo, g_hi, _ = m.incentive_grid()
-    # value and slope side by side: one cache line per lookup
-    tab4 = np.zeros((refi.size, 4))
-    tab4[:, 0], tab4[:-1, 1], tab4[:, 2], tab4[:-1, 3] = refi, np.diff(refi), decay, np.diff(decay)
-    smm2 = np.zeros((smm_cpr.size, 2))
-    smm2[:, 0], smm2[:-1, 1] = smm_cpr, np.diff(smm_cpr)
     season = season_by_period(m, start_month_of_year, n)
-    mr_t = np.ascontiguousarray(mr[:, :n].T) if n else np.zeros((1, mr.shape[0]))
-    if model is not None and lean and not np.any(mdr):
-        return path_kernel_lean(
-            loans.bal,
-            loans.rate_m,
-            loans.net_m,
-            loans.fee_m,
-            loans.n_amort,
-            loans.io_left,
-            loans.life,
-            loans.age0,
-            mr_t,
-            m.incentive == "ratio",
-            tab4,
-            g_lo,
-            g_hi,
-            smm2,
-            float(m.cap_cpr),
-            float(m.turnover_cpr),
-            1.0 / float(m.seasoning_months),
-            season,
-            n,
-        )
+    if model is not None and lean and not np.any(mdr) and loans.n_loans:
+        dt = np.float32 if precision == "float32" else np.float64
+        return _mc_to_nacc(mc_accumulators(kernel_loans(loans, m, n, dt), m, mr, season))
+    zn, za, zb = m.incentive_coordinates(12.0 * loans.rate_m, mr[:, :n].T if n else np.ones((1, 1)))
     return path_kernel(
         loans.bal,
         loans.rate_m,
@@ -478,16 +562,13 @@ def path_accumulators(
         loans.io_left,
         loans.life,
         loans.age0,
-        mr_t,
+        zn,
+        np.ascontiguousarray(za),
+        np.ascontiguousarray(zb),
         model is not None,
-        m.incentive == "ratio",
-        tab4,
-        g_lo,
-        g_hi,
-        smm2,
-        float(m.cap_cpr),
-        float(m.turnover_cpr),
-        1.0 / float(m.seasoning_months),
+        m.kind,
+        tuple(m.kernel_params()),
+        kernel_coefficients(np.float64),
         season,
         smm,
         smm_age,
@@ -508,6 +589,7 @@ def project_paths(
     *,
     start_month_of_year: int = 1,
     n_periods: int | None = None,
+    precision: Precision = "float64",
 ) -> np.ndarray:
     """Project a pool on every mortgage-rate path (loan level, rate-driven prepayments).
 
@@ -529,6 +611,8 @@ def project_paths(
         Calendar month (1-12) of period 1, for seasonality.
     n_periods : int, optional
         Months to project, default the longest remaining life.
+    precision : {"float64", "float32"}
+        Float type of the Monte Carlo kernel (model without defaults).
 
     Returns
     -------
@@ -543,6 +627,7 @@ def project_paths(
         assumptions,
         start_month_of_year=start_month_of_year,
         n_periods=n_periods,
+        precision=precision,
     )
     n = acc.shape[1] - 1
     out = np.empty((acc.shape[0], n, len(CASHFLOW_COLUMNS)))

@@ -9,7 +9,7 @@ import pytest
 from trancheflow.collateral import Assumptions, RepLine, cpr_to_smm, project_pool
 from trancheflow.collateral.path_kernel import path_accumulators, project_paths
 from trancheflow.collateral.prepay_model import RefiPrepayModel
-from trancheflow.collateral.projection import CASHFLOW_COLUMNS
+from trancheflow.collateral.projection import CASHFLOW_COLUMNS, _columns
 from trancheflow.errors import ModelError
 from trancheflow.tape import generate_tape
 
@@ -54,14 +54,19 @@ def test_rep_lines_reproduce_project_pool() -> None:
     np.testing.assert_allclose(cube[1], expected, rtol=1e-12, atol=1e-6)
 
 
-def test_lean_kernel_equals_general_kernel(tape: pd.DataFrame) -> None:
+@pytest.mark.parametrize("shape", ["arctan", "logistic"])
+def test_lean_kernel_equals_general_kernel(tape: pd.DataFrame, shape: str) -> None:
+    """The Monte Carlo kernel (loans innermost, blocks) in float64 equals the general
+    kernel (paths in the lanes, BMA step) to rounding; in float32 to 1e-6 of the pool."""
     rates = 0.06 + 0.01 * np.random.default_rng(2).standard_normal((11, 360))
     a = Assumptions("CPR 0", "CDR 0")
-    lean = path_accumulators(tape, RefiPrepayModel(), rates, a, start_month_of_year=5)
-    general = path_accumulators(
-        tape, RefiPrepayModel(), rates, a, start_month_of_year=5, lean=False
-    )
+    m = RefiPrepayModel(s_curve=shape)  # type: ignore[arg-type]
+    lean = path_accumulators(tape, m, rates, a, start_month_of_year=5)
+    general = path_accumulators(tape, m, rates, a, start_month_of_year=5, lean=False)
     np.testing.assert_allclose(lean, general, rtol=1e-11, atol=1e-6)
+    f32 = path_accumulators(tape, m, rates, a, start_month_of_year=5, precision="float32")
+    pool = float(tape["current_balance"].sum())
+    assert np.abs(f32 - general).max() < 1e-6 * pool
 
 
 def _reference_one_loan(
@@ -69,37 +74,43 @@ def _reference_one_loan(
 ) -> np.ndarray:
     """Plain-Python projection of one level-pay loan, no defaults: voluntary prepayments."""
     bal, r, n = line.balance, line.gross_rate / 12, line.wam
-    burn, vols = 1.0, []
+    surv, vols = 1.0, []
     for t in range(1, n + 1):
         moy = (start_moy - 1 + t - 1) % 12 + 1
         cpr = float(
             model.cpr(
-                line.gross_rate, rates[t - 1], line.wala + t, burnout_factor=burn, month_of_year=moy
+                line.gross_rate, rates[t - 1], line.wala + t, survival=surv, month_of_year=moy
             )
         )
-        burn *= float(model.burnout_decay(model.incentive_of(line.gross_rate, rates[t - 1])))
+        smm = float(cpr_to_smm(cpr))
+        surv *= 1.0 - smm
         sched = bal * r / (1 - (1 + r) ** -(n - t + 1)) - bal * r
-        vol = (bal - sched) * float(cpr_to_smm(cpr))
+        vol = (bal - sched) * smm
         vols.append(vol)
         bal = bal - sched - vol
     return np.array(vols)
 
 
+@pytest.mark.parametrize("shape", ["arctan", "logistic"])
 @pytest.mark.parametrize("kind", ["spread", "ratio"])
-def test_model_matches_plain_python_reference(kind: str) -> None:
+@pytest.mark.parametrize("precision", ["float64", "general"])
+def test_model_matches_plain_python_reference(kind: str, shape: str, precision: str) -> None:
     line = RepLine(1e5, 0.065, 0.06, 360, 300, 60)
     model = RefiPrepayModel(
-        incentive=kind,
+        s_curve=shape,  # type: ignore[arg-type]
+        incentive=kind,  # type: ignore[arg-type]
         midpoint=1.5 if kind == "spread" else 20.0,
         slope=2.5 if kind == "spread" else 0.2,
     )
     rates = 0.055 + 0.015 * np.sin(np.arange(300) / 20.0)
-    cube = project_paths(
-        line, model, rates[None, :], Assumptions("CPR 0", "CDR 0"), start_month_of_year=3
+    a = Assumptions("CPR 0", "CDR 0")
+    acc = path_accumulators(
+        line, model, rates[None, :], a, start_month_of_year=3, lean=precision != "general"
     )
+    cube = _columns(acc[0], a)[None]
     ref = _reference_one_loan(line, model, rates, 3)
-    # table interpolation (S-curve step 0.01, CPR->SMM) costs < 1e-4 relative
-    np.testing.assert_allclose(cube[0, :, COL["voluntary_prepayment"]], ref, rtol=1e-4, atol=1e-6)
+    # the kernel's arctan and root approximations cost < 1e-6 relative
+    np.testing.assert_allclose(cube[0, :, COL["voluntary_prepayment"]], ref, rtol=1e-6, atol=1e-8)
 
 
 def test_balances_conserve_on_every_path(tape: pd.DataFrame) -> None:
