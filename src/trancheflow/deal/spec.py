@@ -69,6 +69,9 @@ __all__ = [
     "parse_spec",
 ]
 
+#: Largest amount of money a spec may state, in currency (ten trillion: more than the
+#: whole agency MBS market; a bigger number is a typo or a unit mistake).
+MAX_AMOUNT = 1e13
 #: Principal rules a deal or a trigger may name.
 PRINCIPAL_RULES = ("sequential", "pro_rata", "shifting_interest")
 #: Trigger metrics (see docs/waterfall.md, step 4).
@@ -89,7 +92,7 @@ class Currency(_Model):
 class RepLineSpec(_Model):
     """A representative collateral line (balance in currency, rates as decimals)."""
 
-    balance: float = Field(gt=0)
+    balance: float = Field(gt=0, le=MAX_AMOUNT)
     gross_rate: float = Field(ge=0, lt=1)
     net_rate: float = Field(ge=0, lt=1)
     term: int = Field(gt=0, le=600)
@@ -165,7 +168,7 @@ class TrancheSpec(_Model):
     """A tranche. Non-residual tranches need ``balance`` and ``coupon``."""
 
     name: str = Field(min_length=1, max_length=32)
-    balance: float | None = Field(None, gt=0)
+    balance: float | None = Field(None, gt=0, le=MAX_AMOUNT)
     coupon: Coupon | None = None
     accrual: bool = False
     wac_cap: bool = False
@@ -206,7 +209,7 @@ class FeeSpec(_Model):
 
     name: str = Field(min_length=1, max_length=32)
     rate: _Rate = 0.0
-    amount: float = Field(0.0, ge=0)
+    amount: float = Field(0.0, ge=0, le=MAX_AMOUNT)
     basis: Literal["pool_balance"] = "pool_balance"
 
     @model_validator(mode="after")
@@ -264,7 +267,7 @@ class ReserveSpec(_Model):
     """Reserve fund: target as a fraction of the pool balance, floor in currency."""
 
     target: _Rate
-    floor: float = Field(0.0, ge=0)
+    floor: float = Field(0.0, ge=0, le=MAX_AMOUNT)
 
 
 class InsuranceSpec(_Model):
@@ -277,7 +280,7 @@ class InsuranceSpec(_Model):
     """
 
     premium_rate: _Rate = 0.0
-    cap_per_period: float = Field(0.0, ge=0)
+    cap_per_period: float = Field(0.0, ge=0, le=MAX_AMOUNT)
 
 
 class OvercollateralizationSpec(_Model):
@@ -435,6 +438,14 @@ def _cross_checks(spec: DealSpec) -> list[list[str]]:
             [
                 "tranches",
                 f"tranche balances total {total:,.2f}, above the collateral balance {pool:,.2f}",
+            ]
+        )
+    if spec.reserve is not None and pool is not None and spec.reserve.floor > pool:
+        out.append(
+            [
+                "reserve.floor",
+                f"reserve floor {spec.reserve.floor:,.2f} is above the collateral balance "
+                f"{pool:,.2f}; the reserve could never reach it",
             ]
         )
     p = spec.waterfall.principal
