@@ -228,3 +228,75 @@ def test_bad_remittance_submits_nothing_and_oracle_vetoes_a_mismatch(
     code, out = _main(["oracle", "attest", "--remittance", str(theirs), "--veto", *base], capsys)
     assert code == 2, out
     assert "scheduled_principal: recomputed" in out and "vetoed in block" in out
+
+
+# ---------------------------------------------------------------- operators (issue 15)
+def _deploy_by_abi(client: DealClient, name: str, **named: object) -> str:
+    """Deploy ``name`` with constructor arguments given by parameter name (setup only)."""
+    from trancheflow.chain.backends import artifact
+
+    ctor = next(i for i in artifact(name).abi if i.get("type") == "constructor")
+    args = [named[p["name"]] for p in ctor["inputs"]]
+    return str(client.backend.deploy(name, args).contract_address)
+
+
+def test_insurance_and_time_commands(
+    life_deal: tuple[Path, DealClient], capsys: pytest.CaptureFixture[str]
+) -> None:
+    tmp, client = life_deal
+    h = client.load_deployment(LIFE)
+    dep = ["--deployments", str(tmp)]
+    fund = _deploy_by_abi(
+        client, "InsuranceFund", asset_=h.record.settlement, decimals_offset_=6,
+        cooldown_=3_600, redeem_window_=86_400, cap_per_period_=0, name_="CLI fund",
+        symbol_="CLIF",
+    )  # fmt: skip
+    client.backend.transact("InsuranceFund", fund, "set_deal", [h.address])
+    client.backend.transact("Deal", h.address, "set_insurance_fund", [fund, 10**7])
+    code, out = _main(["insurance", "deposit", LIFE, "--amount", "1,000", *dep], capsys)
+    assert code == 0 and "deposited 1,000.00 for" in out, out
+    shares = int(client.backend.call("InsuranceFund", fund, "balanceOf", [client.accounts[0]]))
+    code, out = _main(["insurance", "status", LIFE, *dep], capsys)
+    assert code == 0 and "1,000.00" in out and f"{shares:,}" in out, out
+    code, out = _main(["insurance", "redeem", LIFE, *dep], capsys)
+    assert code == 2 and "no matured redemption request" in out, out
+    code, out = _main(["insurance", "request", LIFE, "--shares", str(shares), *dep], capsys)
+    assert code == 0 and "redeemable after 3600 s" in out, out
+    t0 = client.timestamp()
+    code, out = _main(["chain", "time", "--advance", "3601", *dep], capsys)
+    assert code == 0, out
+    assert int(out.split(" time ")[1].split()[0]) >= t0 + 3601  # the node mines a block
+    before = client.token_balance(h.record.settlement, client.accounts[0])
+    code, out = _main(["insurance", "redeem", LIFE, *dep], capsys)
+    assert code == 0 and "for 1,000.00" in out, out
+    assert client.token_balance(h.record.settlement, client.accounts[0]) - before == 10**9
+
+
+def test_transfer_claims_and_governance_calldata(
+    life_deal: tuple[Path, DealClient],
+    anvil: AnvilNode,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tmp, client = life_deal
+    h = client.load_deployment(LIFE)
+    dep = ["--deployments", str(tmp)]
+    to = anvil.addresses[3]
+    code, out = _main(
+        ["chain", "transfer", LIFE, "--tranche", "B", "--to", to, "--amount", "100,000.5", *dep],
+        capsys,
+    )
+    assert code == 0, out
+    assert h.balances(to)["B"] == 100_000_500_000
+    code, out = _main(
+        ["chain", "transfer", LIFE, "--tranche", "B", "--to", to, "--amount", "1.0000001", *dep],
+        capsys,
+    )
+    assert code == 2 and "at most 6 decimal places" in out, out
+    for argv, paid in (
+        (["chain", "claim-residual", LIFE], "residual: 0.00 paid"),
+        (["chain", "claim-fee", LIFE, "--fee", "0"], "fee 0: 0.00 paid"),
+    ):
+        code, out = _main([*argv, *dep], capsys)
+        assert code == 0 and paid in out, out
+    code, out = _main(["chain", "veto", LIFE, *dep], capsys)
+    assert code == 2 and "no pending report" in out, out

@@ -33,7 +33,7 @@ KeyOpt = Annotated[
 DealOpt = Annotated[str, typer.Option("--deal", help="deal name, as recorded at deployment")]
 SpecOpt = Annotated[
     Path | None,
-    typer.Option("--spec", help="the deal's spec YAML (checked against the deployment)"),
+    typer.Option("--spec", help="the deal's spec YAML: checked against the deployment"),
 ]
 TapeOpt = Annotated[Path | None, typer.Option("--tape", help="loan tape (default: the spec's)")]
 

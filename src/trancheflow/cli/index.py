@@ -17,7 +17,9 @@ from rich.console import Console
 
 from ._chainopts import DirOpt, KeyOpt, RpcOpt, TapeOpt, client, load_deal
 
-app = typer.Typer(help="indexer: register deployed deals and sync their events", no_args_is_help=True)
+app = typer.Typer(
+    help="indexer: register deployed deals and sync their events", no_args_is_help=True
+)
 console = Console()
 
 DbOpt = Annotated[
@@ -44,7 +46,7 @@ def add(
     from trancheflow.ops.db import register_deal, upgrade
 
     c = client(rpc_url, deployments, key_env)
-    h, s, pool = load_deal(c, deal, spec, tape)
+    h, s, _ = load_deal(c, deal, spec, tape)
     upgrade(db)
     pool_units = h.record.extras.get("pool_balance")
     deal_id = register_deal(

@@ -43,6 +43,11 @@ app = typer.Typer(help="oracle signers: attest a servicer's report", no_args_is_
 console = Console()
 
 
+@app.callback()
+def _group() -> None:
+    """Oracle signers: attest a servicer's report from the same remittance file."""
+
+
 @app.command()
 def attest(
     deal: DealOpt,

@@ -48,7 +48,14 @@ __all__ = [
 ]
 
 #: Contracts this package adds beside :data:`trancheflow.chain.compile.CONTRACTS`.
-EXTRA_CONTRACTS: dict[str, str] = {"Subscription": "Subscription.vy"}
+EXTRA_CONTRACTS: dict[str, str] = {
+    "Subscription": "Subscription.vy",
+    # operated from the CLI (insurance, auction, compliance, timelock commands)
+    "InsuranceFund": "insurance/InsuranceFund.vy",
+    "Liquidation": "liquidation/Liquidation.vy",
+    "Compliance": "compliance/Compliance.vy",
+    "Timelock": "governance/Timelock.vy",
+}
 
 #: EIP-5202 blueprint preamble: ``0xFE`` (INVALID, so the blueprint can never
 #: be called), ``0x71`` (the magic byte), ``0x00`` (version 0, no data section).
