@@ -300,3 +300,108 @@ def test_transfer_claims_and_governance_calldata(
         assert code == 0 and paid in out, out
     code, out = _main(["chain", "veto", LIFE, *dep], capsys)
     assert code == 2 and "no pending report" in out, out
+
+
+def _deploy_safe_on_node(url: str, key: str, owners: list[str], threshold: int) -> str:
+    """A Safe proxy on the node from the npm artifacts (test setup, through web3)."""
+    from eth_account import Account
+    from web3 import Web3
+
+    from trancheflow.chain.safe import artifact
+
+    w3 = Web3(Web3.HTTPProvider(url))
+    acct = Account.from_key(key)
+
+    def send(tx: dict[str, object]) -> dict[str, object]:
+        tx = {**tx, "from": acct.address, "nonce": w3.eth.get_transaction_count(acct.address)}
+        tx["gas"] = int(w3.eth.estimate_gas(tx) * 1.3)  # type: ignore[arg-type]
+        tx["gasPrice"] = w3.eth.gas_price
+        tx["chainId"] = w3.eth.chain_id
+        h = w3.eth.send_raw_transaction(acct.sign_transaction(tx).raw_transaction)
+        receipt = dict(w3.eth.wait_for_transaction_receipt(h))
+        assert receipt["status"] == 1
+        return receipt
+
+    safe_art, fac_art = artifact("Safe"), artifact("SafeProxyFactory")
+    singleton = send({"data": safe_art["bytecode"]})["contractAddress"]
+    factory = send({"data": fac_art["bytecode"]})["contractAddress"]
+    zero = "0x" + "00" * 20
+    setup = w3.eth.contract(abi=safe_art["abi"]).encode_abi(
+        "setup", args=[owners, threshold, zero, b"", zero, zero, 0, zero]
+    )
+    fac = w3.eth.contract(address=factory, abi=fac_art["abi"])  # type: ignore[call-overload]
+    data = fac.encode_abi("createProxyWithNonce", args=[singleton, setup, 7])
+    receipt = send({"to": factory, "data": data})
+    logs = fac.events.ProxyCreation().process_receipt(receipt)
+    return str(logs[0]["args"]["proxy"])
+
+
+def test_governance_through_safe_and_timelock_from_files(
+    life_deal: tuple[Path, DealClient],
+    anvil: AnvilNode,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tmp, client = life_deal
+    h = client.load_deployment(LIFE)
+    dep = ["--deployments", str(tmp)]
+    owners = [anvil.addresses[4], anvil.addresses[5], anvil.addresses[6]]
+    safe = _deploy_safe_on_node(anvil.url, anvil.keys[0], owners, 2)
+    zero = "0x" + "00" * 20
+    timelock = str(client.backend.deploy("Timelock", [60, [safe], [safe], zero]).contract_address)
+    client.backend.transact("Deal", h.address, "transfer_ownership", [timelock])
+    monkeypatch.setenv("OWNER_A", anvil.keys[4])
+    monkeypatch.setenv("OWNER_C", anvil.keys[6])
+
+    def change(fn: str, *args: str) -> None:
+        for step in ("schedule", "execute"):
+            if step == "execute":
+                code, out = _main(["chain", "time", "--advance", "61", *dep], capsys)
+                assert code == 0, out
+            tx = tmp / f"{fn}-{step}.json"
+            code, out = _main(
+                ["gov", "propose", "--deal", LIFE, "--safe", safe, "--timelock", timelock,
+                 "--step", step, "--fn", fn, *[a for x in args for a in ("--arg", x)],
+                 "--out", str(tx), *dep],
+                capsys,
+            )  # fmt: skip
+            assert code == 0 and "Safe transaction #" in out, out
+            sigs = []
+            for owner in ("OWNER_C", "OWNER_A"):
+                sig = tmp / f"{fn}-{step}.{owner}.json"
+                code, out = _main(
+                    ["gov", "sign", str(tx), "--out", str(sig), "--owner-key-env", owner], capsys
+                )
+                assert code == 0, out
+                sigs += ["--signature", str(sig)]
+            code, out = _main(["gov", "execute", str(tx), *sigs, *dep], capsys)
+            assert code == 0 and "executed" in out, out
+
+    change("accept_ownership")
+    assert str(client.backend.call("Deal", h.address, "owner")).lower() == timelock.lower()
+    change("set_dispute_window", "1200")
+    assert int(client.backend.call("Deal", h.address, "DISPUTE_WINDOW")) == 1200
+
+    # a tampered transaction file is refused before anyone signs it
+    tx = tmp / "set_dispute_window-schedule.json"
+    data = json.loads(tx.read_text())
+    data["data"] = data["data"][:-2] + "ff"
+    tx.write_text(json.dumps(data))
+    code, out = _main(["gov", "sign", str(tx), "--out", str(tmp / "x.json"),
+                       "--owner-key-env", "OWNER_A"], capsys)  # fmt: skip
+    assert code == 2 and "does not match its transaction" in out, out
+    # one owner's signature is below the threshold: the Safe refuses
+    code, out = _main(
+        ["gov", "propose", "--deal", LIFE, "--safe", safe, "--timelock", timelock, "--fn",
+         "set_dispute_window", "--arg", "900", "--out", str(tmp / "one.json"), *dep],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, out
+    code, out = _main(["gov", "sign", str(tmp / "one.json"), "--out", str(tmp / "one.sig"),
+                       "--owner-key-env", "OWNER_A"], capsys)  # fmt: skip
+    assert code == 0, out
+    code, out = _main(
+        ["gov", "execute", str(tmp / "one.json"), "--signature", str(tmp / "one.sig"), *dep],
+        capsys,
+    )
+    assert code == 2 and "execTransaction" in out, out
