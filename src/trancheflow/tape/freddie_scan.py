@@ -336,7 +336,13 @@ def codes(chunk: Chunk, field: Field, file: str, log: ProblemLog) -> pd.Series:
 def check_fields(
     chunk: Chunk, layout: Sequence[Field], file: str, log: ProblemLog, read: frozenset[str]
 ) -> None:
-    """Check every field of the chunk not in ``read`` against its kind (problems to ``log``)."""
+    """Check the numbers and periods of the fields not in ``read`` (problems to ``log``).
+
+    Code fields that nothing downstream reads are not checked against their
+    code lists: a code the guide adds in a later release (a new borrower
+    assistance status, say) must not reject a file for a field the tape and
+    the panel never use.
+    """
     for field in layout[: chunk.width]:
         if field.name in read:
             continue
@@ -344,5 +350,3 @@ def check_fields(
             numbers(chunk, field, file, log)
         elif field.kind == "period":
             periods(chunk, field, file, log)
-        elif field.kind == "code":
-            codes(chunk, field, file, log)

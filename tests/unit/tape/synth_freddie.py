@@ -17,8 +17,13 @@ _ORIG = (
 )
 
 
-def write_pair(directory: Path, loans: int, months: int, seed: int = 0) -> tuple[Path, Path, int]:
+def write_pair(
+    directory: Path, loans: int, months: int, seed: int = 0, prepay: float = 0.01
+) -> tuple[Path, Path, int]:
     """Write ``loans`` origination lines and up to ``months`` performance lines per loan.
+
+    Each month a loan prepays with probability ``prepay`` (0: every loan reports
+    all ``months`` months, so the file has exactly ``loans * months`` lines).
 
     Returns (origination path, performance path, performance line count).
     """
@@ -29,7 +34,9 @@ def write_pair(directory: Path, loans: int, months: int, seed: int = 0) -> tuple
     dti = rng.integers(10, 50, loans)
     upb = rng.integers(60, 700, loans) * 1000
     rate = rng.choice([3.5, 3.875, 4.125, 4.5, 4.875], loans)
-    life = np.minimum(rng.geometric(0.01, loans), months)
+    life = (
+        np.minimum(rng.geometric(prepay, loans), months) if prepay > 0 else np.full(loans, months)
+    )
     n = 0
     with orig.open("w") as fo, perf.open("w") as fp:
         for i in range(loans):

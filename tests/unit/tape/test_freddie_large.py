@@ -1,0 +1,60 @@
+"""Files of many lines are streamed: peak memory does not grow with the number of lines.
+
+Each test writes a synthetic file pair (tests/unit/tape/synth_freddie.py) with a
+fixed number of loans and 1x or 4x the months, reads it in chunks of a fixed
+size, and compares the peak of Python-tracked memory (tracemalloc sees numpy
+and pandas buffers). A reader that loaded the whole file would need about 4x
+as much for 4x the lines; the bound allowed is 1.6x. The default sizes keep
+the suite fast; the ``slow`` test streams 2 million performance lines.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from trancheflow.tape import read_freddie
+from trancheflow.tape.panel_build import build_panel
+
+from .synth_freddie import write_pair
+
+
+def _peak(fn: Callable[[], object]) -> int:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _peaks(
+    tmp_path: Path, loans: int, months: int, chunk: int, tape: bool = True
+) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {"panel": [], "tape": []} if tape else {"panel": []}
+    for k in (1, 4):
+        d = tmp_path / f"x{k}"
+        d.mkdir()
+        o, p, n = write_pair(d, loans, months * k, prepay=0.0)
+        assert n == loans * months * k
+        out["panel"].append(_peak(partial(build_panel, o, p, d / "panel", chunk_rows=chunk)))
+        if tape:
+            out["tape"].append(_peak(partial(read_freddie, o, p, chunk_rows=chunk)))
+    return out
+
+
+def test_panel_memory_does_not_grow_with_lines(tmp_path: Path) -> None:
+    peaks = _peaks(tmp_path, loans=50, months=40, chunk=1_000, tape=False)  # 2k vs 8k lines
+    for what, (small, large) in peaks.items():
+        assert large < 1.6 * small, (what, small, large)
+
+
+@pytest.mark.slow
+def test_two_million_lines_stream(tmp_path: Path) -> None:
+    peaks = _peaks(tmp_path, loans=5_000, months=100, chunk=100_000)  # 0.5M vs 2M lines
+    for what, (small, large) in peaks.items():
+        assert large < 1.6 * small, (what, small, large)
