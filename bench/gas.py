@@ -106,7 +106,7 @@ class Bench:
             r = replace(r, losses=losses)
         sigs = sign_report(r, KEYS[:2], boa.env.evm.patch.chain_id, self.d.address)
         with boa.env.prank(self.servicer):
-            self.d.deal.submit_report(r.as_tuple(), sigs)
+            self.d.oracle.submit_report(r.as_tuple(), sigs)
         boa.env.time_travel(seconds=3_600)
         return r
 

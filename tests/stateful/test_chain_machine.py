@@ -158,7 +158,7 @@ class DealMachine(RuleBasedStateMachine):
         r = ServicerReport.from_period_input(t, inp)
         sigs = sign_report(r, KEYS, int(boa.env.evm.patch.chain_id), str(self.d.deal.address))
         with boa.env.prank(self.servicer):
-            self.d.deal.submit_report(r.as_tuple(), sigs)
+            self.d.oracle.submit_report(r.as_tuple(), sigs)
         boa.env.time_travel(seconds=WINDOW)
         self.d.deal.finalize(r.period_input())
         res = self.wf.run_period(self.state, inp)

@@ -192,7 +192,7 @@ class InsuredDealMachine(RuleBasedStateMachine):
         r = ServicerReport.from_period_input(t, inp)
         sigs = sign_report(r, KEYS, int(boa.env.evm.patch.chain_id), str(self.d.deal.address))
         with boa.env.prank(self.b["servicer"]):
-            self.d.deal.submit_report(r.as_tuple(), sigs)
+            self.d.oracle.submit_report(r.as_tuple(), sigs)
         boa.env.time_travel(seconds=WINDOW)
         available = int(self.fund.cover_room())
         held = int(self.liq.recoveries_held()) + self.ledger.proceeds_carried

@@ -310,8 +310,16 @@ class DealClient:
             **config,
         )
         blueprint = str(self.backend.deploy_blueprint("TrancheToken", sender=me).contract_address)
-        tx = self.backend.deploy("Deal", cfg.constructor_args(settlement, blueprint), sender=me)
+        engine_bp = str(self.backend.deploy_blueprint("WaterfallEngine", sender=me).contract_address)
+        oracle_bp = str(self.backend.deploy_blueprint("ReportOracle", sender=me).contract_address)
+        tx = self.backend.deploy(
+            "Deal", cfg.constructor_args(settlement, blueprint, engine_bp, oracle_bp), sender=me
+        )
         deal = str(tx.contract_address)
+        contracts = {
+            "report_oracle": to_checksum_address(str(self.backend.call("Deal", deal, "ORACLE"))),
+            "waterfall_engine": to_checksum_address(str(self.backend.call("Deal", deal, "ENGINE"))),
+        }
         tokens = tuple(
             TokenRecord(
                 t.name,
@@ -336,6 +344,7 @@ class DealClient:
             tape_root=_hex(root),
             decimals=decimals,
             extras={"pool_balance": units, "backend": self.backend.description},
+            contracts=contracts,
         )
         self.deployments.save(record, overwrite=overwrite)
         return DealHandle(self, record)
@@ -407,6 +416,13 @@ class DealHandle:
         """Token address of ``tranche``."""
         return self.record.tokens[self.tranche_index(tranche)].address
 
+    @property
+    def oracle(self) -> str:
+        """The deal's ReportOracle (the servicer submits reports there)."""
+        if self.record.oracle:
+            return self.record.oracle
+        return to_checksum_address(str(self._deal("ORACLE")))
+
     def _deal(self, fn: str, *args: Any) -> Any:
         return self._b.call("Deal", self.address, fn, list(args))
 
@@ -414,7 +430,8 @@ class DealHandle:
     def submit_report(
         self, report: ServicerReport, signatures: Sequence[bytes], *, sender: str | None = None
     ) -> TxResult:
-        """Approve the report's cash to the deal (if needed) and submit the report.
+        """Approve the report's cash to the deal (if needed) and submit the report
+        to the deal's ReportOracle (which has the deal pull the cash).
 
         ``sender`` must be the deal's servicer (default: the client's first account).
         """
@@ -424,16 +441,40 @@ class DealHandle:
         if have < report.cash:
             self._b.transact("MockUSDC", token, "approve", [self.address, _MAX_UINT], sender=me)
         return self._b.transact(
-            "Deal",
-            self.address,
+            "ReportOracle",
+            self.oracle,
             "submit_report",
             [report.as_tuple(), [bytes(s) for s in signatures]],
             sender=me,
         )
 
     def veto(self, *, sender: str | None = None) -> TxResult:
-        """Veto the pending report (a signer or the guardian, inside the dispute window)."""
+        """Veto (dispute) the pending report: a signer or the guardian, inside the
+        dispute window. The report then waits for governance
+        (:meth:`uphold_report` or :meth:`discard_report`)."""
         return self._b.transact("Deal", self.address, "veto", [], sender=sender)
+
+    def uphold_report(self, *, sender: str | None = None) -> TxResult:
+        """Governance (the owner) rejects the dispute: the report may finalize."""
+        return self._b.transact("Deal", self.address, "uphold_report", [], sender=sender)
+
+    def discard_report(self, *, sender: str | None = None) -> TxResult:
+        """Governance (the owner) drops the pending report (a disputed one at any
+        time, its digest banned; any other one ``DISCARD_AFTER`` after its window).
+        The servicer claims the cash back with :meth:`claim_refund`."""
+        return self._b.transact("Deal", self.address, "discard_report", [], sender=sender)
+
+    def claim_refund(self, *, sender: str | None = None) -> TxResult:
+        """Pay the sender the cash of its discarded reports."""
+        return self._b.transact("Deal", self.address, "claim_refund", [], sender=sender)
+
+    def disputed(self) -> bool:
+        """Whether the pending report is disputed (awaits governance)."""
+        return bool(self._deal("disputed"))
+
+    def latest_loan_root(self) -> str:
+        """The loan-level Merkle root of the last finalized period (tape root before)."""
+        return _hex(bytes(self._deal("latest_loan_root")))
 
     def submitted_report(self, period: int) -> dict[str, Any]:
         """The ``report`` of the newest ``ReportSubmitted`` for ``period`` not vetoed since.

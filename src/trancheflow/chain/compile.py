@@ -9,7 +9,7 @@ Examples
 >>> contract_path("Deal").name
 'Deal.vy'
 >>> sorted(CONTRACTS)[:3]
-['Deal', 'FeeOnTransferToken', 'MockUSDC']
+['BlocklistToken', 'Deal', 'FeeOnTransferToken']
 """
 
 from __future__ import annotations
@@ -28,10 +28,14 @@ CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
 #: Contract name -> source path relative to :data:`CONTRACTS_DIR`.
 CONTRACTS: dict[str, str] = {
     "Deal": "Deal.vy",
+    "ReportOracle": "core/ReportOracle.vy",
+    "WaterfallEngine": "core/WaterfallEngine.vy",
     "TrancheToken": "TrancheToken.vy",
     "MockUSDC": "mocks/MockUSDC.vy",
     "ReentrantToken": "mocks/ReentrantToken.vy",
     "FeeOnTransferToken": "mocks/FeeOnTransferToken.vy",
+    "BlocklistToken": "mocks/BlocklistToken.vy",
+    "HostileIntegration": "mocks/HostileIntegration.vy",
 }
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "DeployedDeal",
     "FeeConfig",
     "TrancheConfig",
+    "core_blueprints",
     "deploy_deal",
 ]
 
@@ -154,8 +155,14 @@ class DealConfig:
             **kwargs,
         )
 
-    def constructor_args(self, settlement: str, token_blueprint: str) -> tuple[Any, ...]:
+    def constructor_args(
+        self, settlement: str, token_blueprint: str, engine_blueprint: str, oracle_blueprint: str
+    ) -> tuple[Any, ...]:
         """The ``Deal`` constructor arguments, in ABI order.
+
+        The three blueprints (EIP-5202) are those of ``TrancheToken``,
+        ``WaterfallEngine`` and ``ReportOracle``; the deal deploys one
+        engine, one oracle and one token per tranche from them.
 
         Raises
         ------
@@ -175,6 +182,8 @@ class DealConfig:
         return (
             settlement,
             token_blueprint,
+            engine_blueprint,
+            oracle_blueprint,
             self.spec_hash,
             self.tape_root,
             self.pool_balance,
@@ -201,17 +210,45 @@ class DealConfig:
 
 @dataclass
 class DeployedDeal:
-    """Handles of a deployed deal (titanoboa contract objects)."""
+    """Handles of a deployed deal (titanoboa contract objects).
+
+    ``oracle`` is the deal's ReportOracle (the servicer submits there),
+    ``engine`` its WaterfallEngine.
+    """
 
     deal: Any
     tokens: list[Any]
     settlement: Any
     blueprint: str
+    oracle: Any = None
+    engine: Any = None
 
     @property
     def address(self) -> str:
         """The deal's address."""
         return str(self.deal.address)
+
+
+def core_blueprints() -> tuple[str, str]:
+    """``(engine, oracle)`` blueprint addresses in the current ``boa.env``.
+
+    Deployed once per environment (the blueprints hold no state).
+    """
+    import boa
+
+    env = boa.env
+    cached = _BLUEPRINTS.get(id(env))
+    if cached is not None and all(len(env.get_code(a)) > 0 for a in cached):
+        return cached
+    out = (
+        str(load_partial("WaterfallEngine").deploy_as_blueprint().address),
+        str(load_partial("ReportOracle").deploy_as_blueprint().address),
+    )
+    _BLUEPRINTS[id(env)] = out
+    return out
+
+
+_BLUEPRINTS: dict[int, tuple[str, str]] = {}
 
 
 def deploy_deal(
@@ -249,14 +286,22 @@ def deploy_deal(
     token_deployer = load_partial("TrancheToken")
     if blueprint is None:
         blueprint = str(token_deployer.deploy_as_blueprint().address)
-    args = config.constructor_args(str(settlement.address), blueprint)
+    engine_bp, oracle_bp = core_blueprints()
+    args = config.constructor_args(str(settlement.address), blueprint, engine_bp, oracle_bp)
     if owner is None:
         deal = load_partial("Deal").deploy(*args)
     else:
         with boa.env.prank(owner):
             deal = load_partial("Deal").deploy(*args)
     tokens = [token_deployer.at(deal.tranche_token(i)) for i in range(len(config.tranches))]
-    out = DeployedDeal(deal=deal, tokens=tokens, settlement=settlement, blueprint=blueprint)
+    out = DeployedDeal(
+        deal=deal,
+        tokens=tokens,
+        settlement=settlement,
+        blueprint=blueprint,
+        oracle=load_partial("ReportOracle").at(deal.ORACLE()),
+        engine=load_partial("WaterfallEngine").at(deal.ENGINE()),
+    )
     if issuer is not None:
         with boa.env.prank(owner or boa.env.eoa):
             deal.close(issuer)

@@ -64,11 +64,20 @@ class Deployment:
     decimals: int
     subscription: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    #: Every further contract of the deal by role (``report_oracle``,
+    #: ``waterfall_engine``; later integrations), so an indexer follows all.
+    contracts: dict[str, str] = field(default_factory=dict)
 
     @property
     def addresses(self) -> list[str]:
-        """The deal and its tranche tokens (what the indexer watches)."""
-        return [self.deal, *(t.address for t in self.tokens)]
+        """The deal, its tranche tokens and its other contracts (what the indexer watches)."""
+        extra = [a for a in self.contracts.values() if a not in (self.deal,)]
+        return [self.deal, *(t.address for t in self.tokens), *extra]
+
+    @property
+    def oracle(self) -> str | None:
+        """The deal's ReportOracle (where the servicer submits), if recorded."""
+        return self.contracts.get("report_oracle")
 
     @property
     def tranche_names(self) -> list[str]:
@@ -99,6 +108,7 @@ class Deployment:
                     "block": int(data["block"]),
                     "decimals": int(data["decimals"]),
                     "extras": dict(data.get("extras", {})),
+                    "contracts": dict(data.get("contracts", {})),
                 }
             )
         except (KeyError, TypeError, ValueError) as exc:

@@ -42,7 +42,13 @@ from trancheflow.ops.events import ChainEvent
 __all__ = ["DEFAULT_CONTRACTS", "BackendEventSource", "EventDecoder", "abi_type"]
 
 #: Contracts whose events the default decoder knows.
-DEFAULT_CONTRACTS: tuple[str, ...] = ("Deal", "TrancheToken", "MockUSDC", "Subscription")
+DEFAULT_CONTRACTS: tuple[str, ...] = (
+    "Deal",
+    "ReportOracle",
+    "TrancheToken",
+    "MockUSDC",
+    "Subscription",
+)
 
 
 def abi_type(param: dict[str, Any]) -> str:

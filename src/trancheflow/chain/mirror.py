@@ -152,6 +152,11 @@ class DealLedgerMirror:
     #: Auction proceeds taken at finalize but beyond their period's pool room
     #: (docs/waterfall.md, "Liquidation (auction) proceeds"), held by the deal.
     proceeds_carried: int = 0
+    #: Premium the fund refused (docs/waterfall.md, "Integration faults"),
+    #: held by the deal until pushed.
+    premium_owed: int = 0
+    #: Cash of discarded reports, owed back to the servicer (claim_refund).
+    refund_owed: int = 0
 
     def __post_init__(self) -> None:
         self.tranches = [TrancheIndexMirror(f) for f in self.faces]
@@ -172,6 +177,7 @@ class DealLedgerMirror:
             self.fee_owed[j] += f.paid
         self.residual_owed += result.residual
         self.reserve = result.reserve_balance
+        self.premium_owed = result.state.premium_owed
 
     def owed_total(self) -> int:
         """Everything the deal must still be able to pay (incl. carries and dust)."""
@@ -182,4 +188,6 @@ class DealLedgerMirror:
             + self.reserve
             + self.pending_cash
             + self.proceeds_carried
+            + self.premium_owed
+            + self.refund_owed
         )

@@ -63,6 +63,13 @@ class PeriodInput:
     the first-loss fund can pay this period, ``min(fund assets, cap)`` as the
     contract reads it when the period is finalized (0 without a fund); the
     waterfall further caps it at the params' ``insurance_cap`` when one is set.
+
+    The two integration faults of docs/waterfall.md ("Integration faults")
+    are inputs too, as the contract observes them at finalize:
+    ``cover_refused`` (the fund's cover could not be pulled: no cover, the
+    loss is written down) and ``premium_refused`` (the premium could not be
+    pushed: it stays owed to the fund, ``DealState.premium_owed``). Auction
+    proceeds that could not be taken are simply not in ``recoveries``.
     """
 
     interest: int
@@ -73,6 +80,8 @@ class PeriodInput:
     delinquent_60_plus: int = 0
     indices: Mapping[str, int] = field(default_factory=dict)
     insurance_available: int = 0
+    cover_refused: bool = False
+    premium_refused: bool = False
 
     @property
     def cash(self) -> int:
@@ -94,6 +103,9 @@ class DealState:
     reserve: int
     cumulative_loss: int
     breached: list[bool]
+    #: Premium paid by the waterfall that could not be pushed to the fund
+    #: (held by the deal, pushed with the next premium).
+    premium_owed: int = 0
 
     def copy(self) -> DealState:
         """A deep copy (lists copied)."""
@@ -172,6 +184,9 @@ class PeriodResult:
     state: DealState
     insurance_premium: int = 0
     insurance_cover: int = 0
+    #: Premium actually pushed to the fund this period (this period's plus
+    #: any owed), 0 when the push was refused.
+    premium_pushed: int = 0
 
     @property
     def cash_out(self) -> int:
@@ -353,9 +368,15 @@ class ExactWaterfall:
                 ipaid[i] = x
                 s.interest_shortfall[i] = d - x
 
-        # 3b. insurance premium (not carried forward when unpaid)
+        # 3b. insurance premium (not carried forward when unpaid); a push the
+        # fund refuses leaves it (and any earlier one) owed to the fund
         premium = min(mdiv(P0, p.insurance_premium_rate), IA)
         IA -= premium
+        due_premium = s.premium_owed + premium
+        if inp.premium_refused:
+            s.premium_owed, pushed = due_premium, 0
+        else:
+            s.premium_owed, pushed = 0, due_premium
 
         # 4. triggers (sticky)
         sum_b0 = sum(B0)
@@ -399,7 +420,7 @@ class ExactWaterfall:
         # The fund covers only what would be written down (tranches above the
         # pool after principal), never the overcollateralization build-up.
         loss_gap = max(0, S - PA - turbo - P1)
-        cover = min(loss_gap, available)
+        cover = 0 if inp.cover_refused else min(loss_gap, available)
         PDA = min(PA + turbo + cover, S)
         leftover = PA + turbo + cover - PDA
 
@@ -504,6 +525,7 @@ class ExactWaterfall:
             state=s,
             insurance_premium=premium,
             insurance_cover=cover,
+            premium_pushed=pushed,
         )
 
     def run(

@@ -56,6 +56,7 @@ class World:
     def __init__(self, d: DeployedDeal, roles: dict[str, str], config: DealConfig) -> None:
         self.d = d
         self.deal = d.deal
+        self.oracle = d.oracle
         self.tokens = d.tokens
         self.usdc = d.settlement
         self.roles = roles
@@ -104,7 +105,9 @@ class World:
         self, report: ServicerReport, sigs: list[bytes] | None = None, sender: str | None = None
     ) -> None:
         with boa.env.prank(sender or self.servicer):
-            self.deal.submit_report(report.as_tuple(), self.sign(report) if sigs is None else sigs)
+            self.oracle.submit_report(
+                report.as_tuple(), self.sign(report) if sigs is None else sigs
+            )
 
     def finalize(self, report: ServicerReport) -> None:
         boa.env.time_travel(seconds=WINDOW)
@@ -204,18 +207,35 @@ class ParityRun:
         self.fund = fund
         self.liquidation = liquidation
 
-    def period(self, inp: Any, loans_root: bytes | None = None) -> Any:
-        """Run one period on both sides and compare everything, to the unit."""
+    def period(
+        self,
+        inp: Any,
+        loans_root: bytes | None = None,
+        *,
+        refused: frozenset[str] = frozenset(),
+        available: int | None = None,
+    ) -> Any:
+        """Run one period on both sides and compare everything, to the unit.
+
+        ``refused`` names the integration steps the test made fail this
+        period (``"cover"``, ``"premium"``, ``"proceeds"``); the exact side
+        then applies the documented fallback (docs/waterfall.md,
+        "Integration faults"). ``available`` overrides what the fund could
+        pay (for stand-in funds without ``cover_room``).
+        """
         w = self.w
         t = self.state.period + 1
         root = t.to_bytes(32, "big") if loans_root is None else loans_root
         r = ServicerReport.from_period_input(t, inp, loans_root=root)
         w.submit(r)
         boa.env.time_travel(seconds=WINDOW)
-        available = int(self.fund.cover_room()) if self.fund is not None else 0
+        if available is None:
+            available = int(self.fund.cover_room()) if self.fund is not None else 0
         applied = 0
         if self.liquidation is not None:
-            held = int(self.liquidation.recoveries_held()) + self.ledger.proceeds_carried
+            held = self.ledger.proceeds_carried
+            if "proceeds" not in refused:
+                held += int(self.liquidation.recoveries_held())
             room = self.state.pool_balance - (
                 inp.scheduled_principal + inp.prepayments + inp.recoveries + inp.losses
             )
@@ -224,7 +244,13 @@ class ParityRun:
         w.deal.finalize(r.period_input())
         ev = [e for e in w.deal.get_logs() if type(e).__name__ == "PeriodFinalized"][-1]
         self.events.append(ev)
-        exact_inp = replace(inp, recoveries=inp.recoveries + applied, insurance_available=available)
+        exact_inp = replace(
+            inp,
+            recoveries=inp.recoveries + applied,
+            insurance_available=available,
+            cover_refused="cover" in refused,
+            premium_refused="premium" in refused,
+        )
         res = self.wf.run_period(self.state, exact_inp)
         self.state = res.state
         self.ledger.apply(res)
@@ -258,6 +284,7 @@ class ParityRun:
             assert w.deal.fee_state(j)[2] == self.ledger.fee_owed[j], where
             assert w.deal.fee_state(j)[3] == res.state.fee_shortfall[j], where
         assert w.deal.residual_owed() == self.ledger.residual_owed, where
+        assert w.deal.premium_owed() == self.ledger.premium_owed, where
         assert res.cash_in + res.insurance_cover == res.cash_out, where
         return res
 

@@ -18,7 +18,7 @@ def test_quorum_of_registered_signers_is_accepted(world: World) -> None:
 
 def test_python_digest_matches_contract(world: World) -> None:
     r = world.report(dq30_count=3, reo_balance=7, loans_root=b"\x42" * 32)
-    assert world.deal.report_digest(r.as_tuple()) == report_digest(
+    assert world.oracle.report_digest(r.as_tuple()) == report_digest(
         r, world.chain_id, str(world.deal.address)
     )
 
