@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -20,6 +21,11 @@ from trancheflow.analytics import (
     yield_from_price,
     yield_measures,
 )
+from trancheflow.analytics.mc_risk import RiskResult, effective_risk
+from trancheflow.analytics.montecarlo import MonteCarloSettings, pool_security
+from trancheflow.collateral import Assumptions, RepLine
+from trancheflow.collateral.prepay_model import RefiPrepayModel
+from trancheflow.rates import read_curve_csv
 
 Passthrough = Callable[..., tuple[np.ndarray, np.ndarray]]
 
@@ -148,3 +154,53 @@ def test_effective_duration_shortens_with_prepayment_response(
     moving = effective_duration_convexity(project, speed_shock=shock, **kw)  # type: ignore[arg-type]
     assert moving.duration <= fixed.duration + 1e-9
     assert fixed.convexity > 0.0
+
+
+# ------------------------------------------------ Monte Carlo risk with the rate-driven model
+_CURVE = read_curve_csv(Path(__file__).resolve().parents[3] / "examples/curves/treasury_sample.csv")
+# mortgage rate today ~ 4.2% 10y par + 1.7% = 5.9%: the current coupon (gross)
+_CURRENT = 0.059
+
+
+def _risk(model: RefiPrepayModel, gross: float, price: float, paths: int) -> RiskResult:
+    sec = pool_security(
+        RepLine(1e6, gross, gross - 0.005, 360, 360, 0), Assumptions("CPR 0", "CDR 0"), model
+    )
+    return effective_risk(sec, _CURVE, MonteCarloSettings(n_paths=paths, seed=7), price=price)[0]
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    slope=st.floats(1.0, 10.0),
+    midpoint=st.floats(-0.5, 1.5),
+    height=st.floats(0.2, 0.6),
+    floor=st.floats(0.0, 1.0),
+    shape=st.sampled_from(["arctan", "logistic"]),
+)
+def test_pool_duration_shortens_as_coupon_rises_through_current_coupon(
+    slope: float, midpoint: float, height: float, floor: float, shape: str
+) -> None:
+    """Discount -> current -> premium: the more in the money, the shorter the pool."""
+    m = RefiPrepayModel(
+        slope=slope,
+        midpoint=midpoint,
+        refi_max_cpr=height,
+        burnout_floor=floor,
+        s_curve=shape,  # type: ignore[arg-type]
+    )
+    coupons = [_CURRENT - 0.01, _CURRENT, _CURRENT + 0.005, _CURRENT + 0.01, _CURRENT + 0.02]
+    durations = [_risk(m, g, 100.0, 64).effective_duration for g in coupons]
+    assert all(b < a for a, b in zip(durations, durations[1:], strict=False)), durations
+
+
+@pytest.mark.parametrize("model", [RefiPrepayModel(), RefiPrepayModel(s_curve="logistic")])
+@pytest.mark.parametrize(
+    ("gross", "price"), [(_CURRENT, 100.0), (0.065, 101.5), (0.07, 102.5), (0.08, 103.0)]
+)
+def test_current_and_premium_pools_have_negative_convexity(
+    model: RefiPrepayModel, gross: float, price: float
+) -> None:
+    """The defining MBS behaviour on the sample curve: the prepayment option makes the
+    pool's effective convexity negative at and above the current coupon."""
+    r = _risk(model, gross, price, 256)
+    assert r.effective_convexity < 0.0, r
