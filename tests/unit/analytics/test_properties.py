@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -190,7 +191,7 @@ def test_pool_duration_shortens_as_coupon_rises_through_current_coupon(
     )
     coupons = [_CURRENT - 0.01, _CURRENT, _CURRENT + 0.005, _CURRENT + 0.01, _CURRENT + 0.02]
     durations = [_risk(m, g, 100.0, 64).effective_duration for g in coupons]
-    assert all(b < a for a, b in zip(durations, durations[1:], strict=False)), durations
+    assert all(b < a for a, b in pairwise(durations)), durations
 
 
 @pytest.mark.parametrize("model", [RefiPrepayModel(), RefiPrepayModel(s_curve="logistic")])
