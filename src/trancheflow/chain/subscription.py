@@ -1,7 +1,9 @@
 """The subscription sale at closing (``contracts/Subscription.vy``) through the client.
 
 :func:`open_subscription` deploys a sale of one tranche of a deployed deal at
-a fixed price for a window and stocks it with the issuer's tokens;
+a fixed price per unit of CURRENT face (token units are original face; a
+token of a tranche that repaid principal costs ``price * factor``) for a
+window and stocks it with the issuer's tokens;
 :class:`SubscriptionSale` lets investors buy (approve + ``buy``) and anyone
 finish it after the window (unsold tokens and what they earned back to the
 issuer). Prices are decimals of face (``0.995`` = 99.5 %), converted to the
@@ -13,6 +15,8 @@ Examples
 (995000000000000000, 1000000000000000000)
 >>> cost(3, price_units(0.5))  # 1.5 rounds up
 2
+>>> cost(1_000, price_units(1), balance=600, face=1_000)  # factor 0.6
+600
 """
 
 from __future__ import annotations
@@ -47,9 +51,14 @@ def price_units(price: float | str | Decimal) -> int:
     return int(scaled)
 
 
-def cost(amount: int, price: int) -> int:
-    """``ceil(amount * price / 10**18)``: what ``amount`` token units cost (the contract's rule)."""
-    return -(-amount * price // PRICE_SCALE)
+def cost(amount: int, price: int, *, balance: int = 1, face: int = 1) -> int:
+    """What ``amount`` token units cost (the contract's rule).
+
+    ``ceil(amount * price * balance / (10**18 * face))`` with ``balance`` the
+    tranche's current balance and ``face`` its original face (price per
+    current face); the defaults give the factor 1 of closing.
+    """
+    return -(-amount * price * balance // (PRICE_SCALE * face))
 
 
 @dataclass
@@ -116,7 +125,7 @@ def open_subscription(
     amount : int
         Token units put on sale (moved from the issuer now).
     price : decimal
-        Price as a decimal of face (``1`` = par).
+        Price as a decimal of CURRENT face (``1`` = par).
     start, end : int
         Window bounds as block timestamps (``start <= t < end``).
     issuer : str, optional

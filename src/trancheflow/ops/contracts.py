@@ -115,6 +115,7 @@ EVENT_HANDLING: dict[str, dict[str, tuple[str, str]]] = {
         "Withdraw": ("raw", "ERC-4626 withdrawal from the fund; not deal cash"),
         "WithdrawRequested": ("raw", "an underwriter's cooldown request"),
         "WithdrawRequestCancelled": ("raw", "an underwriter's cooldown request cancelled"),
+        "RequestGainForfeited": ("raw", "a redemption request's gain burned to the fund"),
         "RequestGainForfeited": ("raw", "premium a requesting underwriter gave up"),
         "DealSet": ("alert", "the fund was bound to a deal"),
         "CapSet": ("raw", "the fund's cover cap (a fund parameter, not the deal's)"),

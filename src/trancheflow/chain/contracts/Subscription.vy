@@ -4,8 +4,11 @@
 @custom:contract-name Subscription
 @license Apache-2.0
 @notice An optional subscription window at closing for ONE tranche: during
-        `[START, END)` investors buy tranche tokens at the fixed `PRICE`
-        with the settlement token; each purchase's proceeds go straight to
+        `[START, END)` investors buy tranche tokens at `PRICE` per unit of
+        CURRENT face (issue 10: token units are original face, so a token
+        of a tranche that has repaid principal is worth
+        `factor = balance / FACE` of a unit; the cost of `amount` tokens is
+        `amount * balance / FACE * PRICE`) with the settlement token; each purchase's proceeds go straight to
         the issuer (the sale never holds investor cash). The issuer stocks
         the sale by transferring tranche tokens to this contract. After
         `END` anyone may call `finish`: unsold tokens go back to the issuer,
@@ -16,19 +19,27 @@
         which settles distributions and asks the deal's transfer-restriction
         hook, so a buyer the rules refuse cannot buy (the purchase reverts
         with the token's restriction message).
-@custom:security Rounding: `cost = ceil(amount * PRICE / PRICE_SCALE)`, UP,
-                 in favour of the issuer: a buyer never gets a token unit for
-                 less than the price. A zero-cost purchase is refused.
+@custom:security Rounding: `cost = ceil(amount * PRICE * balance /
+                 (PRICE_SCALE * FACE))`, one division rounded UP, in favour
+                 of the issuer: a buyer never gets current face for less
+                 than the price. A zero-cost purchase (e.g. a repaid
+                 tranche) is refused.
                  Re-entrancy: `buy` and `finish` are `@nonreentrant` and
                  follow checks-effects-interactions (counters before calls).
 """
 
 from ethereum.ercs import IERC20
+from snekmate.utils import math
+
+from .interfaces import IDeal
 
 
 interface ITrancheClaim:
     def claim() -> uint256: nonpayable
     def issuance_paused() -> bool: view
+    def DEAL() -> address: view
+    def TRANCHE_ID() -> uint256: view
+    def FACE() -> uint256: view
 
 
 # @dev Price scale: PRICE = 10**18 sells one token unit (original face) for
@@ -41,8 +52,12 @@ TOKEN: public(immutable(address))
 SETTLEMENT: public(immutable(address))
 # @dev Receives the proceeds, the unsold tokens and their distributions.
 ISSUER: public(immutable(address))
-# @dev Settlement units per token unit, x PRICE_SCALE.
+# @dev Settlement units per unit of CURRENT face, x PRICE_SCALE.
 PRICE: public(immutable(uint256))
+# @dev The token's deal, tranche position and original face (read once).
+_DEAL: immutable(address)
+_TRANCHE_ID: immutable(uint256)
+_FACE: immutable(uint256)
 # @dev Window bounds (block timestamps): open when START <= now < END.
 START: public(immutable(uint256))
 END: public(immutable(uint256))
@@ -74,7 +89,7 @@ def __init__(
     @param token The tranche token.
     @param settlement The settlement token buyers pay with.
     @param issuer Receives proceeds and, after the window, the remainder.
-    @param price Settlement units per token unit x PRICE_SCALE (> 0).
+    @param price Settlement units per unit of current face x PRICE_SCALE (> 0).
     @param start First second of the window.
     @param end First second after the window (> start).
     """
@@ -86,6 +101,9 @@ def __init__(
     SETTLEMENT = settlement
     ISSUER = issuer
     PRICE = price
+    _DEAL = staticcall ITrancheClaim(token).DEAL()
+    _TRANCHE_ID = staticcall ITrancheClaim(token).TRANCHE_ID()
+    _FACE = staticcall ITrancheClaim(token).FACE()
     START = start
     END = end
 
@@ -94,7 +112,8 @@ def __init__(
 @view
 def quote(amount: uint256) -> uint256:
     """
-    @notice Settlement units `amount` token units cost (rounded UP).
+    @notice Settlement units `amount` token units cost now: price per
+            current face (rounded UP).
     @param amount Token units (original face).
     @return uint256 The cost.
     """
@@ -162,8 +181,13 @@ def finish():
 @view
 def _cost(amount: uint256) -> uint256:
     """
-    @dev ceil(amount * PRICE / PRICE_SCALE): rounds UP, in favour of the issuer.
+    @notice ceil(amount * PRICE * balance / (PRICE_SCALE * FACE)), with
+            balance the tranche's current balance: price per CURRENT face,
+            one division rounded UP (in favour of the issuer).
+    @param amount Token units (original face).
+    @return uint256 Settlement units.
     """
-    cost: uint256 = (amount * PRICE + PRICE_SCALE - 1) // PRICE_SCALE
+    balance: uint256 = staticcall IDeal(_DEAL).tranche_balance(_TRANCHE_ID)
+    cost: uint256 = math._mul_div(amount * PRICE, balance, _FACE * PRICE_SCALE, True)
     assert cost > 0, "sub: zero cost"
     return cost

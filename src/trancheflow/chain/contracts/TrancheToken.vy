@@ -112,6 +112,11 @@ FACE: public(immutable(uint256))
 _PAUSE_ISSUANCE: constant(uint256) = 1
 _PAUSE_TRANSFERS: constant(uint256) = 2
 _MASK160: constant(uint256) = 2**160 - 1
+# @dev ERC-1404 codes of the token's own restrictions, above the compliance
+# hook's codes (0..11): the deal's transfer pause, and a receiver that could
+# never claim (the deal or this token: their distributions would be stranded).
+TRANSFERS_PAUSED: public(constant(uint8)) = 16
+RECEIVER_CANNOT_HOLD: public(constant(uint8)) = 17
 
 # @dev pause bits (high 96) | transfer-restriction hook (low 160; zero
 # address = no check). One word, so a transfer reads both with one SLOAD.
@@ -301,6 +306,7 @@ def recover(holder: address, to: address) -> (uint256, uint256):
     """
     hook: address = convert(self._config & _MASK160, address)
     assert hook != empty(address), "tranche: no compliance hook"
+    assert to != DEAL and to != self, "tranche: receiver cannot hold tranche tokens"
     assert msg.sender == staticcall IRecovery(hook).owner(), "tranche: caller is not governance"
     assert staticcall IRecovery(hook).frozen(self, holder), "tranche: holder not frozen"
     index: uint256 = self._dist >> 128
@@ -326,13 +332,21 @@ def recover(holder: address, to: address) -> (uint256, uint256):
 def detectTransferRestriction(sender: address, receiver: address, amount: uint256) -> uint8:
     """
     @notice ERC-1404: 0 when a transfer of `amount` from `sender` to
-            `receiver` would pass the compliance hook, else its code.
+            `receiver` would pass, else the first failing code: the deal's
+            transfer pause (TRANSFERS_PAUSED), a receiver that can never
+            claim (RECEIVER_CANNOT_HOLD: the deal, this token), then the
+            compliance hook's code.
     @param sender From.
     @param receiver To.
     @param amount Token units.
-    @return uint8 The restriction code (0 without a compliance hook).
+    @return uint8 The restriction code.
     """
-    hook: address = convert(self._config & _MASK160, address)
+    cfg: uint256 = self._config
+    if (cfg >> 160) & _PAUSE_TRANSFERS != 0:
+        return TRANSFERS_PAUSED
+    if receiver == DEAL or receiver == self:
+        return RECEIVER_CANNOT_HOLD
+    hook: address = convert(cfg & _MASK160, address)
     if hook == empty(address):
         return 0
     return staticcall ICompliance(hook).detect(self, sender, receiver, amount)
@@ -342,12 +356,17 @@ def detectTransferRestriction(sender: address, receiver: address, amount: uint25
 @view
 def messageForTransferRestriction(code: uint8) -> String[64]:
     """
-    @notice ERC-1404 text of restriction `code`.
+    @notice ERC-1404 text of restriction `code` (the token's own codes,
+            else the compliance hook's).
     @param code The code.
     @return String[64] The message.
     """
+    if code == TRANSFERS_PAUSED:
+        return "tranche: transfers paused"
+    if code == RECEIVER_CANNOT_HOLD:
+        return "tranche: receiver cannot hold tranche tokens"
     hook: address = convert(self._config & _MASK160, address)
-    if hook == empty(address):
+    if code == 0 or hook == empty(address):
         return "no restriction"
     return staticcall ICompliance(hook).messageForTransferRestriction(code)
 
@@ -512,18 +531,17 @@ def _move(sender: address, receiver: address, amount: uint256):
 @internal
 def _check_compliance(cfg: uint256, sender: address, receiver: address, amount: uint256):
     """
-    @notice Refuses a transfer while transfers are paused (not the mint,
-            which the issuance bit governs), then asks the compliance hook
-            (if any) BEFORE balances move; it reverts with the ERC-1404
-            message on a restriction and updates its holder count (sender
-            zero = mint).
+    @notice Refuses a transfer while transfers are paused or to a receiver
+            that could never claim (the deal, this token: issue 10), then
+            asks the compliance hook (if any) BEFORE balances move; it
+            reverts with the ERC-1404 message on a restriction.
     @param cfg The `_config` word.
     @param sender Tokens move from here (zero address = mint).
     @param receiver Tokens move to here.
     @param amount Token units.
     """
-    if sender != empty(address):
-        assert (cfg >> 160) & _PAUSE_TRANSFERS == 0, "tranche: transfers paused"
+    assert (cfg >> 160) & _PAUSE_TRANSFERS == 0, "tranche: transfers paused"
+    assert receiver != DEAL and receiver != self, "tranche: receiver cannot hold tranche tokens"
     hook: address = convert(cfg & _MASK160, address)
     if hook != empty(address):
         extcall ICompliance(hook).on_transfer(sender, receiver, amount)

@@ -21,7 +21,6 @@ from ..conftest import UNIT, World
 
 TRANSFERS = 2
 PRICE = 995 * 10**15  # 99.5% of current face
-_REPRO = pytest.mark.xfail(strict=True, reason="audit finding 5 reproduced; fixed next")
 
 
 def _sale(w: World, tok: object) -> object:
@@ -34,7 +33,6 @@ def _sale(w: World, tok: object) -> object:
     return sub
 
 
-@_REPRO
 def test_subscription_prices_current_face(world: World) -> None:
     w = world
     a = w.tokens[0]
@@ -52,7 +50,6 @@ def test_subscription_prices_current_face(world: World) -> None:
         assert sub.buy(amount) == expect
 
 
-@_REPRO
 def test_pause_has_a_restriction_code(world: World) -> None:
     w = world
     a = w.tokens[0]
@@ -64,7 +61,6 @@ def test_pause_has_a_restriction_code(world: World) -> None:
     assert a.messageForTransferRestriction(code) == "tranche: transfers paused"
 
 
-@_REPRO
 @pytest.mark.parametrize("where", ["deal", "token"])
 def test_no_transfer_to_the_deal_or_the_token(world: World, where: str) -> None:
     w = world
