@@ -405,3 +405,43 @@ def test_governance_through_safe_and_timelock_from_files(
         capsys,
     )
     assert code == 2 and "execTransaction" in out, out
+
+
+def test_compliance_register_rules_freeze_recover(
+    life_deal: tuple[Path, DealClient],
+    anvil: AnvilNode,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tmp, client = life_deal
+    h = client.load_deployment(LIFE)
+    dep = ["--deployments", str(tmp)]
+    me = client.accounts[0]
+    comp = _deploy_by_abi(client, "Compliance", registrar=me, guardian=me)
+    client.backend.transact("Deal", h.address, "set_compliance", [comp])
+    investor, rescue = anvil.addresses[3], anvil.addresses[4]
+    code, out = _main(["compliance", "set-rules", LIFE, "--tranche", "A", "--classes", "qib",
+                       "--jurisdiction", "840", *dep], capsys)  # fmt: skip
+    assert code == 0, out
+    for who in (me, investor, rescue):
+        code, out = _main(
+            ["compliance", "register", LIFE, "--investor", who, "--jurisdiction", "840",
+             "--classes", "qib", "--expiry", "2099-01-01", *dep],
+            capsys,
+        )  # fmt: skip
+        assert code == 0, out
+    code, out = _main(
+        ["chain", "transfer", LIFE, "--tranche", "A", "--to", anvil.addresses[7], "--amount",
+         "10", *dep],
+        capsys,
+    )  # fmt: skip
+    assert code == 2, out  # an unregistered receiver is refused by the hook
+    code, out = _main(["chain", "transfer", LIFE, "--tranche", "A", "--to", investor,
+                       "--amount", "50,000", *dep], capsys)  # fmt: skip
+    assert code == 0, out
+    code, out = _main(["compliance", "freeze", LIFE, "--tranche", "A", "--account", investor,
+                       *dep], capsys)  # fmt: skip
+    assert code == 0 and "frozen on tranche A" in out, out
+    code, out = _main(["compliance", "recover", LIFE, "--tranche", "A", "--holder", investor,
+                       "--to", rescue, *dep], capsys)  # fmt: skip
+    assert code == 0 and "recovered 50,000,000,000 token units" in out, out
+    assert h.balances(investor)["A"] == 0 and h.balances(rescue)["A"] == 50_000_000_000

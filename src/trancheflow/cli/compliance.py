@@ -110,6 +110,10 @@ def set_rules(
     lockup_until: Annotated[
         int, typer.Option("--lockup-until", help="no transfers before (unix time)", min=0)
     ] = 0,
+    jurisdiction: Annotated[
+        list[int] | None,
+        typer.Option("--jurisdiction", help="admitted ISO 3166-1 numeric code (repeat)"),
+    ] = None,
     compliance: CompOpt = None,
     spec: SpecOpt = None,
     tape: TapeOpt = None,
@@ -127,7 +131,12 @@ def set_rules(
         lockup_until,
     ]
     c.backend.transact("Compliance", addr, "set_rules", args)
-    console.print(f"tranche {tranche}: rules set (classes {args[1]}, max holders {max_holders})")
+    for code in jurisdiction or []:
+        c.backend.transact("Compliance", addr, "set_jurisdiction", [args[0], code, True])
+    console.print(
+        f"tranche {tranche}: rules set (classes {args[1]}, max holders {max_holders}, "
+        f"jurisdictions {sorted(jurisdiction or [])})"
+    )
 
 
 def _freeze(deal: str, tranche: str, account: str, frozen: bool, opts: dict[str, Any]) -> None:
