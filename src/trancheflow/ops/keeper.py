@@ -22,10 +22,11 @@ One :meth:`Keeper.run_once` tick, against a :class:`KeeperChain`:
    alert (same kind and text as the indexer's, so one table row per breach).
 
 4. **Liquidation** (optional, with a :class:`LiquidationChain` and a
-   per-loan status source): marks the latest finalized period's 90+ days
-   delinquent or over-LTV loans on the ``Liquidation`` contract with their
-   Merkle proofs, skipping loans already marked (state re-read before each
-   ``mark``); each mark raises a ``loan_marked`` alert.
+   per-loan status source; :mod:`trancheflow.ops.keeper_liquidation`): marks
+   the latest finalized period's 90+ days delinquent or over-LTV loans on the
+   ``Liquidation`` contract with their Merkle proofs, skipping loans already
+   marked (state re-read before each ``mark``); each mark raises a
+   ``loan_marked`` alert.
 
 Alerts go to :attr:`Keeper.alerts`, the log, and, given a database, the
 ``alerts`` table, each in its own transaction and never twice with the same
@@ -67,8 +68,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
 
 from trancheflow.errors import ChainError, ReportError
+from trancheflow.ops.keeper_liquidation import (
+    DELINQUENT_DAYS,
+    ContractLiquidationChain,
+    LiquidationChain,
+    LiquidationDuty,
+    LoanStatus,
+    MarkOutcome,
+)
 
 __all__ = [
+    "DELINQUENT_DAYS",
     "Alert",
     "BackendKeeperChain",
     "ContractLiquidationChain",
@@ -155,58 +165,6 @@ class KeeperChain(Protocol):
     def trigger_breaches(self) -> list[tuple[int, int, int]]:
         """``(trigger, period, block)`` of every ``TriggerBreached`` log so far."""
         ...
-
-
-@dataclass(frozen=True)
-class LoanStatus:
-    """One loan of a finalized period as the servicer reported it, with the Merkle
-    proof of ``status_leaf(loan_id, balance, days_delinquent)`` under ``root``."""
-
-    name: str
-    loan_id: bytes
-    balance: int
-    days_delinquent: int
-    proof: tuple[bytes, ...]
-    root: bytes
-
-
-@dataclass(frozen=True)
-class MarkOutcome:
-    """What the keeper did about one liquidatable loan: ``marked`` (this keeper),
-    ``already_marked`` (on-chain state says so), ``no_value`` (no property value
-    yet: the contract would revert), ``failed`` (the transaction reverted)."""
-
-    name: str
-    status: str
-    tx_hash: str | None = None
-    detail: str = ""
-
-
-@runtime_checkable
-class LiquidationChain(Protocol):
-    """What the keeper's liquidation duty needs from a ``Liquidation`` contract."""
-
-    def auction_status(self, loan_id: bytes) -> int:
-        """``auctions(loan_id).status`` (0 = not marked)."""
-        ...
-
-    def collateral_value(self, loan_id: bytes) -> int:
-        """The attested property value (0 = none)."""
-        ...
-
-    def ltv_threshold(self) -> int:
-        """Balance / value above which a loan is marked, at ``RATE_SCALE`` = 1e9."""
-        ...
-
-    def mark(self, loan: LoanStatus) -> str:
-        """Send ``mark``; returns the transaction hash. Raises
-        :class:`~trancheflow.errors.ChainError` (with the revert reason) on failure."""
-        ...
-
-
-#: ``Liquidation.DELINQUENT_DAYS`` and ``RATE_SCALE``.
-DELINQUENT_DAYS = 90
-_RATE_SCALE = 10**9
 
 
 @dataclass(frozen=True)
@@ -479,55 +437,12 @@ class Keeper:
             self._alert("trigger_breached", "critical", msg, block)
 
     # ---------------------------------------------------------------- liquidation
-    def _liquidatable(self, loan: LoanStatus, value: int) -> bool:
-        if loan.days_delinquent >= DELINQUENT_DAYS:
-            return True
-        threshold = self.liquidation.ltv_threshold() if self.liquidation else 0
-        return value > 0 and loan.balance * _RATE_SCALE > threshold * value
-
     def _mark_loans(self) -> list[MarkOutcome]:
-        liq, source = self.liquidation, self.loan_status
-        period = self.chain.period()
-        if liq is None or source is None or period == 0:
+        """The liquidation duty (:mod:`trancheflow.ops.keeper_liquidation`)."""
+        if self.liquidation is None or self.loan_status is None:
             return []
-        out = []
-        for loan in source(period):
-            if liq.auction_status(loan.loan_id) != 0:
-                continue  # marked earlier (not an outcome of this tick)
-            value = liq.collateral_value(loan.loan_id)
-            if not self._liquidatable(loan, value):
-                continue
-            if value == 0:
-                self._alert(
-                    "liquidation_no_value",
-                    "warning",
-                    f"loan {loan.name} is {loan.days_delinquent} days delinquent in period "
-                    f"{period} but has no attested property value; cannot mark it",
-                )
-                out.append(MarkOutcome(loan.name, "no_value"))
-                continue
-            # re-read right before acting: another keeper may have marked it
-            if liq.auction_status(loan.loan_id) != 0:
-                out.append(MarkOutcome(loan.name, "already_marked"))
-                continue
-            try:
-                tx = liq.mark(loan)
-            except ChainError as exc:
-                if liq.auction_status(loan.loan_id) != 0 or "already marked" in str(exc):
-                    out.append(MarkOutcome(loan.name, "already_marked", detail=str(exc)))
-                    continue
-                self._alert("mark_failed", "critical", f"mark of loan {loan.name} failed: {exc}")
-                out.append(MarkOutcome(loan.name, "failed", detail=str(exc)))
-                continue
-            self._alert(
-                "loan_marked",
-                "warning",
-                f"loan {loan.name} marked for liquidation from period {period}: "
-                f"{loan.days_delinquent} days delinquent, balance {loan.balance}, "
-                f"property value {value}",
-            )
-            out.append(MarkOutcome(loan.name, "marked", tx_hash=tx))
-        return out
+        duty = LiquidationDuty(self.liquidation, self.loan_status)
+        return duty.mark_loans(self.chain.period(), self._alert)
 
     # ---------------------------------------------------------------- loop
     def run_once(self) -> KeeperTick:
@@ -607,7 +522,6 @@ class BackendKeeperChain:
         self.handle = handle
         self.backend = handle.client.backend
         self.sender = sender
-        self._window: int | None = None
         self._scanned = int(handle.record.block) - 1
         self._breaches: list[tuple[int, int, int]] = []
 
@@ -632,13 +546,15 @@ class BackendKeeperChain:
         return PendingReport(self.period() + 1, int(at), int(cash), str(h).lower())
 
     def dispute_deadline(self) -> int | None:
-        """Submission time + ``DISPUTE_WINDOW`` of the pending report."""
+        """Submission time + ``DISPUTE_WINDOW`` of the pending report.
+
+        The window is read from the deal on every call (once per keeper tick),
+        never cached: governance may change it (``set_dispute_window``), and
+        each report carries the window in force when it was submitted."""
         p = self.pending_report()
         if p is None:
             return None
-        if self._window is None:
-            self._window = int(self.backend.call("Deal", self.address, "DISPUTE_WINDOW"))
-        return p.submitted_at + self._window
+        return p.submitted_at + int(self.backend.call("Deal", self.address, "DISPUTE_WINDOW"))
 
     def report_inputs(self, period: int) -> tuple[int, ...]:
         """``PeriodInput`` of the pending ``ReportSubmitted`` for ``period``."""
@@ -667,47 +583,3 @@ class BackendKeeperChain:
                     )
             self._scanned = head
         return list(self._breaches)
-
-
-class ContractLiquidationChain:
-    """A :class:`LiquidationChain` over a ``Liquidation`` contract object (titanoboa
-    in process); every failure is re-raised as :class:`~trancheflow.errors.ChainError`.
-
-    Parameters
-    ----------
-    contract : Any
-        The deployed ``Liquidation`` (a titanoboa ``VyperContract``).
-    sender : str, optional
-        Account that sends ``mark``.
-    """
-
-    def __init__(self, contract: Any, *, sender: str | None = None) -> None:
-        self.contract = contract
-        self.sender = sender
-
-    def auction_status(self, loan_id: bytes) -> int:
-        """``auctions(loan_id).status``."""
-        return int(self.contract.auctions(loan_id)[0])
-
-    def collateral_value(self, loan_id: bytes) -> int:
-        """``collateral_value(loan_id)``."""
-        return int(self.contract.collateral_value(loan_id))
-
-    def ltv_threshold(self) -> int:
-        """``ltv_threshold()``."""
-        return int(self.contract.ltv_threshold())
-
-    def mark(self, loan: LoanStatus) -> str:
-        """Send ``mark(loan_id, balance, days, proof, root)`` from ``sender``."""
-        import boa
-
-        args = (loan.loan_id, loan.balance, loan.days_delinquent, list(loan.proof), loan.root)
-        try:
-            if self.sender is None:
-                self.contract.mark(*args)
-            else:
-                with boa.env.prank(self.sender):
-                    self.contract.mark(*args)
-        except Exception as exc:  # boa raises its own error types
-            raise ChainError(f"Liquidation.mark({loan.name}): {exc}") from exc
-        return f"boa-block-{int(boa.env.evm.patch.block_number)}"  # in process: no hash

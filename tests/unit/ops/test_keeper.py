@@ -327,7 +327,10 @@ def test_run_loop_survives_a_node_outage_and_stops_when_told() -> None:
     [
         (["--rpc-url", "http://127.0.0.1:9"], "127.0.0.1:9"),
         (["--first-due", "next tuesday"], "--first-due 'next tuesday' is not a date"),
-        (["--db", "sqlite:///nowhere/index.db"], "does not exist; pass the indexer's database"),
+        (
+            ["--db", "sqlite:///nowhere/index.db"],
+            "does not exist (nothing is created); pass the indexer's database",
+        ),
     ],
 )
 def test_cli_bad_input_exits_2_with_the_input_named(extra, message, monkeypatch) -> None:  # type: ignore[no-untyped-def]

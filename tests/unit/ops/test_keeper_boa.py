@@ -124,3 +124,31 @@ def test_trigger_breach_on_chain_is_one_alert_row(db) -> None:  # type: ignore[n
     assert [r.message for r in rows] == ["trigger 1 breached in period 2"]
     assert rows[0].block_number == breaches[0].block_number
     assert w.finalized() == [1, 2, 3, 4]
+
+
+def test_keeper_reads_the_dispute_window_each_tick() -> None:
+    """Governance changes the window mid-run (``set_dispute_window``, issue 10):
+    a shorter window is finalized as soon as it closes, a longer one is waited
+    for without a premature transaction (the keeper read it once and kept it)."""
+    w = BoaDeal()
+    keeper = Keeper(BackendKeeperChain(w.deal), sleep=lambda s: None)
+    w.submit()
+    w.client.advance_time(WINDOW)
+    assert [o.status for o in keeper.run_once().outcomes] == ["finalized"]
+    owner = w.client.accounts[0]
+    w.client.backend.transact("Deal", w.deal.address, "set_dispute_window", [600], sender=owner)
+    w.submit()
+    w.client.advance_time(600)
+    (o,) = keeper.run_once().outcomes
+    assert (o.period, o.status) == (2, "finalized")
+    w.client.backend.transact(
+        "Deal", w.deal.address, "set_dispute_window", [3 * WINDOW], sender=owner
+    )
+    w.submit()
+    w.client.advance_time(WINDOW)
+    (o,) = keeper.run_once().outcomes
+    assert (o.status, o.attempts) == ("waiting", 0)  # no transaction was tried
+    w.client.advance_time(2 * WINDOW)
+    (o,) = keeper.run_once().outcomes
+    assert (o.period, o.status) == (3, "finalized")
+    assert w.finalized() == [1, 2, 3]
