@@ -3,27 +3,29 @@
 A 10,000-loan synthetic tape (``trancheflow.tape.generate_tape(10000, seed=1)``)
 valued as a pass-through on 1,000 Hull-White paths over 360 months, loan by
 loan, with the rate-driven prepayment model (default parameters) and no
-defaults (an agency pool; ``--default "SDA 100"`` times the general kernel
-with defaults). Timed, after a small warm-up run (numba's on-disk cache loads
-and the worker processes start outside the timings):
+defaults (an agency pool). The loan-level kernel
+(:func:`~trancheflow.collateral.path_kernel.mc_kernel`) runs loans in the
+innermost, branch-free float32 SIMD loop and paths on numba threads (no
+process pool, nothing pickled). Timed, after a small warm-up run:
 
 * ``oas_s``: path generation, mortgage rates, loan-level projection of every
-  path, discounting and the OAS solve (Brent on the mean, no re-projection),
-  plus the zero-volatility Z-spread and option cost (``oas_analysis``);
-* ``oas_risk_s``: the above plus effective duration and convexity (two more
-  simulations on the ±25bp curves, same seed, prepayments responding);
-* ``workers_speedup``: one simulation on one core (inline, numba limited to
-  one thread) divided by the same on the default local process pool. Its CPU
-  time is printed too: on a shared machine, wall times above the CPU time
-  mean other processes took the core.
+  path, discounting and the OAS solve, plus the zero-volatility Z-spread and
+  option cost (``oas_analysis``);
+* ``oas_risk_s``: the above plus effective duration and convexity (the ±25bp
+  curves, same random numbers, projected together in one kernel call);
+* ``workers_speedup``: one simulation with numba on one thread divided by the
+  same on all threads;
+* ``cpu_ns_per_loan_path_month``: CPU time (``time.process_time``) of the
+  one-thread simulation per loan-path-month. The machine may be shared: CPU
+  time, not wall time, is the figure to compare.
 
-It also prints the deterministic projection rate (``project_pool``,
-loan-months/s) beside the Monte Carlo rate (loan-path-months/s). The last
-line printed is::
+It also prints the float32 kernel's price difference against float64 (same
+paths, cents per 100 of face) and the deterministic ``project_pool`` rate.
+The last line printed is::
 
-    oas_s=<seconds> oas_risk_s=<seconds> workers_speedup=<ratio>
+    oas_s=<s> oas_risk_s=<s> workers_speedup=<x> cpu_ns_per_loan_path_month=<ns>
 
-Run: ``.venv/bin/python bench/oas.py [--loans N] [--paths P] [--workers W]``
+Run: ``.venv/bin/python bench/oas.py [--loans N] [--paths P] [--threads T]``
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ from rich.table import Table
 
 from trancheflow.analytics.mc_risk import effective_risk
 from trancheflow.analytics.montecarlo import MonteCarloSettings, pool_security, simulate_values
-from trancheflow.analytics.oas import oas_analysis
-from trancheflow.analytics.scale import default_workers, shutdown_pools
+from trancheflow.analytics.oas import oas_analysis, price_from_oas
+from trancheflow.analytics.scale import default_workers
 from trancheflow.collateral import Assumptions, project_pool
 from trancheflow.collateral.loans import loan_arrays
 from trancheflow.collateral.prepay_model import RefiPrepayModel
@@ -54,7 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--loans", type=int, default=10_000)
     parser.add_argument("--paths", type=int, default=1_000)
-    parser.add_argument("--workers", type=int, default=None, help="default: all cores")
+    parser.add_argument("--threads", type=int, default=None, help="numba threads (all cores)")
     parser.add_argument("--default", default="CDR 0", help="default speed, e.g. 'SDA 100'")
     parser.add_argument("--price", type=float, default=100.0, help="full price, %% of face")
     args = parser.parse_args()
@@ -66,8 +68,9 @@ def main() -> None:
     curve = read_curve_csv(ROOT / "examples/curves/treasury_sample.csv")
     assumptions = Assumptions("CPR 0", args.default, severity=0.35, recovery_lag=12)
     sec = pool_security(loans, assumptions, RefiPrepayModel(), start_month_of_year=4)
-    workers = args.workers or default_workers()
-    settings = MonteCarloSettings(n_paths=args.paths, seed=1, workers=workers)
+    threads = args.threads or default_workers()
+    numba.set_num_threads(threads)
+    settings = MonteCarloSettings(n_paths=args.paths, seed=1)
 
     # deterministic projection rate (warm)
     det = Assumptions("CPR 8", args.default, severity=0.35, recovery_lag=12)
@@ -77,31 +80,37 @@ def main() -> None:
     det_s = time.perf_counter() - t
     det_rate = args.loans * months / det_s
 
-    # warm-up: numba cache and the process pool
-    oas_analysis(sec, curve, replace(settings, n_paths=2 * workers), price=args.price)
+    # warm-up: numba cache
+    oas_analysis(sec, curve, replace(settings, n_paths=16), price=args.price)
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     values = simulate_values(sec, curve, settings)
     res = oas_analysis(sec, curve, settings, price=args.price, values=values)[0]
     oas_s = time.perf_counter() - t
-    t = time.perf_counter()
     risk = effective_risk(sec, curve, settings, price=args.price, values=values)[0]
-    oas_risk_s = oas_s + time.perf_counter() - t
+    oas_risk_s, oas_risk_cpu = time.perf_counter() - t, time.process_time() - c
 
-    # one core vs the process pool, one simulation each
-    one = replace(settings, workers=1)
-    threads = numba.get_num_threads()
+    # one thread vs all threads, one simulation each
     numba.set_num_threads(1)
     try:
         t, c = time.perf_counter(), time.process_time()
-        simulate_values(sec, curve, one)
+        simulate_values(sec, curve, settings)
         one_s, one_cpu = time.perf_counter() - t, time.process_time() - c
     finally:
         numba.set_num_threads(threads)
     t = time.perf_counter()
     simulate_values(sec, curve, settings)
     pool_s = time.perf_counter() - t
-    shutdown_pools()
+
+    # float32 vs float64 (same paths): price at the solved OAS, cents per 100
+    acc_paths = min(args.paths, 200)
+    s32 = replace(settings, n_paths=acc_paths)
+    v32 = simulate_values(sec, curve, s32)
+    v64 = simulate_values(sec, curve, replace(s32, precision="float64"))
+    cents = 100.0 * max(
+        abs(float(price_from_oas(v32, [o])[0][0]) - float(price_from_oas(v64, [o])[0][0]))
+        for o in (0.0, res.oas, 0.03)
+    )
 
     lpm = args.loans * args.paths * months
     table = Table(title=f"OAS of {args.loans:,} loans x {args.paths:,} paths x {months} months")
@@ -122,11 +131,18 @@ def main() -> None:
     )
     table.add_row("OAS (s)", f"{oas_s:.2f}")
     table.add_row("OAS + duration + convexity (s)", f"{oas_risk_s:.2f}")
-    table.add_row("1 core, inline (s, CPU s)", f"{one_s:.2f}, {one_cpu:.2f}")
-    table.add_row("CPU per loan-path-month (1 core)", f"{1e9 * one_cpu / lpm:.2f} ns")
-    table.add_row(f"{workers} worker processes (s)", f"{pool_s:.2f}")
+    table.add_row("OAS + duration + convexity CPU (s, all threads)", f"{oas_risk_cpu:.2f}")
+    table.add_row("1 thread (s, CPU s)", f"{one_s:.2f}, {one_cpu:.2f}")
+    table.add_row("CPU per loan-path-month (1 thread)", f"{1e9 * one_cpu / lpm:.2f} ns")
+    table.add_row(f"{threads} numba threads (s)", f"{pool_s:.2f}")
+    table.add_row(
+        f"float32 vs float64 price ({acc_paths} paths)", f"{cents:.4f} cents per 100 (max)"
+    )
     console.print(table)
-    print(f"oas_s={oas_s:.2f} oas_risk_s={oas_risk_s:.2f} workers_speedup={one_s / pool_s:.2f}")
+    print(
+        f"oas_s={oas_s:.2f} oas_risk_s={oas_risk_s:.2f} workers_speedup={one_s / pool_s:.2f} "
+        f"cpu_ns_per_loan_path_month={1e9 * one_cpu / lpm:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 The pipeline (:func:`simulate_values`):
 
 1. Hull-White one-factor paths fitted to the zero curve
-   (:class:`~trancheflow.rates.HullWhite1F`, monthly, seeded; antithetic by default);
+   (:class:`~trancheflow.rates.HullWhite1F`, monthly, seeded; antithetic by default;
+   or CIR++, :class:`~trancheflow.rates.cir.ShiftedCIR`; Sobol' on request);
 2. the mortgage rate on each path (:class:`~trancheflow.rates.MortgageRateModel`);
 3. the paths split into chunks (:mod:`trancheflow.analytics.scale`); per chunk,
    loan-level projection with the rate-driven prepayment model
@@ -67,6 +68,7 @@ from trancheflow.collateral.prepay_model import RefiPrepayModel
 from trancheflow.collateral.projection import CASHFLOW_COLUMNS
 from trancheflow.errors import AnalyticsError
 from trancheflow.rates import HullWhite1F, MortgageRateModel, RatePaths, ZeroCurve
+from trancheflow.rates.cir import ShiftedCIR
 
 from .scale import chunk_bounds, default_workers, map_chunks
 from .zspread import flow_times
@@ -209,6 +211,8 @@ class MonteCarloSettings:
         Variance reduction (see :func:`~trancheflow.rates.paths.standard_normals`).
     mortgage : MortgageRateModel
         Mortgage rate from the path's long rate.
+    rate_model : {"hw", "cir"}, default "hw"
+        Hull-White or CIR++ (see :meth:`short_rate_model`).
     delay_days : int, default 0
         Actual payment delay (see the module conventions).
     precision : {"float32", "float64"}, default "float32"
@@ -236,10 +240,39 @@ class MonteCarloSettings:
     workers: int | None = None
     scheduler: Any = None
     precision: str = "float32"
+    rate_model: str = "hw"
 
     def __post_init__(self) -> None:
         if self.precision not in ("float32", "float64"):
             raise AnalyticsError(f"precision {self.precision!r} must be 'float32' or 'float64'")
+        if self.rate_model not in ("hw", "cir"):
+            raise AnalyticsError(f"rate_model {self.rate_model!r} must be 'hw' or 'cir'")
+
+    def short_rate_model(self, curve: ZeroCurve) -> HullWhite1F | ShiftedCIR:
+        """The short-rate model fitted to ``curve``.
+
+        ``"hw"``: Hull-White with ``mean_reversion`` and normal ``volatility``.
+        ``"cir"``: CIR++ (:class:`~trancheflow.rates.cir.ShiftedCIR`) with the
+        same mean reversion, its factor starting at (and reverting to) the
+        curve's short forward ``f0``, and volatility coefficient
+        ``volatility / sqrt(f0)`` so that today's normal volatility matches.
+        """
+        if self.rate_model == "cir":
+            f0 = max(float(curve.instantaneous_forward(0.0)), 1e-4)
+            return ShiftedCIR(curve, self.mean_reversion, max(self.volatility, 1e-12) / f0**0.5)
+        return HullWhite1F(curve, self.mean_reversion, self.volatility)
+
+    def describe(self) -> str:
+        """One line naming the rate model and its parameters (for risk tables)."""
+        kind = "CIR++" if self.rate_model == "cir" else "Hull-White"
+        sampling = "Sobol'" if self.sobol else "pseudo-random"
+        return (
+            f"{kind} a={self.mean_reversion:g} sigma={self.volatility:g} (normal, today); "
+            f"{self.n_paths} paths, seed {self.seed}, {sampling}"
+            f"{', antithetic' if self.antithetic else ''}; mortgage rate = "
+            f"{self.mortgage.a:g} + {self.mortgage.b:g} x {self.mortgage.tenor_years:g}y "
+            f"{self.mortgage.kind} rate"
+        )
 
     def zero_volatility(self) -> MonteCarloSettings:
         """One path on the forward curve (``sigma = 0``), run inline."""
@@ -339,14 +372,7 @@ def simulate_values(
     if _fast(security, settings):
         return simulate_values_many(security, [curve], settings, progress=progress)[0]
     T = security.n_periods
-    hw = HullWhite1F(curve, settings.mean_reversion, settings.volatility)
-    paths = hw.simulate(
-        settings.n_paths,
-        T,
-        seed=settings.seed,
-        antithetic=settings.antithetic,
-        sobol=settings.sobol,
-    )
+    paths = _simulate_paths(curve, settings, T)
     mrates = settings.mortgage.rate(paths)[:, :T]
     disc = paths.discount[:, 1 : T + 1]
     if settings.delay_days:
@@ -403,8 +429,7 @@ def _fast(security: Security, settings: MonteCarloSettings) -> bool:
 
 
 def _simulate_paths(curve: ZeroCurve, settings: MonteCarloSettings, T: int) -> RatePaths:
-    hw = HullWhite1F(curve, settings.mean_reversion, settings.volatility)
-    return hw.simulate(
+    return settings.short_rate_model(curve).simulate(
         settings.n_paths,
         T,
         seed=settings.seed,

@@ -18,6 +18,7 @@ from trancheflow.rates import (
     par_yield,
     standard_normals,
 )
+from trancheflow.rates.cir import ShiftedCIR
 
 CURVE = bootstrap_par_curve(
     [0.25, 0.5, 1, 2, 3, 5, 7, 10, 20, 30],
@@ -183,3 +184,19 @@ def test_mortgage_rate_is_affine_in_the_long_rate() -> None:
     np.testing.assert_allclose(floored, [0.01, 0.05], rtol=1e-15)
     with pytest.raises(ModelError, match="tenor_years"):
         MortgageRateModel(tenor_years=0.0)
+
+
+@pytest.mark.parametrize("sobol", [False, True])
+def test_shifted_cir_fits_the_curve_and_its_paths_price_it(sobol: bool) -> None:
+    """CIR++ reproduces every zero price of the curve in closed form, and its Monte
+    Carlo discount factors converge to them (within 3 standard errors)."""
+    m = ShiftedCIR(CURVE, a=0.1, sigma=0.012 / 0.05**0.5)
+    t = np.array([0.5, 1.0, 5.0, 10.0, 30.0])
+    np.testing.assert_allclose(m.zero_coupon_price(0.0, t, m.r0), CURVE.discount(t), rtol=1e-12)
+    paths = m.simulate(4000, 360, seed=5, sobol=sobol)
+    _assert_within_3se(paths, m, MONTHS)
+    # the factor stays non-negative, so r(t) >= φ(t)
+    assert np.all(paths.short_rate >= m.phi(paths.times)[None, :] - 1e-12)
+    # bond prices on a path are consistent with the path's own long rates
+    long = paths.long_rate(10.0, kind="zero")
+    assert np.all(np.isfinite(long)) and 0.0 < long.mean() < 0.2
