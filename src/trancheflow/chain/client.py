@@ -310,7 +310,9 @@ class DealClient:
             **config,
         )
         blueprint = str(self.backend.deploy_blueprint("TrancheToken", sender=me).contract_address)
-        engine_bp = str(self.backend.deploy_blueprint("WaterfallEngine", sender=me).contract_address)
+        engine_bp = str(
+            self.backend.deploy_blueprint("WaterfallEngine", sender=me).contract_address
+        )
         oracle_bp = str(self.backend.deploy_blueprint("ReportOracle", sender=me).contract_address)
         tx = self.backend.deploy(
             "Deal", cfg.constructor_args(settlement, blueprint, engine_bp, oracle_bp), sender=me

@@ -204,6 +204,7 @@ class ParityRun:
         self.holders = {world.issuer}
         self.results: list[Any] = []
         self.events: list[Any] = []  # each period's PeriodFinalized
+        self.last_logs: list[Any] = []  # every deal log of the last finalize
         self.fund = fund
         self.liquidation = liquidation
 
@@ -242,7 +243,8 @@ class ParityRun:
             applied = min(held, room)
             self.ledger.proceeds_carried = held - applied
         w.deal.finalize(r.period_input())
-        ev = [e for e in w.deal.get_logs() if type(e).__name__ == "PeriodFinalized"][-1]
+        self.last_logs = list(w.deal.get_logs())
+        ev = [e for e in self.last_logs if type(e).__name__ == "PeriodFinalized"][-1]
         self.events.append(ev)
         exact_inp = replace(
             inp,

@@ -1,4 +1,6 @@
-"""verify_loan: the tape root and finalized period roots, never a pending or vetoed one."""
+"""verify_loan: the tape root and finalized period roots, never a pending or vetoed one;
+latest_loan_root; a discarded report reusing an earlier root never erases it (audit
+finding 5)."""
 
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ def test_vetoed_root_never_becomes_valid(world: World) -> None:
     world.submit(r)
     with boa.env.prank(world.guardian):
         world.deal.veto()
+    with boa.env.prank(world.owner):
+        world.deal.discard_report()
     world.run(loans_root=b"\x07" * 32)
     world.run(loans_root=b"\x08" * 32)
     assert not world.deal.verify_loan(loan_leaf("X", 1), [loan_leaf("Y", 2)], bad)
@@ -46,3 +50,27 @@ def test_vetoed_root_never_becomes_valid(world: World) -> None:
 def test_unknown_root_is_refused(world: World) -> None:
     leaves = [loan_leaf("A", 1), loan_leaf("B", 2)]
     assert not world.deal.verify_loan(leaves[0], merkle_proof(leaves, 0), merkle_root(leaves))
+
+
+def test_discarded_report_reusing_a_root_keeps_it_provable(world: World) -> None:
+    leaves = [loan_leaf(f"P1-{i}", i) for i in range(4)]
+    root = merkle_root(leaves)
+    proof = merkle_proof(leaves, 2)
+    world.run(loans_root=root)
+    assert world.deal.latest_loan_root() == root
+    r = world.report(loans_root=root)  # period 2 reuses period 1's root ...
+    world.submit(r)
+    with boa.env.prank(world.guardian):
+        world.deal.veto()
+    with boa.env.prank(world.owner):
+        world.deal.discard_report()  # ... and is discarded
+    assert world.deal.verify_loan(leaves[2], proof, root)
+    assert world.deal.root_period(root) == 1
+    world.run(loans_root=b"\x09" * 32)
+    assert world.deal.verify_loan(leaves[2], proof, root)
+    assert world.deal.latest_loan_root() == b"\x09" * 32
+
+
+def test_latest_loan_root_is_the_tape_root_before_the_first_period() -> None:
+    w = make_world(tape_root=ROOT)
+    assert w.deal.latest_loan_root() == ROOT

@@ -184,18 +184,18 @@ def run(st_: IWaterfallEngine.EngineState, i_: report_types.PeriodInput) -> IWat
     cum_loss += i_.losses
 
     # 2. fees, spec order
-    fees_paid: DynArray[uint256, MAX_FEES] = []
-    new_fees: DynArray[uint256, MAX_FEES] = []
+    fees_paid: uint256[MAX_FEES] = empty(uint256[MAX_FEES])
+    new_fees: uint256[MAX_FEES] = empty(uint256[MAX_FEES])
     for j: uint256 in range(N_FEES, bound=MAX_FEES):
         fs: uint256 = st_.fees[j]
         due: uint256 = self._mdiv(p0, FEE[j]) + (fs & MASK128)
         paid: uint256 = min(due, ia)
         ia -= paid
-        fees_paid.append(paid)
+        fees_paid[j] = paid
         owed: uint256 = (fs >> 128) + paid
         assert owed <= MASK128 and due - paid <= MASK128, "deal: fee exceeds 128 bits"
         new_fs: uint256 = (owed << 128) | (due - paid)
-        new_fees.append(new_fs)
+        new_fees[j] = new_fs
 
     # 3. interest, senior first (accrual tranches accrete while a senior is outstanding)
     bal: uint256[MAX_TRANCHES] = empty(uint256[MAX_TRANCHES])
@@ -332,16 +332,10 @@ def run(st_: IWaterfallEngine.EngineState, i_: report_types.PeriodInput) -> IWat
     residual: uint256 = ia + release + leftover
 
     # 10. new state words (the deal writes those that changed)
-    tranches: DynArray[uint256, MAX_TRANCHES] = []
-    interest_paid: DynArray[uint256, MAX_TRANCHES] = []
-    principal_paid: DynArray[uint256, MAX_TRANCHES] = []
-    writedown: DynArray[uint256, MAX_TRANCHES] = []
+    tranches: uint256[MAX_TRANCHES] = empty(uint256[MAX_TRANCHES])
     for i: uint256 in range(n, bound=MAX_TRANCHES):
         assert bal[i] <= MASK128 and short[i] <= MASK128, "deal: tranche exceeds 128 bits"
-        tranches.append((short[i] << 128) | bal[i])
-        interest_paid.append(ip[i])
-        principal_paid.append(pp[i])
-        writedown.append(wd[i])
+        tranches[i] = (short[i] << 128) | bal[i]
     assert cum_loss <= MASK128, "deal: loss exceeds 128 bits"
     assert reserve <= MASK128, "deal: reserve exceeds 128 bits"
     return IWaterfallEngine.EngineResult(
@@ -350,9 +344,9 @@ def run(st_: IWaterfallEngine.EngineState, i_: report_types.PeriodInput) -> IWat
         fees=new_fees,
         tranches=tranches,
         fees_paid=fees_paid,
-        interest_paid=interest_paid,
-        principal_paid=principal_paid,
-        writedown=writedown,
+        interest_paid=ip,
+        principal_paid=pp,
+        writedown=wd,
         residual=residual,
         premium=premium,
         gap=gap,

@@ -81,16 +81,24 @@ def _finalize(inp: report_types.PeriodInput, auction: uint256):
     if st & ledger.FLAG_FUND != 0:
         fund = ledger.insurance_fund
         rate = ledger.insurance_premium_rate
-    old_fees: DynArray[uint256, ledger.MAX_FEES] = []
-    for j: uint256 in range(ledger.N_FEES, bound=ledger.MAX_FEES):
-        old_fees.append(ledger.fees_state[j])
-    old: DynArray[uint256, ledger.MAX_TRANCHES] = []
+    nf: uint256 = ledger.N_FEES
+    old_fees: uint256[ledger.MAX_FEES] = empty(uint256[ledger.MAX_FEES])
+    for j: uint256 in range(nf, bound=ledger.MAX_FEES):
+        old_fees[j] = ledger.fees_state[j]
+    old: uint256[ledger.MAX_TRANCHES] = empty(uint256[ledger.MAX_TRANCHES])
     for i: uint256 in range(n, bound=ledger.MAX_TRANCHES):
-        old.append(ledger.tranche_state[i])
+        old[i] = ledger.tranche_state[i]
+    # threshold words are read only when the deal has triggers using them
+    thr: uint256[2] = empty(uint256[2])
+    nt: uint256 = ledger.N_TRIGGERS
+    if nt > 0:
+        thr[0] = ledger.trig_threshold[0]
+        if nt > 4:
+            thr[1] = ledger.trig_threshold[1]
     s: IWaterfallEngine.EngineState = IWaterfallEngine.EngineState(
         pool=ledger.pool,
         state=st,
-        thresholds=ledger.trig_threshold,
+        thresholds=thr,
         fees=old_fees,
         tranches=old,
         premium_rate=rate,
@@ -112,9 +120,14 @@ def _finalize(inp: report_types.PeriodInput, auction: uint256):
     for k: uint256 in range(ledger.N_TRIGGERS, bound=ledger.MAX_TRIGGERS):
         if (new_bits >> k) & 1 == 1:
             log TriggerBreached(trigger=k, period=period)
-    for j: uint256 in range(ledger.N_FEES, bound=ledger.MAX_FEES):
+    fees_paid: DynArray[uint256, ledger.MAX_FEES] = []
+    for j: uint256 in range(nf, bound=ledger.MAX_FEES):
         if r.fees[j] != old_fees[j]:
             ledger.fees_state[j] = r.fees[j]
+        fees_paid.append(r.fees_paid[j])
+    interest_paid: DynArray[uint256, ledger.MAX_TRANCHES] = []
+    principal_paid: DynArray[uint256, ledger.MAX_TRANCHES] = []
+    writedown: DynArray[uint256, ledger.MAX_TRANCHES] = []
     balance: DynArray[uint256, ledger.MAX_TRANCHES] = []
     for i: uint256 in range(n, bound=ledger.MAX_TRANCHES):
         ts: uint256 = r.tranches[i]
@@ -123,6 +136,9 @@ def _finalize(inp: report_types.PeriodInput, auction: uint256):
         cash: uint256 = r.interest_paid[i] + r.principal_paid[i]
         if cash > 0:
             extcall ITrancheToken(ledger._token(i)).distribute(cash)
+        interest_paid.append(r.interest_paid[i])
+        principal_paid.append(r.principal_paid[i])
+        writedown.append(r.writedown[i])
         balance.append(ts & ledger.MASK128)
     ledger.pool = r.pool
     ledger.state = r.state
@@ -139,10 +155,10 @@ def _finalize(inp: report_types.PeriodInput, auction: uint256):
         residual=r.residual,
         breached=breached,
         principal_rule=r.rule,
-        fees_paid=r.fees_paid,
-        interest_paid=r.interest_paid,
-        principal_paid=r.principal_paid,
-        writedown=r.writedown,
+        fees_paid=fees_paid,
+        interest_paid=interest_paid,
+        principal_paid=principal_paid,
+        writedown=writedown,
         balance=balance,
         insurance_premium=r.premium,
         insurance_cover=cover,
