@@ -159,7 +159,7 @@ def test_fund_and_liquidation_bound_to_another_deal() -> None:
     from trancheflow.chain.insurance import deploy_insurance_fund
     from trancheflow.chain.liquidation import deploy_liquidation
 
-    w, fund, _token = _blocklist_world()
+    w, _fund, _token = _blocklist_world()
     other, _ = _hostile_world(as_fund=False)
     wrong_fund = deploy_insurance_fund(w.usdc, cap_per_period=COVER_CAP, owner=w.owner)
     with boa.env.prank(w.owner):

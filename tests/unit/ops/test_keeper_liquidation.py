@@ -195,7 +195,7 @@ def test_keeper_marks_on_the_real_liquidation_contract() -> None:
         d.settlement.mint(servicer, 10**30)
         with boa.env.prank(servicer):
             d.settlement.approve(d.deal.address, 2**256 - 1)
-            d.deal.submit_report(report.as_tuple(), sigs)
+            d.oracle.submit_report(report.as_tuple(), sigs)
         boa.env.time_travel(seconds=3_601)
         d.deal.finalize(report.period_input())
 

@@ -32,9 +32,9 @@ def test_loss_pending_blocks_fund_withdrawals() -> None:
         fund.redeem(shares, uw, uw)
     with boa.env.prank(w.guardian):
         w.deal.veto()
-    assert not w.deal.loss_pending()
-
-    w.submit(r)
+    assert w.deal.loss_pending() and fund.withdrawals_blocked()  # a veto opens no exit (issue 10)
+    with boa.env.prank(w.owner):
+        w.deal.uphold_report()
     w.finalize(r)
     assert not w.deal.loss_pending() and fund.maxRedeem(uw) == shares
     w.run()  # a loss-free report never blocks
