@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from trancheflow.api import queries
 from trancheflow.api.charts import PALETTE, Series, line_chart, stacked_bars
 from trancheflow.errors import NotFoundError
+from trancheflow.ops.db import find_deal
 
 __all__ = ["render_deal", "router"]
 
@@ -174,9 +175,11 @@ def render_deal(s: Session, ref: str) -> str:
         title=f"Tranche balances ({deal.currency})",
         fmt=money_fmt,
     )
+    fees = queries.deal_spec_data(find_deal(s, ref)).get("fees", [])
     tpl = _env.get_template("deal.html")
     return tpl.render(
         deal=deal,
+        fee_names=[str(f.get("name", f"fee {k}")) for k, f in enumerate(fees)],
         tranches=tranches,
         latest=periods[-1] if periods else None,
         holders=holders,

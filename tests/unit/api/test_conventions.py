@@ -95,3 +95,9 @@ def test_interactive_docs_need_no_network(world) -> None:  # type: ignore[no-unt
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
         r = client.get(f"/static/swagger-ui/{asset}")
         assert r.status_code == 200 and len(r.content) > 10_000
+
+
+def test_dashboard_names_fees_from_the_spec(world) -> None:  # type: ignore[no-untyped-def]
+    client, sim, _ = world
+    html = client.get(f"/deals/{sim.address}").text
+    assert "<td>trustee (fee)</td>" in html and "<td>fee 0</td>" not in html
