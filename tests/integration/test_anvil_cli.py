@@ -445,3 +445,66 @@ def test_compliance_register_rules_freeze_recover(
                        "--to", rescue, *dep], capsys)  # fmt: skip
     assert code == 0 and "recovered 50,000,000,000 token units" in out, out
     assert h.balances(investor)["A"] == 0 and h.balances(rescue)["A"] == 50_000_000_000
+
+
+def test_auction_appraise_mark_bid_settle(
+    life_deal: tuple[Path, DealClient],
+    anvil: AnvilNode,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from trancheflow.chain.liquidation import loan_id, status_leaf
+    from trancheflow.chain.merkle import merkle_root
+    from trancheflow.chain.reports import ServicerReport, sign_report
+    from trancheflow.deal.spec import load_spec
+    from trancheflow.servicer.reconcile import LoanBook
+
+    tmp, client = life_deal
+    h = client.load_deployment(LIFE)
+    dep = ["--deployments", str(tmp)]
+    me = client.accounts[0]
+    comp = _deploy_by_abi(client, "Compliance", registrar=me, guardian=me)
+    liq = _deploy_by_abi(
+        client, "Liquidation", deal_=h.address, settlement_=h.record.settlement,
+        compliance_=comp, signers_=[anvil.addresses[7]], quorum_=1,
+        ltv_threshold_=800_000_000, auction_duration_=3_600, floor_bps_=5_000, recovery_lag_=0,
+    )  # fmt: skip
+    client.backend.transact("Compliance", comp, "set_rules", [liq, 2, 0, 0, 0])
+    client.backend.transact("Compliance", comp, "set_jurisdiction", [liq, 840, True])
+    client.backend.transact("Compliance", comp, "register", [me, 840, 2, 2**40])
+    client.backend.transact("Deal", h.address, "set_liquidation", [liq])
+    # period 1 is reported with a loan-status root (servicer data: one loan 120 days late)
+    book = LoanBook.from_pool(load_spec(LIFE_SPEC, onchain=True))
+    late = book.loan_ids[2]
+    rows = [
+        (i, b, 120 if i == late else 0) for i, b in zip(book.loan_ids, book.balances, strict=True)
+    ]
+    status_file = tmp / "status-1.csv"
+    status_file.write_text(
+        "loan_id,balance_units,days_delinquent\n" + "".join(f"{i},{b},{d}\n" for i, b, d in rows)
+    )
+    root = merkle_root([status_leaf(loan_id(i), b, d) for i, b, d in rows])
+    report = ServicerReport(1, 0, 0, 0, 0, 0, loans_root=root)
+    h.submit_report(report, sign_report(report, [anvil.keys[7]], client.chain_id, h.address))
+    client.advance_time(86_400)  # the CLI's default dispute window
+    h.finalize(1)
+
+    code, out = _main(["auction", "mark", LIFE, "--loan", late, "--loans", str(status_file),
+                       *dep], capsys)  # fmt: skip
+    assert code == 2 and "no property value" in out, out
+    code, out = _main(["auction", "appraise", LIFE, "--loan", late, "--value", "300,000", *dep],
+                      capsys)  # fmt: skip
+    assert code == 0 and "valued 300,000.00" in out, out
+    code, out = _main(["auction", "mark", LIFE, "--loan", book.loan_ids[0], "--loans",
+                       str(status_file), *dep], capsys)  # fmt: skip
+    assert code == 2, out  # current loan: not liquidatable (nor appraised)
+    code, out = _main(["auction", "mark", LIFE, "--loan", late, "--loans", str(status_file),
+                       *dep], capsys)  # fmt: skip
+    assert code == 0 and "120 days delinquent" in out, out
+    code, out = _main(["auction", "status", LIFE, "--loan", late, *dep], capsys)
+    assert code == 0 and "auction" in out and "start price 300,000.00" in out, out
+    code, out = _main(["auction", "bid", LIFE, "--loan", late, "--max-price", "300,000", *dep],
+                      capsys)  # fmt: skip
+    assert code == 0 and f"bought loan {late}" in out, out
+    code, out = _main(["auction", "settle", LIFE, "--loan", late, *dep], capsys)
+    held = int(client.backend.call("Liquidation", liq, "recoveries_held"))
+    assert code == 0 and held > 0 and "at its next finalize" in out, out

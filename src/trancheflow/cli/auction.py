@@ -11,7 +11,8 @@ LTV threshold) in the deal's latest finalized loan-level root:
   leaves of that root in order) and starts the auction;
 * ``bid``: buys at the current (falling) price, at most ``--max-price``;
 * ``settle``: ends an unsold auction past its duration, pays a sold loan's
-  surplus, and moves held proceeds to the deal;
+  surplus, and says what proceeds wait for the deal's next finalize (the
+  deal takes them itself);
 * ``status``: the auction of a loan and its current price.
 """
 
@@ -186,10 +187,10 @@ def settle(
     deployments: DirOpt = Path("deployments"),
     key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
 ) -> None:
-    """End an unsold auction, pay a sold loan's surplus, move held proceeds to the deal."""
+    """End an unsold auction or pay a sold loan's surplus; show proceeds awaiting the deal."""
     from trancheflow.chain.liquidation import loan_id
 
-    c, _, addr = _liq(deal, liquidation, spec, tape, rpc_url, deployments, key_env)
+    c, h, addr = _liq(deal, liquidation, spec, tape, rpc_url, deployments, key_env)
     lid = loan_id(loan)
     a = c.backend.call("Liquidation", addr, "auctions", [lid])
     status, start = int(a[0]), int(a[2])
@@ -203,9 +204,12 @@ def settle(
     elif status == 2 and int(a[7]) > 0:
         c.backend.transact("Liquidation", addr, "claim_surplus", [lid])
         done.append("surplus paid")
-    if int(c.backend.call("Liquidation", addr, "recoveries_held")) > 0:
-        c.backend.transact("Liquidation", addr, "take_recoveries", [])
-        done.append("proceeds moved to the deal")
+    held = int(c.backend.call("Liquidation", addr, "recoveries_held"))
+    if held:
+        done.append(
+            f"{units_text(held, h.record.decimals)} of proceeds held; the deal takes them as "
+            "recoveries at its next finalize"
+        )
     console.print(f"loan {loan}: " + (", ".join(done) or "nothing to settle"))
 
 
