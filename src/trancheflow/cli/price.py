@@ -73,7 +73,18 @@ TERM = typer.Option(None, "--term", help="Rep line original term, months.")
 WAM = typer.Option(None, "--wam", help="Rep line WAM, months (default: term - wala).")
 WALA = typer.Option(0, "--wala", help="Rep line WALA, months.")
 CURVE = typer.Option(..., "--curve", exists=True, dir_okay=False, help="Zero/par curve CSV.")
-MODEL = typer.Option(None, "--model", exists=True, dir_okay=False, help="Prepay model YAML.")
+MODEL = typer.Option(
+    None,
+    "--model",
+    "--prepay-model",
+    exists=True,
+    dir_okay=False,
+    help="Prepay model YAML (see examples/models/prepay_default.yaml).",
+)
+RATE_MODEL = typer.Option(
+    "hw", "--rate-model", help="Short-rate model: hw (Hull-White), cir (CIR++)."
+)
+SOBOL = typer.Option(False, "--sobol/--no-sobol", help="Scrambled Sobol' normals for the paths.")
 PREPAY = typer.Option(None, "--prepay", help="Constant speed instead of the model ('PSA 150').")
 DEFAULT = typer.Option(None, "--default", help="Default speed ('SDA 100'); pools: CDR 0.")
 SEVERITY = typer.Option(35.0, "--severity", help="Loss severity, percent (pools).")
@@ -201,6 +212,8 @@ def _settings(
     delay: int,
     scheduler: str | None,
     workers: int | None,
+    rate_model: str = "hw",
+    sobol: bool = False,
 ) -> MonteCarloSettings:
     from trancheflow.cli._options import check_scheduler, check_seed
 
@@ -214,7 +227,19 @@ def _settings(
         delay_days=delay,
         scheduler=scheduler,
         workers=workers,
+        rate_model=rate_model,
+        sobol=sobol,
     )
+
+
+def _model_statement(sec: Security, settings: MonteCarloSettings) -> str:
+    """The prepayment and rate models behind a risk table, with their parameters."""
+    prepay = (
+        f"Prepay model: {sec.model.describe()}"
+        if sec.model is not None
+        else f"Prepay: constant {sec.assumptions.prepay} (no rate-driven model)"
+    )
+    return f"{prepay}\nRates: {settings.describe()}"
 
 
 @contextmanager
@@ -314,13 +339,17 @@ def oas_command(
     workers: int | None = WORKERS,
     fmt: OutputFormat = FORMAT,
     price_type: str = PRICE_TYPE,
+    rate_model: str = RATE_MODEL,
+    sobol: bool = SOBOL,
 ) -> None:
     """OAS at a price (or price at an OAS), Monte Carlo error, Z-spread and option cost."""
     _price_or_oas(price, oas_bp)
     rep = _rep_line(balance, gross_rate, net_rate, term, wam, wala)
     sec = _security(spec, tape, rep, model, prepay, default, severity, recovery_lag, start_month)
     delay_days = _delay(spec, delay_days)
-    settings = _settings(paths, seed, hw_a, hw_sigma, delay_days, scheduler, workers)
+    settings = _settings(
+        paths, seed, hw_a, hw_sigma, delay_days, scheduler, workers, rate_model, sobol
+    )
     with _progress(fmt == OutputFormat.table) as cb:
         results = oas_analysis(
             sec,
@@ -362,6 +391,8 @@ def oas_command(
         fmt,
         f"Monte Carlo OAS · {paths} paths · seed {seed} · HW a={hw_a} σ={hw_sigma}",
     )
+    if fmt == OutputFormat.table:
+        console.print(_model_statement(sec, settings), highlight=False)
 
 
 @app.command("z-spread")
@@ -445,13 +476,17 @@ def risk_command(
     workers: int | None = WORKERS,
     fmt: OutputFormat = FORMAT,
     price_type: str = PRICE_TYPE,
+    rate_model: str = RATE_MODEL,
+    sobol: bool = SOBOL,
 ) -> None:
     """Effective duration and convexity (and key-rate durations) at a constant OAS."""
     _price_or_oas(price, oas_bp)
     rep = _rep_line(balance, gross_rate, net_rate, term, wam, wala)
     sec = _security(spec, tape, rep, model, prepay, default, severity, recovery_lag, start_month)
     delay_days = _delay(spec, delay_days)
-    settings = _settings(paths, seed, hw_a, hw_sigma, delay_days, scheduler, workers)
+    settings = _settings(
+        paths, seed, hw_a, hw_sigma, delay_days, scheduler, workers, rate_model, sobol
+    )
     with _progress(fmt == OutputFormat.table) as cb:
         results = effective_risk(
             sec,
@@ -488,8 +523,11 @@ def risk_command(
     title = f"Effective risk · ±{shock:g}bp · {paths} paths · seed {seed}"
     if fmt != OutputFormat.table or not key_rates:
         _emit(rows, columns, fmt, title)
+        if fmt == OutputFormat.table:
+            console.print(_model_statement(sec, settings), highlight=False)
         return
     _emit(rows, columns, fmt, title)
+    console.print(_model_statement(sec, settings), highlight=False)
     krd = Table(title="Key-rate durations", header_style="bold")
     krd.add_column("tenor")
     for r in results:
