@@ -1,10 +1,11 @@
-"""The real Deal reports a pending loss between submission and finalization (or veto),
-and the fund bound to it blocks withdrawals exactly then."""
+"""The real Deal reports a pending loss between submission and finalization (a veto keeps
+it pending until governance acts), and the fund bound to it blocks withdrawals exactly then."""
 
 from __future__ import annotations
 
 import boa
 
+from ..conftest import WINDOW as WINDOW_DEAL
 from ..conftest import make_world
 from .conftest import COOLDOWN, FUND, UNIT, WINDOW
 
@@ -32,9 +33,11 @@ def test_loss_pending_blocks_fund_withdrawals() -> None:
         fund.redeem(shares, uw, uw)
     with boa.env.prank(w.guardian):
         w.deal.veto()
-    assert w.deal.loss_pending() and fund.withdrawals_blocked()  # a veto opens no exit (issue 10)
+    # issue 10: a dispute keeps the loss pending (no exit ahead of it) until governance acts
+    assert w.deal.loss_pending() and fund.maxRedeem(uw) == 0
     with boa.env.prank(w.owner):
         w.deal.uphold_report()
+    boa.env.time_travel(seconds=WINDOW_DEAL)
     w.finalize(r)
     assert not w.deal.loss_pending() and fund.maxRedeem(uw) == shares
     w.run()  # a loss-free report never blocks

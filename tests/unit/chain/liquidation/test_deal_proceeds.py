@@ -134,9 +134,15 @@ def test_detached_liquidation_is_not_taken(env: Env) -> None:
     assert env.e.liq.recoveries_held() == price
 
 
-def test_set_liquidation_refused_while_pending(env: Env) -> None:
-    w = env.e.w
-    w.submit(w.report())
-    with boa.env.prank(w.owner), boa.reverts("deal: report pending"):
-        w.deal.set_liquidation(env.e.liq.address)
+def test_liquidation_detached_while_pending_is_not_taken(env: Env) -> None:
+    """Issue 10 escape hatch: governance may detach the liquidation contract while a
+    report is pending; the report still finalizes and nothing held is taken."""
+    w, liq = env.e.w, env.e.liq
+    held = env.sell("L1")
+    r = w.report()
+    w.submit(r)
+    with boa.env.prank(w.owner):
+        w.deal.set_liquidation("0x" + "00" * 20)
     boa.env.time_travel(seconds=WINDOW)
+    w.finalize(r)
+    assert liq.recoveries_held() == held
