@@ -61,6 +61,12 @@ _COVARIATES = ("fico", "ltv", "cltv", "dti", "orig_upb", "orig_rate", "orig_term
                "occupancy", "purpose", "channel", "property_type", "first_payment")  # fmt: skip
 
 
+_ARROW = {"object": pa.string(), "float64": pa.float64(), "int32": pa.int32(),
+          "datetime64[ns]": pa.timestamp("ns")}  # fmt: skip
+_SCHEMA = pa.schema([(c, _ARROW[t]) for c, t in PANEL_DTYPES.items()])
+"""Every part file gets the same column types (a batch where a column is all null included)."""
+
+
 @dataclass(frozen=True)
 class PanelSummary:
     """What :func:`build_panel` wrote."""
@@ -227,7 +233,7 @@ def build_panel(
         n_prepaid += int((rows["status"] == "prepaid").sum())
         n_default += int((rows["status"] == "default").sum())
         vintages.update(int(v) for v in np.unique(rows["vintage"]))
-        table = pa.Table.from_pandas(rows, preserve_index=False)
+        table = pa.Table.from_pandas(rows, schema=_SCHEMA, preserve_index=False)
         pq.write_to_dataset(table, partial, partition_cols=["vintage"],
                             basename_template=f"part-{part:05d}-{{i}}.parquet")  # fmt: skip
         part += 1
