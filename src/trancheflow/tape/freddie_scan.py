@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -198,6 +199,7 @@ def scan(
                                 )
                             ]
                         )
+                    _check_kind(file, line_no, text, names[0])
                 if trailing and text.endswith("|"):
                     text = text[:-1]
                 n = text.count("|") + 1
@@ -254,6 +256,24 @@ def _parse(text: str, fields: Sequence[Field]) -> pd.DataFrame:
         for c in numeric:
             raw[c] = raw[c].astype(object).str.strip()
     return raw
+
+
+def _check_kind(file: str, line_no: int, text: str, first_field: str) -> None:
+    """Refuse an origination file read as a performance file, or the other way round."""
+    head, second = [*text.split("|"), ""][:2]
+    head, second = head.strip(), second.strip()
+    if first_field == "credit_score" and re.match(r"[A-Za-z]", head) and second.isdigit():
+        other, this = "monthly performance", "an origination"
+    elif first_field == "loan_sequence_number" and re.fullmatch(r"\d{3,4}", head):
+        other, this = "origination", "a monthly performance"
+    else:
+        return
+    raise TapeValidationError(
+        [
+            Problem(file, line_no, None, head, f"starts like a Freddie Mac {other} line; "
+                    f"{this} file was expected (are the files swapped?)")
+        ]
+    )  # fmt: skip
 
 
 def _column(chunk: Chunk, field: Field) -> pd.Series:

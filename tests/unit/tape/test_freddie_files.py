@@ -176,3 +176,21 @@ def test_small_chunks_give_the_same_tape() -> None:
     whole = read_freddie(ORIG31, PERF, as_of="201907")
     chunked = read_freddie(ORIG31, PERF, as_of="201907", chunk_rows=3)
     assert whole.equals(chunked)
+
+
+def test_swapped_files_are_named(tmp_path: Path) -> None:
+    with pytest.raises(TapeValidationError, match="are the files swapped"):
+        read_freddie(PERF, ORIG31)
+    with pytest.raises(TapeValidationError, match="starts like a Freddie Mac origination line"):
+        read_freddie(ORIG31, ORIG31)
+
+
+def test_quotes_and_odd_bytes_in_names_are_kept(tmp_path: Path) -> None:
+    lines = ORIG31.read_text().splitlines()
+    lines[0] = lines[0].replace("|Other sellers|", '|"AMERICA\'S" LENDER, INC.|')
+    o = tmp_path / "orig.txt"
+    o.write_bytes(("\n".join(lines) + "\n").encode().replace(b"INC.", b"INC\xe9"))
+    log = ProblemLog(5)
+    rec = next(origination_records(o, log))
+    assert not log.problems and rec["loan_id"].iloc[0] == "F19Q10000001"
+    assert len(read_freddie(o)) == 7
