@@ -64,8 +64,6 @@ def _spec_for_tape(
     spec_path: Path, tape_path: Path, tape_balance: float, notes: list[str]
 ) -> DealSpec:
     """Load the demo spec over ``tape_path``; scale tranches if they don't fit."""
-    import yaml
-
     from trancheflow.deal.spec import parse_spec
 
     if not spec_path.is_file():
@@ -73,7 +71,11 @@ def _spec_for_tape(
             f"demo deal spec not found at {spec_path}; run the demo from a trancheflow checkout "
             "or pass --spec FILE"
         )
-    data = yaml.safe_load(spec_path.read_text())
+    from trancheflow.yaml_io import load_yaml
+
+    data = load_yaml(spec_path.read_text(encoding="utf-8"), str(spec_path))
+    if not isinstance(data, dict) or not isinstance(data.get("tranches"), list):
+        raise TrancheflowError(f"{spec_path}: not a deal spec (a mapping with tranches)")
     data["collateral"] = {"tape": str(tape_path)}
     sized = sum(t["balance"] for t in data["tranches"] if not t.get("residual"))
     limit = 0.92 * tape_balance
@@ -93,8 +95,40 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
+#: Report column names in words (the library keeps yields as decimals; the report shows %).
+_WORDS = {
+    "wal": "WAL (years)",
+    "mod_duration": "modified duration",
+    "first_principal": "first principal period",
+    "last_principal": "last principal period",
+    "interest_shortfall": "interest shortfall",
+    "interest_forgiven": "forgiven interest",
+    "written_down": "written down",
+    "claimed_by_investors": "claimed by investors",
+    "claimable_by_investors": "claimable by investors",
+    "held_by_issuer": "held by issuer (face)",
+}
+
+
+def _people(frame: pd.DataFrame) -> pd.DataFrame:
+    """Yields in percent, column names in words, period numbers as integers."""
+    out = frame.copy()
+    if "yield" in out:
+        out["yield"] = out["yield"] * 100
+    for c in ("first_principal", "last_principal"):
+        if c in out:
+            out[c] = out[c].map(lambda v: "-" if v is None or v != v else f"{int(v)}")
+    return out.rename(columns={**_WORDS, "yield": "yield (%)"})
+
+
+def _cell(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v) >= 1000 else f"{v:,.4f}"
+    return str(v)
+
+
 def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, float_format=lambda x: f"{x:,.4f}", border=0)
+    return frame.to_html(index=False, formatters=dict.fromkeys(frame.columns, _cell), border=0)
 
 
 def _write_report(out: Path, sections: list[tuple[str, str]], title: str) -> Path:
@@ -192,7 +226,7 @@ def run_demo(
             a.prepay, a.default, severity=a.severity, recovery_lag=a.recovery_lag, advance=a.advance
         )
         cf = project_pool(pool, base)
-        m = pool_measures(pool, base, price=100.0, delay_days=24)
+        m = pool_measures(pool, base, price=100.0, delay_days=spec.delay_days)
         progress.advance(prep)
 
         progress.update(prep, description="running the waterfall (exact and float)")
@@ -205,7 +239,11 @@ def run_demo(
         prices = sale_prices([t.name for t in spec.debt_tranches])
         speeds = ["PSA 75", "PSA 150", "PSA 250", "PSA 400"]
         ytable = yield_table(
-            spec, speeds, [a.default], price={k: v * 100 for k, v in prices.items()}, delay_days=24
+            spec,
+            speeds,
+            [a.default],
+            price={k: v * 100 for k, v in prices.items()},
+            delay_days=spec.delay_days,
         )
         ytable["scenario"] = ytable["prepay"] + " / " + ytable["default"]
         progress.advance(prep)
@@ -233,7 +271,7 @@ def run_demo(
 
     scale = 10**spec.currency.decimals
     tranches = tranche_analytics(
-        exact, price={k: v * 100 for k, v in prices.items()}, delay_days=24
+        exact, price={k: v * 100 for k, v in prices.items()}, delay_days=spec.delay_days
     )
     pool_summary = {
         "loans": float(len(tape)),
@@ -266,7 +304,7 @@ def run_demo(
         ("Audit", f"<p class='{audit_class}'>{html.escape(audit.summary)}</p>"),
         (
             "Tranches on chain",
-            _table(life.tranche_summary) + _img(charts["tranches"], "tranche balances"),
+            _table(_people(life.tranche_summary)) + _img(charts["tranches"], "tranche balances"),
         ),
         ("Delinquencies and losses", _img(charts["credit"], "delinquency buckets and losses")),
         (
@@ -276,10 +314,14 @@ def run_demo(
             )
             + _img(charts["pool"], "pool balance, cash flow and losses"),
         ),
-        ("Tranche analytics (base speeds, sale prices)", _table(tranches)),
+        (
+            f"Tranche analytics (base speeds, sale prices; bond-equivalent yields, payment "
+            f"delay {spec.delay_days} days)",
+            _table(_people(tranches)),
+        ),
         (
             "Yield table",
-            _table(ytable.drop(columns=["scenario"])) + _img(charts["yields"], "yields"),
+            _table(_people(ytable.drop(columns=["scenario"]))) + _img(charts["yields"], "yields"),
         ),
         (
             "Keeper alerts",
@@ -311,36 +353,47 @@ def run_demo(
     return result
 
 
+#: Pool summary rows that are counts (printed as integers).
+_COUNTS = ("loans",)
+
+
 def _print_summary(con: Console, deal: str, r: DemoResult, life: Any) -> None:
+    from trancheflow.cli._tables import Column, cell
+
     pool_t = Table(title=f"{deal}: pool", show_header=False)
     for k, v in r.pool_summary.items():
-        pool_t.add_row(k, f"{v:,.4f}" if abs(v) < 1e6 else f"{v:,.0f}")
+        kind = "count" if k in _COUNTS else "money" if abs(v) >= 1000 else "number"
+        pool_t.add_row(k, cell({"v": v}, Column("v", k, kind)), style=None)  # type: ignore[arg-type]
     con.print(pool_t)
     t = Table(
         title=f"{deal}: on chain after {life.months} months ({len(life.investors)} investors, "
-        f"{life.transfers} trades)"
+        f"{life.transfers} trades), amounts in currency"
     )
-    for c in (
-        "tranche",
-        "face $M",
-        "factor",
-        "paid $M",
-        "written down $",
-        "claimed $M",
-        "claimable $M",
-    ):
-        t.add_column(c, justify="right")
-    for _, row in r.onchain.iterrows():
-        t.add_row(
-            row["tranche"],
-            f"{row['face'] / 1e6:,.1f}",
-            f"{row['factor']:.6f}",
-            f"{row['paid'] / 1e6:,.2f}",
-            f"{row['written_down']:,.0f}",
-            f"{row['claimed_by_investors'] / 1e6:,.2f}",
-            f"{row['claimable_by_investors'] / 1e6:,.2f}",
-        )
+    cols = [
+        Column("tranche", "tranche", "text"),
+        Column("face", "face", "money"),
+        Column("factor", "factor", "number", 6),
+        Column("paid", "paid", "money"),
+        Column("written_down", "written down", "money"),
+        Column("claimed_by_investors", "claimed by investors", "money"),
+        Column("claimable_by_investors", "claimable by investors", "money"),
+        Column("held_by_issuer", "held by issuer (face)", "money"),
+    ]
+    for c in cols:
+        t.add_column(c.label, justify="left" if c.kind == "text" else "right")
+    rows = r.onchain.to_dict(orient="records")
+    for row in rows:
+        t.add_row(*(cell({str(k): v for k, v in row.items()}, c) for c in cols))
     con.print(t)
+    held = [
+        f"{row['tranche']} ({float(row['held_by_issuer']):,.2f})"
+        for row in rows
+        if float(row.get("held_by_issuer", 0.0)) > 0
+    ]
+    con.print(
+        "still held by the issuer: " + (", ".join(held) if held else "none (every token sold)"),
+        highlight=False,
+    )
     style = "bold green" if r.audit_ok else "bold red"
     con.print(f"[{style}]audit:[/] {r.audit_summary}", highlight=False)
     for a in r.alerts:

@@ -347,7 +347,7 @@ def run_life(
         if on_month is not None:
             on_month(t)
     indexer.run_once()
-    summary = _tranche_summary(handle, people, names, feed.decimals)
+    summary = _tranche_summary(handle, people, names, feed.decimals, issuer=issuer)
     return LifeResult(
         handle=handle,
         client=client,
@@ -370,9 +370,15 @@ def _face(handle: Any, tranche: int) -> int:
 
 
 def _tranche_summary(
-    handle: Any, people: list[Investor], names: list[str], decimals: int
+    handle: Any,
+    people: list[Investor],
+    names: list[str],
+    decimals: int,
+    *,
+    issuer: str | None = None,
 ) -> pd.DataFrame:
-    """Per tranche: face, factor, paid, written down, claimed and still claimable."""
+    """Per tranche: face, factor, paid, written down, claimed and still claimable, and
+    the tokens (face) the issuer still holds (unsold at the sale, or bought back)."""
 
     rows = []
     events = handle.events()
@@ -388,6 +394,7 @@ def _tranche_summary(
         face = _face(handle, i)
         claimed = sum(p.claimed.get(nm, 0) for p in people)
         claimable = sum(handle.claimable(i, p.address) for p in people)
+        held = 0 if issuer is None else handle.client.token_balance(handle.token(i), issuer)
         rows.append(
             {
                 "tranche": nm,
@@ -397,6 +404,7 @@ def _tranche_summary(
                 "written_down": written[nm] / scale,
                 "claimed_by_investors": claimed / scale,
                 "claimable_by_investors": claimable / scale,
+                "held_by_issuer": held / scale,
             }
         )
     return pd.DataFrame(rows)

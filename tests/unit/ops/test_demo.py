@@ -27,6 +27,10 @@ def test_demo_runs_on_chain_life_and_audit_passes(tmp_path: Path) -> None:
     assert (onchain["factor"] < 1).all() and (onchain["factor"] > 0.9).all()
     owed = onchain["claimed_by_investors"] + onchain["claimable_by_investors"]
     assert (owed <= onchain["paid"] + 1e-6).all() and (owed > 0).all()
+    # What investors did not buy stayed with the issuer, and the summary says so.
+    assert ((onchain["held_by_issuer"] >= 0) & (onchain["held_by_issuer"] <= onchain["face"])).all()
+    assert "held by issuer (face)" in page and "yield (%)" in page
+    assert "payment delay 24 days" in page  # the demo spec's (default) delay, stated
     # Exact (integer units) and float modes run the same waterfall: cents at most.
     assert result.exact_vs_float_max_diff < 0.05
     assert (tmp_path / "trancheflow.db").is_file()
@@ -39,6 +43,7 @@ def test_demo_cli_prints_report_and_database(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert "report:" in res.output and "audit:" in res.output and "PASS" in res.output
+    assert "still held by the issuer:" in res.output
     assert (out / "report.html").is_file()
 
 
