@@ -214,10 +214,13 @@ def record_from_events(
     spec_hash: str | bytes | None = None,
     tape_root: str | bytes | None = None,
     original_pool_balance: int | None = None,
+    parts: Sequence[str] = (),
 ) -> ChainRecord:
     """Read a :class:`ChainRecord` straight from ``source`` (no database).
 
-    ``spec_hash``, ``tape_root`` and ``original_pool_balance`` are contract
+    ``parts`` are the other contracts of a split deal whose logs are the
+    deal's own (its ``ReportOracle`` emits ``ReportSubmitted``; a deployment
+    record's ``contracts``). ``spec_hash``, ``tape_root`` and ``original_pool_balance`` are contract
     immutables no event carries; pass them (``Deal.SPEC_HASH()``... or a
     deployment record) to have them checked.
     """
@@ -235,9 +238,10 @@ def record_from_events(
     )
     pending: ReportRecord | None = None
     closed = False
-    for ev in source.events(from_block, end, [deal, *toks]):
+    extra = [normalize_address(p) for p in parts]
+    for ev in source.events(from_block, end, [deal, *toks, *extra]):
         a = ev.args
-        if ev.address != deal:
+        if ev.address in toks:
             if ev.name == "Transfer":
                 i = toks.index(ev.address)
                 if normalize_address(a["sender"]) == ZERO_ADDRESS:

@@ -77,6 +77,7 @@ def test_titanoboa_deal_audits_from_events_with_the_contract_immutables(run) -> 
         spec_hash=bytes(b.call("Deal", addr, "SPEC_HASH")),
         tape_root=bytes(b.call("Deal", addr, "TAPE_ROOT")),
         original_pool_balance=int(b.call("Deal", addr, "ORIGINAL_POOL_BALANCE")),
+        parts=list(run.deal.record.contracts.values()),
     )
     result = audit_record(rec, run.spec)
     assert result.ok, result.summary

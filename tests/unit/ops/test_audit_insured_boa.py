@@ -28,7 +28,7 @@ from trancheflow.chain.reports import sign_report, signer_addresses
 from trancheflow.chain.servicer import ServicerFeed
 from trancheflow.deal.spec import load_spec
 from trancheflow.ops.audit import Difference, audit_db, audit_record, record_from_db
-from trancheflow.ops.db import register_deal
+from trancheflow.ops.db import register_deployment
 from trancheflow.ops.indexer import Indexer
 from trancheflow.ops.keeper import BackendKeeperChain, Keeper
 
@@ -81,16 +81,8 @@ class InsuredDeal:
         )
 
     def register(self, db: object) -> int:
-        rec = self.deal.record
-        return register_deal(
-            db,
-            self.spec,
-            chain_id=self.client.chain_id,
-            address=rec.deal,
-            tokens=[t.address for t in rec.tokens],
-            start_block=rec.block,
-            pool_balance=rec.extras["pool_balance"],
-        )
+        # every contract of the record: the deal, its tokens, its ReportOracle...
+        return register_deployment(db, self.spec, self.deal.record)
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,6 @@ from sqlalchemy.orm import Session
 pytest.importorskip("boa")
 
 import boa
-import rlp
-from eth_hash.auto import keccak
-from eth_utils import to_checksum_address
 
 from trancheflow.chain.client import DealClient
 from trancheflow.chain.compile import CONTRACTS_DIR
@@ -30,7 +27,15 @@ from trancheflow.chain.servicer import ServicerFeed
 from trancheflow.deal.spec import load_spec
 from trancheflow.ops.indexer import Indexer
 from trancheflow.ops.keeper import BackendKeeperChain, Keeper
-from trancheflow.ops.models import Cursor, Holder, Tranche
+from trancheflow.ops.models import (
+    Alert,
+    Cursor,
+    DealContract,
+    Holder,
+    QuarantinedLog,
+    Recovery,
+    Tranche,
+)
 from trancheflow.ops.projector import claimable
 
 from .test_keeper_boa import EXAMPLE, SIGNER_KEYS, WINDOW, BoaDeal
@@ -40,15 +45,11 @@ US, ACC = 840, 1
 YEAR = 365 * 86_400
 
 
-def _create_address(sender: str, nonce: int) -> str:
-    """``CREATE`` address of ``sender`` at ``nonce`` (Yellow Paper eq. 85)."""
-    raw = rlp.encode([bytes.fromhex(sender[2:]), nonce])
-    return to_checksum_address(keccak(raw)[12:])
-
-
 class RecoveredDeal(BoaDeal):
-    """The example deal with a Compliance hook: ``alice`` bought 1,000,000 of
-    tranche A, one period ran, then governance recovered her to ``vault``."""
+    """The example deal, a ``Compliance`` hook attached on the live deal by its
+    owner (``set_compliance``: the indexer must follow the hook from its
+    ``ComplianceSet`` log); ``alice`` bought 1,000,000 of tranche A and one
+    period ran."""
 
     def __init__(self) -> None:
         self.spec = load_spec(EXAMPLE, onchain=True)
@@ -56,33 +57,25 @@ class RecoveredDeal(BoaDeal):
         self.client = c = DealClient.embedded()
         me = c.accounts[0]
         self.me, self.alice, self.vault = me, c.accounts[1], c.accounts[2]
-        env = c.backend.env
         settlement = c.deploy_settlement_mock()
-        with boa.swap_env(env), boa.env.prank(me):
-            self.compliance = boa.load_partial(COMPLIANCE).deploy(me, me)
-            now = int(boa.env.evm.patch.timestamp)
-            for who in (me, self.alice, self.vault):
-                self.compliance.register(who, US, ACC, now + 10 * YEAR)
-            # the tranche tokens' addresses are known before they exist: the
-            # next two CREATEs of `me` are the token blueprint and the deal,
-            # whose own CREATEs (nonce 1, 2, ...) are its tokens
-            nonce = env.evm.vm.state.get_nonce(bytes.fromhex(me[2:]))
-            deal = _create_address(me, nonce + 1)
-            self.predicted = [
-                _create_address(deal, 1 + i) for i in range(len(self.spec.debt_tranches))
-            ]
-            for tok in self.predicted:
-                self.compliance.set_rules(tok, ACC, 0, 0, 0)
-                self.compliance.set_jurisdiction(tok, US, True)
         self.deal = c.deploy_deal(
             self.spec,
             signers=signer_addresses(SIGNER_KEYS),
             quorum=2,
             dispute_window=WINDOW,
             settlement=settlement,
-            compliance=str(self.compliance.address),
         )
-        assert [t.address for t in self.deal.record.tokens] == self.predicted
+        with boa.swap_env(c.backend.env), boa.env.prank(me):
+            self.compliance = boa.load_partial(COMPLIANCE).deploy(me, me)
+            now = int(boa.env.evm.patch.timestamp)
+            for who in (me, self.alice, self.vault):
+                self.compliance.register(who, US, ACC, now + 10 * YEAR)
+            for tok in self.deal.record.tokens:
+                self.compliance.set_rules(tok.address, ACC, 0, 0, 0)
+                self.compliance.set_jurisdiction(tok.address, US, True)
+        c.backend.transact(
+            "Deal", self.deal.address, "set_compliance", [str(self.compliance.address)], sender=me
+        )
         c.mint_mock(settlement, me, 10**18)
         self.token_a = self.deal.record.tokens[0].address
         c.backend.transact(
@@ -138,3 +131,10 @@ def test_recovery_is_projected_and_claims_after_it_index(db) -> None:  # type: i
     with Session(db) as s:
         (cursor,) = s.scalars(select(Cursor)).all()
         assert cursor.last_block == w.client.backend.latest_block()
+        (rec,) = s.scalars(select(Recovery)).all()
+        assert (rec.holder, rec.recipient, rec.owed) == (w.alice.lower(), w.vault.lower(), owed)
+        assert s.scalars(select(QuarantinedLog)).all() == []
+        # the hook attached by ComplianceSet is followed from then on
+        (hook,) = s.scalars(select(DealContract).where(DealContract.kind == "Compliance")).all()
+        assert hook.address == str(w.compliance.address).lower()
+        assert "recovered" in {a.kind for a in s.scalars(select(Alert))}

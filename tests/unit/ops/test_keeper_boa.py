@@ -23,7 +23,7 @@ from trancheflow.chain.client import DealClient, DealHandle
 from trancheflow.chain.reports import sign_report, signer_addresses
 from trancheflow.chain.servicer import ServicerFeed
 from trancheflow.deal.spec import TriggerSpec, load_spec
-from trancheflow.ops.db import register_deal
+from trancheflow.ops.db import register_deployment
 from trancheflow.ops.keeper import BackendKeeperChain, Keeper
 from trancheflow.ops.models import Alert as AlertRow
 
@@ -59,16 +59,8 @@ class BoaDeal:
         return [int(e.args["period"]) for e in self.deal.events() if e.name == "PeriodFinalized"]
 
     def register(self, db: Any) -> int:
-        rec = self.deal.record
-        return register_deal(
-            db,
-            self.spec,
-            chain_id=self.client.chain_id,
-            address=rec.deal,
-            tokens=[t.address for t in rec.tokens],
-            start_block=rec.block,
-            pool_balance=rec.extras["pool_balance"],
-        )
+        # every contract of the record: the deal, its tokens, its ReportOracle...
+        return register_deployment(db, self.spec, self.deal.record)
 
 
 def test_keeper_waits_for_the_contract_window_then_finalizes_once() -> None:
