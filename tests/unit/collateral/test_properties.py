@@ -14,7 +14,7 @@ from trancheflow.collateral.prepay_model import RefiPrepayModel, kernel_coeffici
 COLS = {c: k for k, c in enumerate(CASHFLOW_COLUMNS)}
 
 prepays = st.one_of(
-    st.integers(0, 1500).map(lambda v: f"PSA {v}"),
+    st.integers(0, 1666).map(lambda v: f"PSA {v}"),
     st.floats(0, 60).map(lambda v: f"CPR {v:.4f}"),
     st.floats(0, 10).map(lambda v: f"SMM {v:.4f}"),
     st.lists(st.floats(0, 50), min_size=2, max_size=6).map(
@@ -110,8 +110,8 @@ def test_no_negative_balances_or_flows(tape: pd.DataFrame, a: Assumptions) -> No
     st.floats(0.01, 0.12),
     st.sampled_from([180, 360]),
     st.integers(0, 100),
-    st.integers(0, 1000),
-    st.integers(1, 1000),
+    st.integers(0, 800),
+    st.integers(1, 800),
 )
 def test_higher_psa_shortens_wal(rate: float, term: int, wala: int, psa: int, bump: int) -> None:
     wala = min(wala, term - 1)
