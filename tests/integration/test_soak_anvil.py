@@ -91,6 +91,7 @@ def test_keeper_and_indexer_survive_a_node_restart(
         tokens=[t.address for t in rec.tokens],
         start_block=rec.block,
         pool_balance=rec.extras["pool_balance"],
+        contracts=dict(rec.contracts),
     )
     keeper, idle, indexer = components(client, deal)
     for t in range(1, PERIODS + 1):

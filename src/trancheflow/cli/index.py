@@ -58,6 +58,7 @@ def add(
         start_block=h.record.block,
         pool_balance=None if pool_units is None else int(pool_units),
         tape_path=tape,
+        contracts=dict(h.record.contracts),
     )
     console.print(
         f"deal {h.record.name} ({h.address}, chain {c.chain_id}) registered as #{deal_id} "

@@ -265,6 +265,7 @@ def run_life(
         start_block=handle.record.block,
         pool_balance=feed.pool_balance_units,
         tape_path=tape_path,
+        contracts=dict(handle.record.contracts),
     )
     indexer = Indexer(db_url, handle.event_source(), deal_addresses=[handle.address])
     keeper = Keeper(BackendKeeperChain(handle, sender=keeper_acct), db=db_url)

@@ -34,6 +34,7 @@ def test_indexer_over_the_embedded_event_source() -> None:
         tokens=[t.address for t in rec.tokens],
         start_block=rec.block,
         pool_balance=rec.extras["pool_balance"],
+        contracts=dict(rec.contracts),
     )
     src = s.deal.event_source()
     indexer = Indexer(engine, src, batch_blocks=7)
