@@ -6,31 +6,53 @@ path and returns the pool's cash flows per path: an array
 :func:`~trancheflow.collateral.project_scenarios` lays out scenarios (so
 :meth:`~trancheflow.deal.collections.Collections.from_scenarios` reads it).
 
-The numba kernels run groups of ``LANES`` paths in parallel (``prange``) and
-walk the loans one at a time over the months with the group's paths in the
-vector lanes: a loan's amortization, default rate, seasoning and seasonality
-do not depend on the path, so they are computed once for all the lanes; only
-the mortgage rate, hence the SMM, and the balances differ. Pool totals are
-reduced per path as they go: memory is ``paths x months x accumulators``,
-never ``loans x paths x months``. Without defaults a lean kernel (five
-accumulators, no liquidation pipeline) runs instead.
+Two numba kernels, one model function
+-------------------------------------
+* :func:`mc_kernel` (a pool **without defaults**, the Monte Carlo workhorse):
+  loans are the **innermost** loop. A loan's balance on a path is
+  ``bal * S(t) * s``: the scheduled balance ratio ``S(t)`` does not depend on
+  the path, so it is tabulated once (:func:`sched_table`, float64, stored in
+  the kernel's float type) and the only path state is the prepayment
+  survival ``s``, which is also the model's burnout state. Per path and
+  month, a block of :data:`BLOCK` loans runs three short, branch-free loops
+  that LLVM vectorises (AVX2: 8 float32 lanes): the model's CPR
+  (:func:`~trancheflow.collateral.prepay_model.model_cpr`), CPR to SMM
+  (:func:`~trancheflow.collateral.prepay_model.cpr_to_smm`) and the balances
+  with five pool sums. No transcendental call and no table gather remains
+  in them (see the model module for the approximations and their error).
+  Paths of every scenario (base, up, down, key-rate curves) are jobs; chunks
+  of :data:`JOBS_PER_CHUNK` jobs run on numba threads (``prange``, nothing
+  pickled), each chunk walking the loan blocks outermost so a block's
+  schedule table (361 x 256 float32, 370 KB) is read from memory once per
+  chunk and then from L2. **float32** (the Monte Carlo default) keeps
+  balances, survival and the model in single precision and the pool totals
+  in float64: it moves prices by under 0.1 cent per 100 against float64
+  (``tests/unit/analytics/test_oas.py``; ``bench/oas.py`` prints the
+  figure); float64 equals the general kernel to 1e-11 relative.
+* :func:`path_kernel` (defaults, or a constant speed): groups of ``LANES``
+  paths in the vector lanes, one loan at a time, with the BMA
+  standard-default step. Defaults, severity, liquidation lag, advancing and
+  amortization are the BMA engine's (:mod:`trancheflow.collateral.kernel`):
+  the MDR table, ``severity``, ``recovery_lag`` and ``advance`` of an
+  :class:`~trancheflow.collateral.Assumptions` are used unchanged. The
+  per-month BMA step (about twenty lines) is **duplicated** from
+  ``kernel.project_kernel`` because that kernel takes one SMM table shared
+  by all loans, while here the SMM differs per loan and path. With no model
+  (``model=None``) it reads the assumptions' constant speed table and equals
+  :func:`~trancheflow.collateral.project_pool` on every path (tested to
+  1e-12 relative), which guards the duplicate; with the model and no
+  defaults it equals :func:`mc_kernel` in float64 (tested), which guards the
+  second kernel.
 
-Per loan, path and month the voluntary SMM comes from
-:class:`~trancheflow.collateral.prepay_model.RefiPrepayModel` (burnout is
-carried per loan and path). Defaults, severity, liquidation lag, advancing and
-amortization are the BMA standard-default engine's
-(:mod:`trancheflow.collateral.kernel`): the MDR table, ``severity``,
-``recovery_lag`` and ``advance`` of an
-:class:`~trancheflow.collateral.Assumptions` are used unchanged. The per-month
-BMA step (about twenty lines: new defaults, amortized default balance, loss,
-voluntary prepayment, scheduled amortization) is **duplicated** from
-``kernel.project_kernel`` because that kernel takes one SMM table shared by
-all loans, while here the SMM differs per loan and path; the accumulator
-layout and the conversion to cash-flow columns are the engine's own
-(``kernel`` accumulator indices, ``projection._columns``). With no model
-(``model=None``) the kernel reads the assumptions' constant speed table, and
-the result equals :func:`~trancheflow.collateral.project_pool` on every path
-(tested to 1e-12 relative), which guards the duplicate.
+Both kernels get the monthly prepayment rate from the one model function of
+:mod:`~trancheflow.collateral.prepay_model` (``model_cpr(kind, ...)``, a
+switch on the model kind). That is the seam for other behaviour models: a
+compiled scorer (e.g. the tree ensembles of issue 14) becomes a new kind
+reading the same per-loan, per-path inputs (incentive coordinate, loan-month
+multiplier, burnout state) and returning the CPR; the kernels' loops, the
+survival state and the accumulators do not change. Pool totals are reduced
+per path as they go: memory is ``paths x months x accumulators``, never
+``loans x paths x months``.
 
 Examples
 --------
