@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "auction": ("trancheflow.cli.auction:app", "Loan auctions: appraise, mark, bid, settle."),
     "compliance": ("trancheflow.cli.compliance:app", "Identities, tranche rules, freeze, recover."),
     "gov": ("trancheflow.cli.gov:app", "Governance: Safe transactions, signatures, timelock."),
+    "model": ("trancheflow.cli.model:app", "ML hazards: simulate, train, evaluate, explain."),
     "demo": ("trancheflow.cli.demo:demo", "Run a deal's life on the in-process chain."),
     "serve": ("trancheflow.cli.serve:serve", "Serve the JSON API and the dashboard."),
     "audit": ("trancheflow.cli.audit:audit", "Recompute every finalized period and compare."),
@@ -144,8 +145,24 @@ def _root() -> None:
     """Tokenized MBS: loan tapes, collateral projection, waterfalls, pricing, on-chain deals."""
 
 
+#: Console width when output is piped or redirected: tables are as wide as their content
+#: instead of being squeezed (and truncated) to 80 columns.
+PIPED_WIDTH = 1000
+
+
+def _wide_when_piped() -> None:
+    """Let every rich console of the command (created after this) use :data:`PIPED_WIDTH`
+    columns when standard output is not a terminal; help text keeps its width."""
+    import os
+
+    if sys.stdout.isatty() or "COLUMNS" in os.environ or "--help" in sys.argv:
+        return
+    os.environ["COLUMNS"] = str(PIPED_WIDTH)
+
+
 def main() -> None:
     """Entry point of the ``trancheflow`` script."""
+    _wide_when_piped()
     try:
         app()
     except SystemExit:

@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from trancheflow.errors import TrancheflowError
 
-__all__ = ["FORMATS", "Column", "cell", "console", "emit", "render"]
+__all__ = ["FORMATS", "Column", "cell", "console", "emit", "output_to", "render"]
 
 Kind = Literal["text", "count", "money", "percent", "number", "years", "bp", "date", "price"]
 FORMATS = ("table", "csv", "json")
@@ -108,7 +108,8 @@ def console(file: Any = None) -> Any:
 
     out = sys.stdout if file is None else file
     tty = hasattr(out, "isatty") and out.isatty()
-    return Console(file=out, width=None if tty else 10_000, soft_wrap=not tty)
+    # file=None: rich writes to whatever sys.stdout is at print time
+    return Console(file=file, width=None if tty else 1000, soft_wrap=not tty)
 
 
 def check_format(fmt: str, option: str = "--format") -> str:
@@ -157,3 +158,26 @@ def emit(
         con.print(t)
         for n in notes:
             con.print(n, highlight=False)
+
+
+def output_to(path: Path | None, *consoles: Any) -> None:
+    """Send what the running command prints to ``path`` (``--output``) until it ends.
+
+    Standard output is redirected for the rest of the command (tables, CSV,
+    JSON alike) and ``consoles`` are widened so a table in a file is never
+    squeezed to the terminal's width.
+    """
+    import contextlib
+
+    from typer._click.globals import get_current_context
+
+    if path is None:
+        return
+    from trancheflow.cli._options import check_output
+
+    check_output(path)
+    ctx = get_current_context()
+    fh = ctx.with_resource(path.open("w", encoding="utf-8"))
+    ctx.with_resource(contextlib.redirect_stdout(fh))
+    for c in consoles:
+        c.width = 1000

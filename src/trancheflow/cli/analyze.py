@@ -158,8 +158,12 @@ def analyze(
     shift_bp: float = typer.Option(25.0, "--shift-bp", help="Yield shift for effective measures."),
     n_periods: int | None = typer.Option(None, "--n-periods", help="Projection months."),
     fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", help="table or json."),
+    output: Path | None = typer.Option(None, "--output", help="Write the table/JSON here."),
 ) -> None:
     """Price/yield, WAL, durations and convexity of a projected pool (BMA Standard Formulas)."""
+    from trancheflow.cli._tables import output_to
+
+    output_to(output, console)
     if (price is None) == (yield_pct is None):
         raise typer.BadParameter("give exactly one of --price or --yield", param_hint="--price")
     pool = _pool(tape, balance, gross_rate, net_rate, term, wam, wala)

@@ -96,11 +96,17 @@ def audit(
     store: Annotated[
         bool, typer.Option("--store/--no-store", help="record the result for the API")
     ] = True,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="write the table/JSON to this file")
+    ] = None,
 ) -> None:
     """Recompute every finalized period from the spec and check the chain's numbers.
 
     Exits 0 when everything matches, 1 on a difference, 2 on bad input.
     """
+    from trancheflow.cli._tables import output_to
+
+    output_to(output, console)
     from trancheflow.deal.spec import load_spec
     from trancheflow.ops.audit import audit_db
 

@@ -299,10 +299,18 @@ def size_insurance(
     ] = None,
     cdr_sigma: Annotated[float, typer.Option(help="log-sd of the default multiplier")] = 0.75,
     severity_sigma: Annotated[float, typer.Option(help="log-sd of the severity")] = 0.25,
+    format: FormatOpt = "table",
+    output: OutputOpt = None,
 ) -> None:
     """Size the first-loss insurance fund: the smallest fund keeping P(loss) <= target."""
     from trancheflow.analytics.insurance import size_insurance_fund
+    from trancheflow.cli._options import check_seed
+    from trancheflow.cli._tables import check_format, output_to, render
     from trancheflow.deal.spec import load_spec
+
+    fmt = check_format(format)
+    check_seed(seed)
+    output_to(output, console)
 
     s = load_spec(spec)
     with console.status(f"running {scenarios} scenarios..."):
@@ -317,6 +325,22 @@ def size_insurance(
         )
     cur = s.currency.symbol
     ins = s.insurance
+    if fmt != "table":
+        raw = {
+            "tranche": r.tranche,
+            "target_probability": r.target_probability,
+            "fund_size": r.fund_size,
+            "fund_size_tolerance": r.fund_size_tolerance,
+            "loss_probability": r.loss_probability,
+            "loss_probability_without": r.loss_probability_without,
+            "expected_premium": r.expected_premium,
+            "expected_cover": r.expected_cover,
+            "scenarios": scenarios,
+            "seed": seed,
+            "iterations": r.iterations,
+        }
+        typer.echo(render([raw], [], fmt), nl=False)
+        return
     t = Table(title=f"{s.deal}: insurance fund for tranche {r.tranche}")
     t.add_column("measure")
     t.add_column("value", justify="right")

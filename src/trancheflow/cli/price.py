@@ -45,6 +45,7 @@ from trancheflow.analytics.montecarlo import (
 )
 from trancheflow.analytics.oas import oas_analysis
 from trancheflow.analytics.zspread import zspread_from_price
+from trancheflow.cli._tables import output_to
 from trancheflow.collateral import Assumptions
 from trancheflow.collateral.prepay_model import RefiPrepayModel, load_prepay_model
 from trancheflow.rates import KEY_RATE_TENORS, ZeroCurve, read_curve_csv
@@ -108,6 +109,7 @@ PRICE_TYPE = typer.Option(
     help="clean or full; settlement is the accrual start, so accrued is 0 and both agree.",
 )
 PRICE_HELP = "Price(s), % of face: 101.5, 101-16, 101-16+ or A=101-16,B=98."
+OUTPUT = typer.Option(None, "--output", help="Write the table/CSV/JSON to this file.")
 
 
 def _prices(text: str | None, price_type: str = "full") -> float | dict[str, float] | None:
@@ -341,8 +343,10 @@ def oas_command(
     price_type: str = PRICE_TYPE,
     rate_model: str = RATE_MODEL,
     sobol: bool = SOBOL,
+    output: Path | None = OUTPUT,
 ) -> None:
     """OAS at a price (or price at an OAS), Monte Carlo error, Z-spread and option cost."""
+    output_to(output, console)
     _price_or_oas(price, oas_bp)
     rep = _rep_line(balance, gross_rate, net_rate, term, wam, wala)
     sec = _security(spec, tape, rep, model, prepay, default, severity, recovery_lag, start_month)
@@ -417,8 +421,10 @@ def zspread_command(
     start_month: int = START,
     fmt: OutputFormat = FORMAT,
     price_type: str = PRICE_TYPE,
+    output: Path | None = OUTPUT,
 ) -> None:
     """Z-spread of the zero-volatility (forward-curve) cash flows at a price."""
+    output_to(output, console)
     rep = _rep_line(balance, gross_rate, net_rate, term, wam, wala)
     sec = _security(spec, tape, rep, model, prepay, default, severity, recovery_lag, start_month)
     zc = _curve(curve)
@@ -478,8 +484,10 @@ def risk_command(
     price_type: str = PRICE_TYPE,
     rate_model: str = RATE_MODEL,
     sobol: bool = SOBOL,
+    output: Path | None = OUTPUT,
 ) -> None:
     """Effective duration and convexity (and key-rate durations) at a constant OAS."""
+    output_to(output, console)
     _price_or_oas(price, oas_bp)
     rep = _rep_line(balance, gross_rate, net_rate, term, wam, wala)
     sec = _security(spec, tape, rep, model, prepay, default, severity, recovery_lag, start_month)
