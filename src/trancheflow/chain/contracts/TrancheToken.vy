@@ -118,9 +118,15 @@ _MASK160: constant(uint256) = 2**160 - 1
 TRANSFERS_PAUSED: public(constant(uint8)) = 16
 RECEIVER_CANNOT_HOLD: public(constant(uint8)) = 17
 
-# @dev pause bits (high 96) | transfer-restriction hook (low 160; zero
-# address = no check). One word, so a transfer reads both with one SLOAD.
+# @dev holder count (bits 168..255) | pause bits (160..167) |
+# transfer-restriction hook (low 160; zero address = no check). One word, so
+# a transfer reads all three with one SLOAD and a 0 <-> non-0 balance
+# transition rewrites a slot already warm (issue 10: the count lives here,
+# not in the hook, so hooks can be attached, replaced, detached).
 _config: uint256
+_COUNT_SHIFT: constant(uint256) = 168
+_COUNT_ONE: constant(uint256) = 2**168
+_PAUSE_MASK: constant(uint256) = 255
 
 # @dev index (high 128) | credited = cumulative cash distributed (low 128).
 _dist: uint256
@@ -128,8 +134,6 @@ _dist: uint256
 # One slot per holder, written only when the index moved since the last
 # settlement, so a holder already settled costs a single SLOAD.
 _accounts: HashMap[address, uint256]
-# @dev Addresses with a non-zero balance (the max-holders rule reads it).
-holder_count: public(uint256)
 
 
 event Claimed:
@@ -193,7 +197,7 @@ def mint_face(to: address):
     assert (self._config >> 160) & _PAUSE_ISSUANCE == 0, "tranche: issuance paused"
     self._settle(to, self._dist >> 128)
     erc20._mint(to, FACE)
-    self.holder_count = 1
+    self._config |= _COUNT_ONE  # the issuer: 0 -> 1 holder
 
 
 @external
@@ -201,11 +205,12 @@ def set_config(paused: uint256, compliance: address):
     """
     @notice The deal sets the pause bits (guardian/owner decisions) and the
             compliance hook (governance). Deal only.
-    @param paused Pause bits (1 issuance, 2 transfers).
+    @param paused Pause bits (1 issuance, 2 transfers; < 256).
     @param compliance The transfer-restriction hook, or 0.
     """
     assert msg.sender == DEAL, "tranche: caller is not the deal"
-    self._config = (paused << 160) | convert(compliance, uint256)
+    assert paused <= _PAUSE_MASK, "tranche: pause bits exceed 8"
+    self._config = (self._config >> _COUNT_SHIFT << _COUNT_SHIFT) | (paused << 160) | convert(compliance, uint256)
 
 
 @external
@@ -389,7 +394,18 @@ def paused() -> uint256:
     @notice Pause bits pushed by the deal (1 issuance, 2 transfers).
     @return uint256 The bits.
     """
-    return self._config >> 160
+    return (self._config >> 160) & _PAUSE_MASK
+
+
+@external
+@view
+def holder_count() -> uint256:
+    """
+    @notice Addresses with a non-zero balance (the compliance max-holders
+            rule reads it); kept on 0 <-> non-0 transitions, no loop.
+    @return uint256 The count.
+    """
+    return self._config >> _COUNT_SHIFT
 
 
 @external
@@ -522,9 +538,9 @@ def _move(sender: address, receiver: address, amount: uint256):
         joins: bool = erc20.balanceOf[receiver] == 0
         leaves: bool = erc20.balanceOf[sender] == amount
         if joins and not leaves:
-            self.holder_count += 1
+            self._config += _COUNT_ONE
         elif leaves and not joins:
-            self.holder_count -= 1
+            self._config -= _COUNT_ONE
     erc20._transfer(sender, receiver, amount)
 
 
