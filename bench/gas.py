@@ -21,6 +21,15 @@ Scenarios
   only, and finalize of a loss period the fund covers (premium + cover).
   The targets apply to deals without a fund; these figures are reported.
 
+Contract sizes: the runtime bytes (immutables included, as deployed) of
+every contract of a deal (Deal, WaterfallEngine, ReportOracle,
+TrancheToken); EIP-170 allows 24,576 and each must keep 4 KiB of it.
+
+Baseline: :data:`BASELINE` holds the same figures measured with this script
+on the single-contract ``Deal.vy`` before issue 10's split (commit e31a794,
+titanoboa, same machine), printed beside today's so the split's cost reads
+off one run.
+
 Run: ``.venv/bin/python bench/gas.py [--holders 10000]``. The last line is
 machine-readable.
 """
@@ -39,6 +48,20 @@ from trancheflow.chain.insurance import deploy_insured_deal
 from trancheflow.chain.reports import ServicerReport, sign_report, signer_addresses
 
 KEYS = [0xA11CE + i for i in range(3)]
+EIP170 = 24_576
+#: Figures of the pre-split Deal.vy (commit e31a794), measured with this script.
+BASELINE = {
+    "finalize_gas_k1": 73_686,
+    "finalize_gas_k8": 173_594,
+    "finalize_gas_prorata_k1": 73_789,
+    "finalize_gas_prorata_k4": 126_625,
+    "finalize_gas_prorata_k8": 197_073,
+    "claim_gas": 51_977,
+    "transfer_gas": 50_167,
+    "insured_finalize_gas_k1": 106_249,
+    "insured_cover_finalize_gas_k1": 142_426,
+    "deal_runtime_bytes": 24_450,
+}
 UNIT = 10**6
 
 
@@ -131,12 +154,32 @@ def main() -> None:
                 b.finalize()
             finalize[k] = b.finalize(measure=True)
             print(f"finalize k={k}: {finalize[k]} gas (target {60_000 + 15_000 * k})")
+        print(
+            f"before the split: k=1 {BASELINE['finalize_gas_k1']}, "
+            f"k=8 {BASELINE['finalize_gas_k8']}"
+        )
+        prorata: dict[int, int] = {}
         for k in (1, 4, 8):  # pro-rata principal: one more division per tranche
             b = Bench(k, rule=1)
             for _ in range(3):
                 b.finalize()
-            g = b.finalize(measure=True)
-            print(f"finalize pro_rata k={k}: {g} gas (target {60_000 + 15_000 * k})")
+            prorata[k] = g = b.finalize(measure=True)
+            print(
+                f"finalize pro_rata k={k}: {g} gas (target {60_000 + 15_000 * k}; "
+                f"before the split {BASELINE[f'finalize_gas_prorata_k{k}']})"
+            )
+        sizes = {
+            name: len(boa.env.get_code(addr))
+            for name, addr in (
+                ("Deal", b.d.deal.address),
+                ("WaterfallEngine", b.d.engine.address),
+                ("ReportOracle", b.d.oracle.address),
+                ("TrancheToken", b.d.tokens[0].address),
+            )
+        }
+        for name, size in sizes.items():
+            print(f"runtime size {name}: {size} bytes (headroom {EIP170 - size} of {EIP170})")
+        print(f"(before the split: Deal {BASELINE['deal_runtime_bytes']} bytes)")
 
         # claim, transfer, plain ERC-20 transfer on a 1-tranche deal
         b = Bench(1)
@@ -178,7 +221,7 @@ def main() -> None:
         with boa.env.prank(bob):
             b.usdc.transfer(boa.env.generate_address(), UNIT)
         erc20_new = tx_gas(b.usdc)
-        print(f"claim (repeat): {claim} gas (target 55000)")
+        print(f"claim (repeat): {claim} gas (target 55000; before {BASELINE['claim_gas']})")
         print(
             f"transfer, both sides settle: {transfer} gas; already settled: {transfer_settled}; "
             f"plain ERC-20: {erc20} -> ratio {transfer / erc20:.2f} (target <= 1.5)"
@@ -224,10 +267,14 @@ def main() -> None:
         print(
             f"insured_finalize_gas_k1={insured[1][0]} insured_cover_finalize_gas_k1={insured[1][1]}"
         )
-    # The last line has exactly the issue's keys, for scripts that read it.
+    print(
+        "baseline (pre-split, commit e31a794): " + " ".join(f"{k}={v}" for k, v in BASELINE.items())
+    )
+    # The last line has the issue's keys, for scripts that read it.
     print(
         f"finalize_gas_k1={finalize[1]} finalize_gas_k8={finalize[8]} claim_gas={claim} "
-        f"transfer_gas={transfer} erc20_transfer_gas={erc20} holders_gas_delta={g_many - g_one}"
+        f"transfer_gas={transfer} erc20_transfer_gas={erc20} holders_gas_delta={g_many - g_one} "
+        f"finalize_gas_prorata_k8={prorata[8]} max_contract_bytes={max(sizes.values())}"
     )
 
 

@@ -1,11 +1,12 @@
 """Stateful test: an insured deal with auction proceeds beside the exact waterfall.
 
 Random sequences of periods (with losses), underwriter deposits, withdrawal
-requests and redemptions, auction sales (a liquidation double that holds
-proceeds for the deal, same interface as ``Liquidation.vy``), tranche
-transfers, claims and donations to the deal and to the fund. After every
-step the invariants of ``src/trancheflow/chain/contracts/TECH_SPEC.md``
-(I1-I5 and the insurance ones I6-I9) are checked:
+requests and redemptions, auction sales (the real ``Liquidation.vy``:
+notes marked against the deal's latest finalized loan root and sold by
+Dutch auction, proceeds held for the deal), tranche transfers, claims and
+donations to the deal and to the fund. After every step the invariants
+of ``src/trancheflow/chain/contracts/TECH_SPEC.md`` (I1-I5 and the insurance
+ones I6-I9) are checked:
 
 - I6 loss order: a period writes a tranche down only after the fund paid
   everything it could (cover == what it could pay at finalize), and junior
@@ -34,6 +35,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from trancheflow.chain.deploy import DealConfig, FeeConfig, TrancheConfig
 from trancheflow.chain.insurance import deploy_insured_deal
+from trancheflow.chain.liquidation import deploy_liquidation, loan_id, status_leaf
+from trancheflow.chain.merkle import merkle_proof, merkle_root
 from trancheflow.chain.mirror import DealLedgerMirror
 from trancheflow.chain.reports import ServicerReport, sign_report, signer_addresses
 from trancheflow.deal.exact import ExactWaterfall, PeriodInput
@@ -48,29 +51,14 @@ COUPONS = (40_000_000, 60_000_000, 85_000_000)
 PREMIUM = 6_000_000
 CAP = 25_000 * UNIT
 
-LIQUIDATION_DOUBLE = """
-# pragma version ==0.4.3
-from ethereum.ercs import IERC20
-DEAL: public(immutable(address))
-SETTLEMENT: public(immutable(address))
-recoveries_held: public(uint256)
-@deploy
-def __init__(deal: address, settlement: address):
-    DEAL = deal
-    SETTLEMENT = settlement
-@external
-def sell(price: uint256):
-    # a buyer pays for a note: proceeds held for the deal (internal accounting)
-    self.recoveries_held += price
-    extcall IERC20(SETTLEMENT).transferFrom(msg.sender, self, price)
-@external
-def take_recoveries() -> uint256:
-    assert msg.sender == DEAL, "liquidation: caller is not the deal"
-    amount: uint256 = self.recoveries_held
-    self.recoveries_held = 0
-    extcall IERC20(SETTLEMENT).transfer(DEAL, amount)
-    return amount
-"""
+#: The period loan-level tree: N_LOANS notes, 120 days delinquent, one
+#: balance; every report carries its root, so the real Liquidation can mark
+#: any of them against the deal's latest finalized root.
+N_LOANS = 6
+LOAN_BALANCE = 30_000 * UNIT
+LEAVES = [status_leaf(loan_id(f"LN{k}"), LOAN_BALANCE, 120) for k in range(N_LOANS)]
+ROOT = merkle_root(LEAVES)
+VALUER_KEYS = [0xC0FFEE31, 0xC0FFEE32]
 _BASE: dict[str, Any] = {}
 
 
@@ -98,7 +86,9 @@ def _base() -> dict[str, Any]:
             issuer=issuer,
             owner=owner,
         )
-        liq = boa.loads(LIQUIDATION_DOUBLE, d.deal.address, d.settlement.address)
+        setup = deploy_liquidation(d.deal, d.settlement, valuer_keys=VALUER_KEYS, owner=owner)
+        setup.admit(buyer)
+        liq = setup.liquidation
         with boa.env.prank(owner):
             d.deal.set_liquidation(liq.address)
         usdc = d.settlement
@@ -113,6 +103,7 @@ def _base() -> dict[str, Any]:
             d=d,
             fund=fund,
             liq=liq,
+            setup=setup,
             cfg=cfg,
             servicer=servicer,
             holders=holders,
@@ -131,7 +122,7 @@ def _deployed() -> Any:
 
 
 class InsuredDealMachine(RuleBasedStateMachine):
-    """Contract (deal + fund + liquidation double) vs exact waterfall + models."""
+    """Contracts (deal + fund + real Liquidation) vs exact waterfall + models."""
 
     @initialize()
     def setup(self) -> None:
@@ -161,6 +152,7 @@ class InsuredDealMachine(RuleBasedStateMachine):
         self.fund_assets = 0
         self.deal_donations = 0
         self.fund_donations = 0
+        self.sold: set[int] = set()
         self.last: Any = None
         self.last_available = 0
 
@@ -189,7 +181,7 @@ class InsuredDealMachine(RuleBasedStateMachine):
             delinquent_60_plus=0,
         )
         t = self.state.period + 1
-        r = ServicerReport.from_period_input(t, inp)
+        r = ServicerReport.from_period_input(t, inp, loans_root=ROOT)
         sigs = sign_report(r, KEYS, int(boa.env.evm.patch.chain_id), str(self.d.deal.address))
         with boa.env.prank(self.b["servicer"]):
             self.d.oracle.submit_report(r.as_tuple(), sigs)
@@ -252,10 +244,25 @@ class InsuredDealMachine(RuleBasedStateMachine):
             with boa.env.prank(who):
                 self.fund_assets -= int(self.fund.redeem(shares, who, who))
 
-    @rule(price=st.integers(1, 80_000 * UNIT))
-    def auction_sale(self, price: int) -> None:
-        with boa.env.prank(self.b["buyer"]):
-            self.liq.sell(price)
+    @rule(
+        k=st.integers(0, N_LOANS - 1),
+        value_pct=st.integers(40, 160),
+        wait=st.integers(0, 3 * 86_400 - 1),
+    )
+    def auction_sale(self, k: int, value_pct: int, wait: int) -> None:
+        # the real Liquidation: appraisal, mark against the latest finalized
+        # loan root, a Dutch auction bid after `wait` seconds; the deal gets
+        # at most the note balance (the rest is the borrower's surplus)
+        if self.state.period == 0 or k in self.sold:
+            return
+        setup, lid = self.b["setup"], loan_id(f"LN{k}")
+        setup.value(lid, LOAN_BALANCE * value_pct // 100)
+        setup.mark(lid, LOAN_BALANCE, 120, merkle_proof(LEAVES, k), ROOT)
+        boa.env.time_travel(seconds=wait)
+        held = int(self.liq.recoveries_held())
+        price = setup.sell(lid, self.b["buyer"])
+        assert int(self.liq.recoveries_held()) == held + min(price, LOAN_BALANCE)
+        self.sold.add(k)
 
     @rule(i=st.integers(0, 2), a=st.integers(0, 2), b=st.integers(0, 2), frac=st.floats(0, 1))
     def transfer(self, i: int, a: int, b: int, frac: float) -> None:

@@ -318,7 +318,7 @@ class DealClient:
             "Deal", cfg.constructor_args(settlement, blueprint, engine_bp, oracle_bp), sender=me
         )
         deal = str(tx.contract_address)
-        contracts = {
+        contracts: dict[str, str] = {
             "report_oracle": to_checksum_address(str(self.backend.call("Deal", deal, "ORACLE"))),
             "waterfall_engine": to_checksum_address(str(self.backend.call("Deal", deal, "ENGINE"))),
         }

@@ -6,7 +6,7 @@ import boa
 import pytest
 
 from trancheflow.chain.compile import load_partial
-from trancheflow.chain.deploy import DealConfig, TrancheConfig, deploy_deal
+from trancheflow.chain.deploy import DealConfig, TrancheConfig, core_blueprints, deploy_deal
 from trancheflow.errors import ChainError
 
 from .conftest import UNIT, ParityRun, World, make_roles, standard_config
@@ -47,9 +47,10 @@ def test_zero_face_tranche_is_rejected() -> None:
         cfg.constructor_args(
             str(load_partial("MockUSDC").deploy().address),
             str(load_partial("TrancheToken").deploy_as_blueprint().address),
+            *core_blueprints(),
         )
     )
-    args[5] = [("Empty", "E", 0, 1, False)]
+    args[7] = [("Empty", "E", 0, 1, False)]
     with boa.reverts("deal: tranche original out of range"):
         load_partial("Deal").deploy(*args)
 
@@ -58,6 +59,7 @@ def test_constructor_validation() -> None:
     roles = make_roles()
     usdc = str(load_partial("MockUSDC").deploy().address)
     bp = str(load_partial("TrancheToken").deploy_as_blueprint().address)
+    engine_bp, oracle_bp = core_blueprints()
     cases = {
         "deal: quorum out of range": {"quorum": 4},
         "deal: bad principal rule": {"principal_rule": 2},
@@ -66,12 +68,12 @@ def test_constructor_validation() -> None:
         "deal: bad trigger direction": {"triggers": ((0, 2, 1, 255),)},
     }
     for reason, override in cases.items():
-        args = standard_config(roles, **override).constructor_args(usdc, bp)
+        args = standard_config(roles, **override).constructor_args(usdc, bp, engine_bp, oracle_bp)
         with boa.reverts(reason):
             load_partial("Deal").deploy(*args)
-    args = list(standard_config(roles).constructor_args(usdc, bp))
-    args[12] = args[12][:1] + args[12][:1]
-    args[13] = 1
+    args = list(standard_config(roles).constructor_args(usdc, bp, engine_bp, oracle_bp))
+    args[14] = args[14][:1] + args[14][:1]
+    args[15] = 1
     with boa.reverts("deal: duplicate signer"):
         load_partial("Deal").deploy(*args)
 
@@ -102,4 +104,4 @@ def test_max_tranche_count_fits_a_block() -> None:
     assert w.deal._computation.get_gas_used() < BLOCK_GAS_LIMIT // 10
     too_many = DealConfig(**{**cfg.__dict__, "tranches": cfg.tranches + cfg.tranches[:1]})
     with pytest.raises(ChainError, match="at most 16 tranches"):
-        too_many.constructor_args(str(w.usdc.address), w.d.blueprint)
+        too_many.constructor_args(str(w.usdc.address), w.d.blueprint, *core_blueprints())

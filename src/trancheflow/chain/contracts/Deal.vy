@@ -111,10 +111,12 @@ exports: (
 )
 
 MAX_SIGNERS: constant(uint256) = 16
-# @dev `_pending`: flag (bit 255) | disputed (bit 254) | dispute window
-# (bits 192..253) | submitted_at (bits 128..191) | cash (low 128).
+# @dev `_pending`: flag (bit 255) | disputed (bit 254) | loss (bit 253) |
+# dispute window (bits 192..252) | submitted_at (bits 128..191) | cash (low
+# 128). One word: finalize reads and clears only it and `pending_hash`.
 _PENDING_FLAG: constant(uint256) = 2**255
 _DISPUTED: constant(uint256) = 2**254
+_LOSS: constant(uint256) = 2**253
 # @dev After its window plus this long, governance may discard a report
 # that has not finalized (liveness escape hatch).
 DISCARD_AFTER: public(constant(uint256)) = 7 * 86_400
@@ -126,9 +128,6 @@ pending_hash: public(bytes32)
 _pending: uint256
 # @dev EIP-712 digest of the pending report (banned if discarded after a veto).
 pending_digest: public(bytes32)
-# @dev True while the pending report carries realized losses, including
-# while it is disputed: the insurance fund blocks withdrawals meanwhile.
-loss_pending: public(bool)
 # @dev Cash of discarded reports, owed back to the servicer that sent it.
 refund_owed: public(HashMap[address, uint256])
 
@@ -331,8 +330,10 @@ def stage(
     assert cash <= ledger.MASK128, "deal: cash exceeds 128 bits"
     self.pending_hash = inputs_hash
     self.pending_digest = digest
-    self._pending = _PENDING_FLAG | (admin.dispute_window << 192) | (block.timestamp << 128) | cash
-    self.loss_pending = losses
+    pending: uint256 = _PENDING_FLAG | (admin.dispute_window << 192) | (block.timestamp << 128) | cash
+    if losses:
+        pending |= _LOSS
+    self._pending = pending
     if cash > 0:
         before: uint256 = staticcall IERC20(ledger.SETTLEMENT).balanceOf(self)
         assert extcall IERC20(ledger.SETTLEMENT).transferFrom(
@@ -396,7 +397,6 @@ def discard_report():
     self._pending = 0
     self.pending_hash = empty(bytes32)
     self.pending_digest = empty(bytes32)
-    self.loss_pending = False
     if cash > 0:
         self.refund_owed[self.servicer] += cash
     log ReportVetoed(period=ledger._period() + 1, by=msg.sender, cash_returned=cash)
@@ -421,7 +421,6 @@ def finalize(inputs: report_types.PeriodInput):
     assert keccak256(abi_encode(inputs)) == self.pending_hash, "deal: inputs differ from the pending report"
     self._pending = 0
     self.pending_hash = empty(bytes32)
-    self.loss_pending = False
     auction: uint256 = 0
     if ledger.state & ledger.FLAG_LIQ != 0:
         auction = self._take_proceeds(inputs)
@@ -527,6 +526,18 @@ def pending_report() -> (bool, uint256, uint256, bytes32):
 
 @external
 @view
+def loss_pending() -> bool:
+    """
+    @notice True while a submitted report carrying realized losses has not
+            finalized, including while it is disputed (the insurance fund
+            blocks withdrawals meanwhile: no exit ahead of a known loss).
+    @return bool The flag.
+    """
+    return self._pending & _LOSS != 0
+
+
+@external
+@view
 def disputed() -> bool:
     """
     @notice Whether the pending report is disputed (awaits governance).
@@ -545,7 +556,7 @@ def DISPUTE_WINDOW() -> uint256:
     """
     p: uint256 = self._pending
     if p != 0:
-        return (p >> 192) & admin.MASK62
+        return (p >> 192) & admin.WINDOW_MASK
     return admin.dispute_window
 
 
@@ -558,7 +569,7 @@ def _window_end(pending: uint256) -> uint256:
     @param pending The `_pending` word.
     @return uint256 Timestamp.
     """
-    return ((pending >> 128) & ledger.MASK64) + ((pending >> 192) & admin.MASK62)
+    return ((pending >> 128) & ledger.MASK64) + ((pending >> 192) & admin.WINDOW_MASK)
 
 
 @internal

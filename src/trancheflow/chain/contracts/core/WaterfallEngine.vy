@@ -205,7 +205,8 @@ def run(st_: IWaterfallEngine.EngineState, i_: report_types.PeriodInput) -> IWat
     sum_b0: uint256 = 0
     sum_due: uint256 = 0
     for i: uint256 in range(n, bound=MAX_TRANCHES):
-        ts: uint256 = st_.tranches[i]
+        sh: uint256 = 128 * (i % 2)
+        ts: uint256 = (((st_.shortfalls[i // 2] >> sh) & MASK128) << 128) | ((st_.balances[i // 2] >> sh) & MASK128)
         b: uint256 = ts & MASK128
         s: uint256 = ts >> 128
         tw: uint256 = TRANCHE[i]
@@ -332,17 +333,20 @@ def run(st_: IWaterfallEngine.EngineState, i_: report_types.PeriodInput) -> IWat
     residual: uint256 = ia + release + leftover
 
     # 10. new state words (the deal writes those that changed)
-    tranches: uint256[MAX_TRANCHES] = empty(uint256[MAX_TRANCHES])
+    balances: uint256[8] = empty(uint256[8])
+    shortfalls: uint256[8] = empty(uint256[8])
     for i: uint256 in range(n, bound=MAX_TRANCHES):
         assert bal[i] <= MASK128 and short[i] <= MASK128, "deal: tranche exceeds 128 bits"
-        tranches[i] = (short[i] << 128) | bal[i]
+        balances[i // 2] |= bal[i] << (128 * (i % 2))
+        shortfalls[i // 2] |= short[i] << (128 * (i % 2))
     assert cum_loss <= MASK128, "deal: loss exceeds 128 bits"
     assert reserve <= MASK128, "deal: reserve exceeds 128 bits"
     return IWaterfallEngine.EngineResult(
         pool=(cum_loss << 128) | p1,
         state=(st >> 200 << 200) | (breached << 192) | (period << 128) | reserve,
         fees=new_fees,
-        tranches=tranches,
+        balances=balances,
+        shortfalls=shortfalls,
         fees_paid=fees_paid,
         interest_paid=ip,
         principal_paid=pp,

@@ -23,8 +23,8 @@ interface ITokenConfig:
     def set_config(paused: uint256, compliance: address): nonpayable
 
 
-# @dev Dispute windows are stored in 62 bits of the pending-report word.
-MASK62: constant(uint256) = 2**62 - 1
+# @dev Dispute windows are stored in 61 bits of the pending-report word.
+WINDOW_MASK: constant(uint256) = 2**61 - 1
 
 guardian: public(address)
 # @dev Seconds a NEW report stays vetoable (a submitted report keeps its own).
@@ -92,7 +92,7 @@ def set_dispute_window(dispute_window: uint256):
     """
     @notice Sets the dispute window of reports submitted from now on (a
             pending report keeps its own). Owner (governance) only.
-    @param dispute_window Seconds, < 2**62.
+    @param dispute_window Seconds, < 2**61.
     """
     ownable._check_owner()
     self._set_window(dispute_window)
@@ -231,9 +231,9 @@ def _set_fund(fund: address, premium_rate: uint256):
 def _set_window(dispute_window: uint256):
     """
     @notice Stores the dispute window of future reports.
-    @param dispute_window Seconds, < 2**62.
+    @param dispute_window Seconds, < 2**61.
     """
-    assert dispute_window <= MASK62, "deal: dispute window out of range"
+    assert dispute_window <= WINDOW_MASK, "deal: dispute window out of range"
     self.dispute_window = dispute_window
 
 

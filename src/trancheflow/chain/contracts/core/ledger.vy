@@ -52,6 +52,8 @@ PAUSE_ALL: constant(uint256) = 7
 FLAG_FUND: constant(uint256) = 1 << 200
 FLAG_LIQ: constant(uint256) = 1 << 201
 PAUSE_SHIFT: constant(uint256) = 202
+# @dev Bits 208..223 of `state`: tranche i has a non-zero interest shortfall.
+SHORT_SHIFT: constant(uint256) = 208
 
 # ------------------------------------------------------------------ structs
 struct TrancheParams:
@@ -88,8 +90,7 @@ ORIGINAL_POOL_BALANCE: public(immutable(uint256))
 # @dev The deal's WaterfallEngine (waterfall arithmetic and parameters).
 ENGINE: public(immutable(address))
 N_TRANCHES: immutable(uint256)
-# @dev Tranche tokens are not stored: token i is the deal's CREATE at
-# nonce i + 2 (nonce 1 is the engine), see `_token` (checked at deployment).
+TOKEN: immutable(address[MAX_TRANCHES])
 N_FEES: immutable(uint256)
 # @dev Per fee: rate at RATE_SCALE (high 96) | recipient (low 160).
 FEE: immutable(uint256[MAX_FEES])
@@ -98,13 +99,18 @@ N_TRIGGERS: immutable(uint256)
 # ------------------------------------------------------------------ storage
 # @dev Trigger thresholds, 64 bits each, four per word.
 trig_threshold: uint256[2]
-# @dev Per tranche: interest_shortfall (high 128) | balance (low 128).
-tranche_state: uint256[MAX_TRANCHES]
+# @dev Tranche balances, two per word: tranche 2w in the low 128 bits of
+# word w, tranche 2w + 1 in the high 128 (a pro-rata period writes k/2 words).
+balances: uint256[MAX_TRANCHES // 2]
+# @dev Interest shortfalls, two per word as `balances`; a word is read only
+# when `state` bit SHORT_SHIFT + i says tranche i carries a shortfall.
+shortfalls: uint256[MAX_TRANCHES // 2]
 # @dev Per fee: owed (high 128) | fee_shortfall (low 128).
 fees_state: uint256[MAX_FEES]
 # @dev cumulative_loss (high 128) | pool_balance (low 128).
 pool: uint256
-# @dev flags (bits 200..207) | breached (192..199) | period (128..191) | reserve (low 128).
+# @dev shortfall bitmap (bits 208..223) | flags (200..207) | breached (192..199) |
+# period (128..191) | reserve (low 128).
 state: uint256
 residual_owed: public(uint256)
 # @dev The first-loss fund (0 = none) and its annual premium at
@@ -159,15 +165,16 @@ def __init__(
         engine_blueprint, pool_balance, tranches, rates, principal_rule, reserve_target,
         reserve_floor, oc_target, triggers, trigger_bounds
     )
+    token: address[MAX_TRANCHES] = empty(address[MAX_TRANCHES])
     i: uint256 = 0
     for t: TrancheParams in tranches:
-        token: address = create_from_blueprint(
+        token[i] = create_from_blueprint(
             token_blueprint, t.name, t.symbol, decimals, i, t.original, compliance
         )
-        assert token == self._token(i), "deal: unexpected token address"
-        self.tranche_state[i] = t.original
+        self.balances[i // 2] |= t.original << (128 * (i % 2))
         i += 1
     N_TRANCHES = len(tranches)
+    TOKEN = token
 
     fee: uint256[MAX_FEES] = empty(uint256[MAX_FEES])
     i = 0
@@ -220,7 +227,7 @@ def tranche_balance(tranche_id: uint256) -> uint256:
     @return uint256 The balance.
     """
     self._check_tranche(tranche_id)
-    return self.tranche_state[tranche_id] & MASK128
+    return (self.balances[tranche_id // 2] >> (128 * (tranche_id % 2))) & MASK128
 
 
 @external
@@ -232,7 +239,7 @@ def interest_shortfall(tranche_id: uint256) -> uint256:
     @return uint256 Units.
     """
     self._check_tranche(tranche_id)
-    return self.tranche_state[tranche_id] >> 128
+    return (self.shortfalls[tranche_id // 2] >> (128 * (tranche_id % 2))) & MASK128
 
 
 @external
@@ -440,16 +447,11 @@ def _active_rule(breached: uint256) -> uint8:
 @view
 def _token(i: uint256) -> address:
     """
-    @notice Address of tranche `i`'s token: the deal's CREATE at nonce
-            i + 2, keccak256(rlp([deal, nonce]))[12:] (nonce < 128).
+    @notice Tranche `i`'s token.
     @param i The tranche.
     @return address The token.
     """
-    return convert(
-        convert(keccak256(concat(b"\xd6\x94", convert(self, bytes20), convert(convert(i + 2, uint8), bytes1))), uint256)
-        & MASK160,
-        address,
-    )
+    return TOKEN[i]
 
 
 @internal

@@ -85,9 +85,15 @@ def _finalize(inp: report_types.PeriodInput, auction: uint256):
     old_fees: uint256[ledger.MAX_FEES] = empty(uint256[ledger.MAX_FEES])
     for j: uint256 in range(nf, bound=ledger.MAX_FEES):
         old_fees[j] = ledger.fees_state[j]
-    old: uint256[ledger.MAX_TRANCHES] = empty(uint256[ledger.MAX_TRANCHES])
-    for i: uint256 in range(n, bound=ledger.MAX_TRANCHES):
-        old[i] = ledger.tranche_state[i]
+    # balance and shortfall words (two tranches each); a shortfall word is
+    # read only when the state flags a shortfall in it
+    short_bits: uint256 = (st >> ledger.SHORT_SHIFT) & 65535
+    bw: uint256[8] = empty(uint256[8])
+    sw: uint256[8] = empty(uint256[8])
+    for w: uint256 in range((n + 1) // 2, bound=8):
+        bw[w] = ledger.balances[w]
+        if (short_bits >> (2 * w)) & 3 != 0:
+            sw[w] = ledger.shortfalls[w]
     # threshold words are read only when the deal has triggers using them
     thr: uint256[2] = empty(uint256[2])
     nt: uint256 = ledger.N_TRIGGERS
@@ -100,7 +106,8 @@ def _finalize(inp: report_types.PeriodInput, auction: uint256):
         state=st,
         thresholds=thr,
         fees=old_fees,
-        tranches=old,
+        balances=bw,
+        shortfalls=sw,
         premium_rate=rate,
         auction=auction,
         cover=0,
@@ -116,9 +123,9 @@ def _finalize(inp: report_types.PeriodInput, auction: uint256):
 
     period: uint256 = (r.state >> 128) & ledger.MASK64
     breached: uint256 = (r.state >> 192) & 255
-    new_bits: uint256 = breached & ~((st >> 192) & 255)
+    hit: uint256 = breached & ~((st >> 192) & 255)
     for k: uint256 in range(ledger.N_TRIGGERS, bound=ledger.MAX_TRIGGERS):
-        if (new_bits >> k) & 1 == 1:
+        if (hit >> k) & 1 == 1:
             log TriggerBreached(trigger=k, period=period)
     fees_paid: DynArray[uint256, ledger.MAX_FEES] = []
     for j: uint256 in range(nf, bound=ledger.MAX_FEES):
@@ -129,19 +136,26 @@ def _finalize(inp: report_types.PeriodInput, auction: uint256):
     principal_paid: DynArray[uint256, ledger.MAX_TRANCHES] = []
     writedown: DynArray[uint256, ledger.MAX_TRANCHES] = []
     balance: DynArray[uint256, ledger.MAX_TRANCHES] = []
+    new_bits: uint256 = 0
     for i: uint256 in range(n, bound=ledger.MAX_TRANCHES):
-        ts: uint256 = r.tranches[i]
-        if ts != old[i]:
-            ledger.tranche_state[i] = ts
+        sh: uint256 = 128 * (i % 2)
+        bal: uint256 = (r.balances[i // 2] >> sh) & ledger.MASK128
+        if (r.shortfalls[i // 2] >> sh) & ledger.MASK128 != 0:
+            new_bits |= 1 << i
         cash: uint256 = r.interest_paid[i] + r.principal_paid[i]
         if cash > 0:
             extcall ITrancheToken(ledger._token(i)).distribute(cash)
         interest_paid.append(r.interest_paid[i])
         principal_paid.append(r.principal_paid[i])
         writedown.append(r.writedown[i])
-        balance.append(ts & ledger.MASK128)
+        balance.append(bal)
+    for w: uint256 in range((n + 1) // 2, bound=8):
+        if r.balances[w] != bw[w]:
+            ledger.balances[w] = r.balances[w]
+        if r.shortfalls[w] != sw[w]:
+            ledger.shortfalls[w] = r.shortfalls[w]
     ledger.pool = r.pool
-    ledger.state = r.state
+    ledger.state = (r.state & ~(65535 << ledger.SHORT_SHIFT)) | (new_bits << ledger.SHORT_SHIFT)
     if r.residual > 0:
         ledger.residual_owed += r.residual
     if fund != empty(address):
