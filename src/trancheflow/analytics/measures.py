@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike
 
 from trancheflow.errors import AnalyticsError
 
-from ._inputs import YieldType, as_vector, check_positive, check_yield_type
+from ._inputs import PriceType, YieldType, as_vector, check_positive, check_yield_type
 from .average_life import average_life
 from .duration import cash_flow_risk
 from .effective import Projection, effective_duration_convexity
@@ -102,6 +102,7 @@ def yield_measures(
     project: Projection | None = None,
     yield_shift: float = 0.0025,
     speed_shock: float = 0.0,
+    price_type: PriceType = "clean",
 ) -> YieldMeasures:
     """Compute :class:`YieldMeasures` from a price or a yield.
 
@@ -110,7 +111,8 @@ def yield_measures(
     principal, interest : array_like
         Principal and (net) interest received in periods ``1..N``.
     price : float, optional
-        Clean price, percent of current face.
+        Price, percent of current face: clean (default) or full, as
+        ``price_type`` says.
     yield_ : float, optional
         Decimal yield on the ``yield_type`` basis. Exactly one of ``price`` and
         ``yield_`` must be given.
@@ -174,6 +176,7 @@ def yield_measures(
             settle=settle,
             accrual_start=accrual_start,
             delay_days=delay_days,
+            price_type=price_type,
         )
     else:
         assert yield_ is not None

@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from trancheflow.collateral import Assumptions, RepLine, project_pool
 from trancheflow.errors import AnalyticsError
 
-from ._inputs import YieldType
+from ._inputs import PriceType, YieldType
 from .measures import YieldMeasures, yield_measures
 
 Pool = pd.DataFrame | RepLine | Sequence[RepLine]
@@ -101,6 +101,7 @@ def pool_measures(
     n_periods: int | None = None,
     speed_shock: float | None = None,
     yield_shift: float = 0.0025,
+    price_type: PriceType = "clean",
 ) -> YieldMeasures:
     """Project a pool and compute its :class:`~trancheflow.analytics.YieldMeasures`.
 
@@ -110,7 +111,7 @@ def pool_measures(
         As accepted by :func:`trancheflow.collateral.project_pool`.
     assumptions : Assumptions
         Prepayment/default speeds, severity, lag, advancing.
-    price, yield_, yield_type, settle, accrual_start, delay_days
+    price, yield_, yield_type, settle, accrual_start, delay_days, price_type
         As in :func:`~trancheflow.analytics.yield_measures` (exactly one of
         ``price``/``yield_``).
     n_periods : int, optional
@@ -168,4 +169,5 @@ def pool_measures(
         project=project,
         yield_shift=yield_shift,
         speed_shock=0.0 if speed_shock is None else speed_shock,
+        price_type=price_type,
     )

@@ -150,19 +150,31 @@ def _root() -> None:
 PIPED_WIDTH = 1000
 
 
-def _wide_when_piped() -> None:
+def _wide_when_piped() -> bool:
     """Let every rich console of the command (created after this) use :data:`PIPED_WIDTH`
-    columns when standard output is not a terminal; help text keeps its width."""
+    columns when standard output is not a terminal; help text keeps its width.
+    Returns True when it set ``COLUMNS`` (so :func:`main` can take it back)."""
     import os
 
     if sys.stdout.isatty() or "COLUMNS" in os.environ or "--help" in sys.argv:
-        return
+        return False
     os.environ["COLUMNS"] = str(PIPED_WIDTH)
+    return True
 
 
 def main() -> None:
     """Entry point of the ``trancheflow`` script."""
-    _wide_when_piped()
+    import os
+
+    widened = _wide_when_piped()
+    try:
+        _main()
+    finally:
+        if widened:
+            os.environ.pop("COLUMNS", None)
+
+
+def _main() -> None:
     try:
         app()
     except SystemExit:

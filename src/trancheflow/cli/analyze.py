@@ -31,7 +31,7 @@ from rich.table import Table
 from trancheflow.analytics.conventions import DEFAULT_PAYMENT_DELAY_DAYS
 from trancheflow.analytics.measures import YieldMeasures
 from trancheflow.analytics.pool import Pool, pool_measures
-from trancheflow.analytics.price_quote import parse_price
+from trancheflow.analytics.price_quote import parse_price, parse_price_type
 from trancheflow.cli._options import check_rep_line, rate_percent, severity_percent
 from trancheflow.cli.collateral import app
 from trancheflow.collateral import Assumptions, RepLine
@@ -140,7 +140,10 @@ def analyze(
     recovery_lag: int = typer.Option(0, "--recovery-lag", help="Months to liquidation."),
     advance: bool = typer.Option(True, "--advance/--no-advance", help="Servicer advancing."),
     price: str | None = typer.Option(
-        None, "--price", help="Clean price, % of current face (101.5 or 32nds: 101-16)."
+        None, "--price", help="Price, % of current face (101.5 or 32nds: 101-16)."
+    ),
+    price_type: str = typer.Option(
+        "clean", "--price-type", help="clean (excluding accrued to --settle) or full."
     ),
     yield_pct: float | None = typer.Option(None, "--yield", help="Yield in percent (6.5)."),
     yield_type: YieldBasis = typer.Option(
@@ -179,6 +182,7 @@ def analyze(
         pool,
         assumptions,
         price=None if price is None else parse_price(price, "--price"),
+        price_type=parse_price_type(price_type),
         yield_=None if yield_pct is None else yield_pct / 100.0,
         yield_type=yield_type.value,
         settle=settle_date,

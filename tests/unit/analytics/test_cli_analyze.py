@@ -55,6 +55,17 @@ def test_gnma_seven_day_settlement_from_yield() -> None:
     assert out["settle"] == "1988-03-08"
 
 
+def test_clean_and_full_prices_both_ways() -> None:
+    """Page SF-52 again: 100 clean and 100.1750 full (7 days accrued) are one yield; a
+    32nds quote of the clean price (100-00) reads the same."""
+    settle = ["--settle", "1988-03-08"]
+    clean = _json([*GNMA, "--price", "100-00", *settle])
+    full = _json([*GNMA, "--price", "100.1750", "--price-type", "full", *settle])
+    assert round(100 * float(clean["yield_bey"]), 4) == 9.1064  # type: ignore[arg-type]
+    assert float(full["yield_bey"]) == pytest.approx(float(clean["yield_bey"]), abs=2e-7)  # type: ignore[arg-type]
+    assert float(full["price"]) == pytest.approx(100.0, abs=1e-3)  # type: ignore[arg-type]
+
+
 def test_mortgage_yield_input_is_converted() -> None:
     by_bey = _json([*GNMA, "--price", "98.5"])
     mtg = 100 * float(by_bey["yield_mortgage"])  # type: ignore[arg-type]
