@@ -76,6 +76,8 @@ class ProblemLog:
         if self.full:
             self.truncated = True
             return
+        if isinstance(value, np.generic):
+            value = value.item()
         self.problems.append(Problem(file, row, field, value, rule))
 
     def extend(self, problems: Sequence[Problem], truncated: bool = False) -> None:

@@ -1,5 +1,11 @@
 """The loan-month panel: one row per loan per observed month, the input every model trains on.
 
+Built from Freddie Mac files by :func:`trancheflow.tape.panel_build.build_panel`
+(``trancheflow tape panel ORIG PERF OUT_DIR``: Parquet partitioned by vintage)
+and read back by :func:`trancheflow.tape.panel_build.read_panel`. Covariates for
+a simulated panel that look like a real file: :func:`trancheflow.tape.like.fit_like`
+then ``model.sample_covariates(n, seed=...)`` (same column names and units).
+
 Schema (stable; H7's ground-truth simulator writes the same columns)
 --------------------------------------------------------------------
 Per loan-month (from the Freddie Mac monthly performance file):
@@ -33,9 +39,9 @@ the first payment date).
 Status rules
 ------------
 * ``current`` (0 months delinquent), ``d30`` (1), ``d60`` (2), ``d90p`` (3 or
-  more); ``fc_reo``: REO acquisition (delinquency ``RA``) or 3+ months
-  delinquent while a foreclosure-type event is under way is NOT separately
-  flagged by the public files, so ``fc_reo`` means REO acquired.
+  more); ``fc_reo``: REO acquired (delinquency ``RA``). The public files do
+  not flag foreclosure in progress, so a loan in foreclosure shows as
+  ``d90p`` until the REO acquisition.
 * ``prepaid``: zero balance code ``01`` (prepaid or matured);
   ``default``: any other zero balance code that ends the loan through a
   credit event or removal (``02`` third-party sale, ``03`` short sale or

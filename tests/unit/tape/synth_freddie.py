@@ -20,13 +20,15 @@ _ORIG = (
 def write_pair(
     directory: Path, loans: int, months: int, seed: int = 0, prepay: float = 0.01
 ) -> tuple[Path, Path, int]:
-    """Write ``loans`` origination lines and up to ``months`` performance lines per loan.
+    """Write ``loans`` origination lines and up to ``months`` (<= 360) performance lines per loan.
 
     Each month a loan prepays with probability ``prepay`` (0: every loan reports
     all ``months`` months, so the file has exactly ``loans * months`` lines).
 
     Returns (origination path, performance path, performance line count).
     """
+    if months > 360:
+        raise ValueError("a 30-year loan reports at most 360 months")
     rng = np.random.default_rng(seed)
     orig, perf = directory / "synth_orig.txt", directory / "synth_svcg.txt"
     fico = rng.integers(620, 830, loans)
