@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trancheflow.api import queries
 from trancheflow.api import schemas as sch
@@ -135,6 +136,11 @@ def create_app(db_url: str | Engine, *, rpc_url: str | None = None) -> FastAPI:
     async def _tf_error(_: Request, exc: TrancheflowError) -> JSONResponse:
         status, kind = _status_of(exc)
         return _error(status, kind, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, kind, str(exc.detail))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

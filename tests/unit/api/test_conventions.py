@@ -101,3 +101,10 @@ def test_dashboard_names_fees_from_the_spec(world) -> None:  # type: ignore[no-u
     client, sim, _ = world
     html = client.get(f"/deals/{sim.address}").text
     assert "<td>trustee (fee)</td>" in html and "<td>fee 0</td>" not in html
+
+
+def test_unknown_routes_and_methods_use_the_error_shape(world) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = world
+    for r, status in ((client.get("/api/nope"), 404), (client.delete("/api/deals"), 405)):
+        assert r.status_code == status
+        assert set(r.json()) == {"error"} and set(r.json()["error"]) == {"type", "message"}
