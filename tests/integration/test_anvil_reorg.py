@@ -129,3 +129,21 @@ def test_two_deals_one_chain_reorg_on_anvil(anvil: AnvilNode, client: DealClient
         ) in (None, 0)
         assert client.token_balance(one[1], c) == 9 and checked >= 4
         assert len(s.scalars(select(Alert).where(Alert.kind == "reorg")).all()) == 2
+
+
+def test_node_credentials_stay_out_of_messages_and_records(anvil: AnvilNode, tmp_path) -> None:  # noqa: F811
+    """A node URL with basic auth and a query key (anvil ignores both): the
+    backend's description, its error messages and the deployment record written
+    to disk carry the URL masked."""
+    port = anvil.url.rsplit(":", 1)[1]
+    key = "0123456789abcdef0123456789abcdef"
+    url = f"http://ops:n0de-pa55@127.0.0.1:{port}/?apikey={key}"
+    os.environ.update(anvil.env(1))
+    c = DealClient.connect(url, chain_id=31337, deployments_dir=tmp_path / "dep")
+    assert "n0de-pa55" not in c.backend.description and key not in c.backend.description
+    spec = DealSpec.model_validate(credit_spec("IT-MASK"))
+    from trancheflow.chain.reports import signer_addresses
+
+    c.deploy_deal(spec, signers=signer_addresses([0x5EED0101]), quorum=1)
+    written = (tmp_path / "dep" / "31337.json").read_text()
+    assert "n0de-pa55" not in written and key not in written and "127.0.0.1" in written

@@ -44,6 +44,7 @@ from trancheflow.errors import (
     TrancheflowError,
 )
 from trancheflow.ops.db import connect, find_deal, mask_url, upgrade
+from trancheflow.ops.secrets import MaskSecretsMiddleware, mask_secrets
 
 __all__ = ["create_app"]
 
@@ -68,7 +69,8 @@ DB = Annotated[Session, Depends(_db)]
 
 
 def _error(status: int, kind: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": {"type": kind, "message": message}})
+    content = {"error": {"type": kind, "message": mask_secrets(message)}}
+    return JSONResponse(status_code=status, content=content)
 
 
 def _status_of(exc: TrancheflowError) -> tuple[int, str]:
@@ -131,6 +133,7 @@ def create_app(db_url: str | Engine, *, rpc_url: str | None = None) -> FastAPI:
     )
     app.state.engine = engine
     app.state.rpc_url = rpc_url
+    app.add_middleware(MaskSecretsMiddleware)  # no response carries a URL's credentials
 
     @app.exception_handler(TrancheflowError)
     async def _tf_error(_: Request, exc: TrancheflowError) -> JSONResponse:
@@ -159,8 +162,9 @@ def create_app(db_url: str | Engine, *, rpc_url: str | None = None) -> FastAPI:
 
     @app.get("/api/status", tags=["meta"])
     def status() -> dict[str, Any]:
-        """Database (password masked), RPC URL and schema state."""
-        return {"database": mask_url(engine), "rpc_url": rpc_url, "ok": True}
+        """Database and RPC URL (credentials masked) and schema state."""
+        rpc = None if rpc_url is None else mask_secrets(rpc_url)
+        return {"database": mask_url(engine), "rpc_url": rpc, "ok": True}
 
     @app.get("/api/deals", response_model=list[sch.DealSummary], tags=["deals"])
     def deals(s: DB) -> list[sch.DealSummary]:

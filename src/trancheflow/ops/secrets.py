@@ -12,8 +12,9 @@ Node and database URLs carry credentials in three places, and
   ``/v2/<key>`` and QuickNode ``/<token>/`` use) -> ``***``; ``0x`` hex (an
   address or hash, public by nature) is kept.
 
-Outside URLs, ``apikey=...``-style pairs are masked too. :func:`install_log_masking`
-(run when this module is imported) makes every log record's message pass
+Outside URLs, ``apikey=...``-style pairs are masked too, and so is a bare
+path after ``url:`` (how urllib3 and requests name the URL in their errors).
+:func:`install_log_masking` (run when this module is imported) makes every log record's message pass
 through :func:`mask_secrets`, and :class:`MaskSecretsMiddleware` does the same
 for every text or JSON HTTP response of an ASGI app.
 
@@ -48,6 +49,8 @@ _SECRET_KEYS = (
 )
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s'\"<>`]+")
 _PAIR = re.compile(rf"(?i)\b({_SECRET_KEYS})=([^\s&'\"<>,;]+)")
+#: a bare path after ``url:`` (how urllib3/requests name the URL in their errors)
+_BARE = re.compile(r"(?i)(\burl[:=]\s*)(/[^\s'\"<>()]*)")
 _PATH_KEY = re.compile(r"^(?=[A-Za-z0-9_\-]*[A-Za-z])(?=[A-Za-z0-9_\-]*[0-9])[A-Za-z0-9_\-]{16,}$")
 
 
@@ -87,6 +90,12 @@ def _mask_url(url: str) -> str:
     return out
 
 
+def _masked_match(m: re.Match[str]) -> str:
+    url = m.group(0)
+    body = url.rstrip(".,;:)]}!?")  # sentence punctuation after a URL is not part of it
+    return _mask_url(body) + url[len(body) :]
+
+
 def mask_secrets(text: str) -> str:
     """``text`` with the credentials of every URL in it masked (module docstring).
 
@@ -97,7 +106,8 @@ def mask_secrets(text: str) -> str:
     """
     if not text or ("://" not in text and "=" not in text):
         return text
-    out = _URL.sub(lambda m: _mask_url(m.group(0)), text)
+    out = _URL.sub(_masked_match, text)
+    out = _BARE.sub(lambda m: m.group(1) + _mask_url("x://h" + m.group(2))[5:], out)
     # pairs outside URLs (the URL pass already masked those inside them)
     return _PAIR.sub(lambda m: f"{m.group(1)}={MASK}" if m.group(2) != MASK else m.group(0), out)
 

@@ -35,6 +35,7 @@ from eth_utils import to_checksum_address
 
 from trancheflow.chain.backends import RawLog, TxResult, artifact, blueprint_initcode
 from trancheflow.errors import ChainError
+from trancheflow.ops.secrets import mask_secrets
 
 __all__ = ["RpcBackend", "coerce_args", "load_key"]
 
@@ -139,17 +140,20 @@ class RpcBackend:
             self._chain_id = int(self.w3.eth.chain_id)
         except Exception as exc:
             raise ChainError(
-                f"cannot reach a JSON-RPC node at {rpc_url}: {type(exc).__name__}: {exc}"
+                mask_secrets(
+                    f"cannot reach a JSON-RPC node at {rpc_url}: {type(exc).__name__}: {exc}"
+                )
             ) from None
         if chain_id is not None and int(chain_id) != self._chain_id:
             raise ChainError(
-                f"the node at {rpc_url} is chain {self._chain_id}, not the expected {chain_id}"
+                f"the node at {mask_secrets(rpc_url)} is chain {self._chain_id}, "
+                f"not the expected {chain_id}"
             )
         first = self._order[0]
         if int(self.w3.eth.get_balance(first)) == 0:
             raise ChainError(
                 f"account {first} (key from {key_envs[0]}) has no ether on chain "
-                f"{self._chain_id} at {rpc_url}: fund it to pay gas"
+                f"{self._chain_id} at {mask_secrets(rpc_url)}: fund it to pay gas"
             )
         self._contracts: dict[tuple[str, str], Any] = {}
 
@@ -166,8 +170,9 @@ class RpcBackend:
 
     @property
     def description(self) -> str:
-        """``"JSON-RPC node <url> (chain <id>)"``."""
-        return f"JSON-RPC node {self.url} (chain {self._chain_id})"
+        """``"JSON-RPC node <url> (chain <id>)"``, the URL's credentials masked
+        (it goes into error messages and deployment records)."""
+        return f"JSON-RPC node {mask_secrets(self.url)} (chain {self._chain_id})"
 
     # ------------------------------------------------------------ blocks
     def latest_block(self) -> int:
