@@ -31,7 +31,8 @@ def _snapshot(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
         for table in Base.metadata.sorted_tables:
             if table.name in ("alerts", "audit_results", "blocks", "cursors"):
                 continue
-            cols = [c for c in table.columns if c.name not in ("id", "registered_at")]
+            skip = ("id", "registered_at", "created_at")
+            cols = [c for c in table.columns if c.name not in skip]
             out[table.name] = sorted((tuple(r) for r in conn.execute(select(*cols))), key=repr)
     return out
 
@@ -73,11 +74,11 @@ def test_failed_batch_leaves_nothing_half_written(db_url, new_sim, play, monkeyp
 
     real, calls = idx_mod.apply_event, {"n": 0}
 
-    def flaky(s, deal, ev):  # type: ignore[no-untyped-def]
+    def flaky(s, deal, ev, *rest):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 17:
             raise RuntimeError("crash mid-batch")
-        real(s, deal, ev)
+        real(s, deal, ev, *rest)
 
     monkeypatch.setattr(idx_mod, "apply_event", flaky)
     with pytest.raises(RuntimeError):
@@ -113,6 +114,51 @@ def test_reorg_on_each_backend(db_url, new_sim, play) -> None:  # type: ignore[n
     sim.register(ref)
     Indexer(ref, sim.chain).run_once()
     assert _snapshot(engine) == _snapshot(ref)
+
+
+def test_quarantine_and_a_two_deal_reorg_on_each_backend(db_url, spec, play) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10 on both backends: a log that contradicts the projections is
+    quarantined (the batch re-run without it commits), and a re-org rolls back
+    both deals of the chain; the result equals a fresh SQLite index."""
+    from trancheflow.ops.events import MemoryChain
+    from trancheflow.ops.models import QuarantinedLog
+    from trancheflow.ops.simulated import SimulatedDeal, sim_address
+
+    chain = MemoryChain(31337)
+    one, two = SimulatedDeal(spec, chain, label="one"), SimulatedDeal(spec, chain, label="two")
+    play(one, 3)
+    play(two, 3)
+    bad = {"holder": sim_address("alice"), "amount": 10**30}
+    chain.mine([(two.tokens[0], "Claimed", bad)])
+    engine = _fresh(db_url)
+    one.register(engine)
+    two.register(engine)
+    Indexer(engine, chain, batch_blocks=4).run_once()
+    chain.mine(
+        [(two.tokens[1], "Transfer", {"sender": two.issuer, "receiver": one.issuer, "value": 1})]
+    )
+    chain.mine(
+        [(one.tokens[1], "Transfer", {"sender": one.issuer, "receiver": two.issuer, "value": 2})]
+    )
+    chain.mine_empty(1)
+    Indexer(engine, chain).run_once()
+    chain.reorg(3)
+    chain.mine_empty(1)
+    chain.mine(
+        [(one.tokens[0], "Transfer", {"sender": one.issuer, "receiver": two.issuer, "value": 3})]
+    )
+    chain.mine_empty(2)
+    idx = Indexer(engine, chain, batch_blocks=2)
+    idx.run_once()
+    assert len(idx.reorgs) == 2
+    ref = _fresh("sqlite://")
+    one.register(ref)
+    two.register(ref)
+    Indexer(ref, chain).run_once()
+    assert _snapshot(engine) == _snapshot(ref)
+    with Session(engine) as s:
+        (q,) = s.scalars(select(QuarantinedLog)).all()
+        assert q.name == "Claimed" and "exceeds" in q.reason
 
 
 def test_postgres_index_equals_sqlite_index(pg_url, tmp_path, new_sim, play) -> None:  # type: ignore[no-untyped-def]

@@ -282,7 +282,10 @@ def test_cli_exit_codes_and_formats(db, indexed, tmp_path) -> None:  # type: ign
     [
         (["--deal", "NOPE"], "deal 'NOPE' is not registered"),
         (["--spec", "missing.yaml"], "the deal spec does not exist"),
-        (["--db", "sqlite:///nowhere/index.db"], "does not exist; pass the indexer's database"),
+        (
+            ["--db", "sqlite:///nowhere/index.db"],
+            "does not exist (nothing is created); pass the indexer's database",
+        ),
         (["--db", "mysql://x@y/z"], "backend 'mysql' is not supported"),
         (["--format", "xml"], "use table or json"),
     ],
