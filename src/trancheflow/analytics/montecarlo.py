@@ -221,7 +221,10 @@ class MonteCarloSettings:
         in float64). float32 moves prices by under 0.1 cent per 100 against
         float64 (``tests/unit/analytics/test_oas.py``).
     chunks : int, optional
-        Path chunks; default 1 inline, ``2 x workers`` otherwise.
+        Path chunks; default 1 inline, ``2 x workers`` otherwise. A pool with
+        the rate-driven model and no defaults ignores ``chunks`` and
+        ``workers``: it runs in this process, paths on numba threads
+        (:func:`simulate_values_many`); ``scheduler`` still sends it to Dask.
     workers : int, optional
         Local processes (default all cores; 1 runs inline).
     scheduler : str or dask.distributed.Client, optional
