@@ -115,3 +115,23 @@ def test_appraisal_age_is_governed(env: LiqEnv) -> None:
     boa.env.time_travel(seconds=3_601)
     with boa.reverts("liquidation: property value too old"):
         env.mark("L1")
+
+
+def test_an_auction_is_cancelled_when_the_latest_root_shows_a_cure(env: LiqEnv) -> None:
+    from trancheflow.chain.liquidation import status_leaf
+    from trancheflow.chain.merkle import merkle_proof
+
+    env.value("L1")
+    env.mark("L1")  # 95 days delinquent in period 1
+    lid = env.ids["L1"]
+    with boa.reverts("liquidation: loan still liquidatable"):  # the same data shows no cure
+        env.liq.unmark(lid, 200_000 * UNIT, 95, merkle_proof(env.leaves, 0), env.root)
+    cured = [status_leaf(lid, 199_000 * UNIT, 0), *env.leaves[1:]]
+    root2 = merkle_root(cured)
+    with boa.reverts("liquidation: not the latest finalized loan root"):
+        env.liq.unmark(lid, 199_000 * UNIT, 0, merkle_proof(cured, 0), root2)
+    env.w.run(loans_root=root2)  # period 2 shows the loan cured
+    env.liq.unmark(lid, 199_000 * UNIT, 0, merkle_proof(cured, 0), root2)
+    assert env.liq.auctions(lid).status == 0 and env.liq.price(lid) == 0
+    with boa.env.prank(env.buyer), boa.reverts("liquidation: no live auction"):
+        env.liq.bid(lid, 2**256 - 1)

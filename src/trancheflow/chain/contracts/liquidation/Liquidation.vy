@@ -9,13 +9,11 @@
         1. Property values: an appraisal report (loan id, value, as-of
            timestamp) attested by M-of-N registered signers with EIP-712
            (domain "trancheflow Liquidation", version "1", this chain and
-           contract), signatures in strictly ascending signer order, as the
-           deal's servicer reports. A report must be newer than the stored one.
+           contract), signers strictly ascending; newer than the stored one.
         2. Marking: anyone (a keeper) proves a loan's servicer data against
-           the loan-level Merkle root of the deal's LATEST finalized period
-           (`ILiquidatedDeal.latest_loan_root`; an older root may show a
-           delinquency since cured): leaf = keccak256(keccak256(abi_encode(
-           loan_id, balance, days_delinquent))), sorted-pair proof. The
+           the deal's LATEST finalized loan-level root (`latest_loan_root`):
+           leaf = keccak256(keccak256(abi_encode(loan_id, balance,
+           days_delinquent))), sorted-pair proof. The
            loan is marked when it is 90+ days delinquent, or when balance /
            property value exceeds the LTV threshold, on an appraisal at most
            `max_appraisal_age` seconds old.
@@ -28,6 +26,9 @@
            surplus, held here per loan until the servicer's remittance
            account (`surplus_recipient`, set by governance) pulls it with
            `claim_surplus` to remit it to the borrower (docs/waterfall.md).
+           A live auction whose loan the latest root shows no longer
+           liquidatable (cured, or re-appraised under the LTV threshold)
+           is cancelled by anyone with `unmark`.
         4. Unsold: after the auction ends anyone may `expire` it; the loan
            then falls back to the servicer's reported recovery, expected
            RECOVERY_LAG seconds later.
@@ -35,10 +36,8 @@
                  proceeds up to the note balances only and `surplus_held`
                  the rest; a donation never becomes either. The deal calls
                  `take_recoveries` through a call that tolerates failure: a
-                 revert here undoes this side entirely (nothing is lost). The
-                 price rounds DOWN in favour of nobody in particular
-                 (buyers pay at most the stated linear price); the floor is
-                 always reachable.
+                 revert here undoes this side entirely. The price rounds
+                 DOWN (buyers pay at most the linear price; floor reachable).
 """
 
 from ethereum.ercs import IERC20
@@ -137,6 +136,12 @@ event NoteSold:
     loan_id: indexed(bytes32)
     buyer: indexed(address)
     price: uint256
+
+
+event AuctionCancelled:
+    loan_id: indexed(bytes32)
+    days_delinquent: uint256
+    keeper: indexed(address)
 
 
 event AuctionExpired:
@@ -336,24 +341,16 @@ def mark(
     @notice Starts the auction of a loan proven 90+ days delinquent, or
             with LTV above the threshold, in the deal's latest finalized
             loan-level root, on a fresh appraisal.
-    @custom:security Stale data (audit finding 3): a root of an earlier
-                     period may show a delinquency since cured, and an old
-                     appraisal a value since recovered; both would let a
-                     loan be forced into auction and bought at the floor.
-                     Only `latest_loan_root()` and appraisals at most
-                     `max_appraisal_age` old count.
+    @custom:security Stale data (audit finding 3): an older root or an old
+                     appraisal could force a since-cured loan into auction.
     @param loan_id The loan.
     @param balance Its balance in that period's servicer data.
     @param days_delinquent Its days delinquent in that data.
     @param proof Merkle proof of the leaf under `root`.
-    @param root The deal's `latest_loan_root()` (stated so a keeper's stale
-           view fails clearly).
+    @param root The deal's `latest_loan_root()` (a stale one fails clearly).
     """
     assert self.auctions[loan_id].status == STATUS_NONE, "liquidation: loan already marked"
-    latest: bytes32 = staticcall ILiquidatedDeal(DEAL).latest_loan_root()
-    assert root == latest and root != empty(bytes32), "liquidation: not the latest finalized loan root"
-    leaf: bytes32 = keccak256(keccak256(abi_encode(loan_id, balance, days_delinquent)))
-    assert merkle._verify(proof, root, leaf), "liquidation: loan data not proven"
+    self._check_latest(loan_id, balance, days_delinquent, proof, root)
     value: uint256 = self.collateral_value[loan_id]
     assert value > 0, "liquidation: no property value"
     assert block.timestamp - self.value_as_of[loan_id] <= self.max_appraisal_age, "liquidation: property value too old"
@@ -382,6 +379,36 @@ def mark(
     )
 
 
+@external
+def unmark(
+    loan_id: bytes32,
+    balance: uint256,
+    days_delinquent: uint256,
+    proof: DynArray[bytes32, 255],
+    root: bytes32,
+):
+    """
+    @notice Cancels a live, unsold auction when the deal's latest loan-level
+            root (and the current appraisal) show the loan is no longer
+            liquidatable: under 90 days delinquent and LTV at most the
+            threshold. Anyone (e.g. the servicer or the borrower's keeper).
+    @custom:security Audit finding 3: a loan cured after its mark cannot
+                     then be bought at the floor.
+    @param loan_id The loan.
+    @param balance Its balance in the latest servicer data.
+    @param days_delinquent Its days delinquent there.
+    @param proof Merkle proof under `root`.
+    @param root The deal's `latest_loan_root()`.
+    """
+    assert self.auctions[loan_id].status == STATUS_AUCTION, "liquidation: no live auction"
+    self._check_latest(loan_id, balance, days_delinquent, proof, root)
+    value: uint256 = self.collateral_value[loan_id]
+    over: bool = balance * RATE_SCALE > self.ltv_threshold * value
+    assert days_delinquent < DELINQUENT_DAYS and not over, "liquidation: loan still liquidatable"
+    self.auctions[loan_id] = empty(Auction)
+    log AuctionCancelled(loan_id=loan_id, days_delinquent=days_delinquent, keeper=msg.sender)
+
+
 # ------------------------------------------------------------------ auction
 @external
 @nonreentrant
@@ -391,9 +418,8 @@ def bid(loan_id: bytes32, max_price: uint256) -> uint256:
             caller must be an eligible investor under this contract's
             compliance rules. The deal gets at most the note's balance;
             the rest is held as the borrower's surplus.
-    @custom:security Proceeds above the note balance would make the pool
-                     balance fall by more than the loan it replaces (audit
-                     finding 3), so the deal's share is capped at it.
+    @custom:security Audit finding 3: proceeds above the note balance would
+                     lower the pool balance below the real collateral.
     @param loan_id The loan.
     @param max_price Slippage bound.
     @return uint256 The price paid.
@@ -502,6 +528,27 @@ def value_digest(loan_id: bytes32, amount: uint256, as_of: uint256) -> bytes32:
 
 
 # ------------------------------------------------------------------ internal
+@internal
+@view
+def _check_latest(
+    loan_id: bytes32, balance: uint256, days_delinquent: uint256, proof: DynArray[bytes32, 255], root: bytes32
+):
+    """
+    @notice Reverts unless `root` is the deal's latest finalized loan-level
+            root and `proof` proves the loan's leaf under it.
+    @param loan_id The loan.
+    @param balance Its balance.
+    @param days_delinquent Its days delinquent.
+    @param proof Sorted-pair Merkle proof.
+    @param root The claimed root.
+    """
+    latest: bytes32 = staticcall ILiquidatedDeal(DEAL).latest_loan_root()
+    assert root == latest and root != empty(bytes32), "liquidation: not the latest finalized loan root"
+    leaf: bytes32 = keccak256(keccak256(abi_encode(loan_id, balance, days_delinquent)))
+    assert merkle._verify(proof, root, leaf), "liquidation: loan data not proven"
+
+
+
 @internal
 @view
 def _price(a: Auction) -> uint256:
