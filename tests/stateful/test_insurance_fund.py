@@ -55,8 +55,8 @@ class FundMachine(RuleBasedStateMachine):
     def _settle(self, u: object) -> None:
         """The forfeit: keep k = cap * (S - R + V) // (A + 1 - cap) when R is worth more."""
         r, c = self.escrow[u], self.cap[u]
-        if r == 0 or self._price(r) <= c:
-            return
+        if r == 0 or r == self.supply or self._price(r) <= c:
+            return  # nothing to forfeit, or nobody else to receive it
         keep = c * (self.supply - r + VS) // (self.assets + 1 - c)
         self.supply -= r - keep
         self.escrow[u] = keep

@@ -99,3 +99,16 @@ def test_previews_and_max_stay_exact_with_a_forfeit(env: FundEnv) -> None:
     got = env.redeem(a, s)
     assert got >= preview and got <= 300_000 * UNIT
     assert env.fund.balanceOf(a) == 0 and env.fund.requests(a) == (0, 0, 0)
+
+
+def test_a_sole_underwriter_keeps_its_gain(env: FundEnv) -> None:
+    """With every share requested by one underwriter nobody else could receive the
+    gain: no burn (burning would strand it with the virtual shares)."""
+    u = env.uw[0]
+    s = env.deposit(u, 100_000 * UNIT)
+    env.request(u)
+    env.deal.premium(env.fund.address, env.usdc.address, PREMIUM)
+    boa.env.time_travel(seconds=COOLDOWN)
+    assert env.fund.maxRedeem(u) == s
+    got = env.redeem(u, s)
+    assert 100_000 * UNIT + PREMIUM - 1 <= got <= 100_000 * UNIT + PREMIUM

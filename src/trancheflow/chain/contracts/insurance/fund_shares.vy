@@ -186,12 +186,15 @@ def _keep(cap: uint256, locked: uint256) -> uint256:
             most `cap`: k = cap * (S - locked + V) / (A + 1 - cap), rounded
             DOWN (favours the other underwriters). Then
             k * (A + 1) <= cap * (S - (locked - k) + V). Returns `locked`
-            when the request is worth no more than `cap` (no burn).
+            (no burn) when the request is worth no more than `cap`, or
+            when it holds every share: no other underwriter could receive
+            the gain, and burning would only strand it with the virtual
+            shares (and shrink the supply the decimals offset protects).
     @param cap The request's cap (assets).
     @param locked The request's shares.
     @return uint256 Shares to keep (<= locked).
     """
-    if self._to_assets(locked, False) <= cap:
+    if locked == erc20.totalSupply or self._to_assets(locked, False) <= cap:
         return locked
     # here locked's value > cap and that value <= A + 1, so A + 1 - cap > 0
     return math._mul_div(cap, erc20.totalSupply - locked + _VIRTUAL_SHARES, self._total_assets + 1 - cap, False)
