@@ -139,10 +139,9 @@ def parse_period(value: date | str | int | None) -> int | None:
 def months_to_dates(m: np.ndarray) -> pd.Series:
     """Months since year 0 (-1 = missing) -> month-start timestamps (NaT when missing)."""
     m = np.asarray(m, dtype=np.int64)
-    ok = m >= 0
-    text = np.where(ok, (m // 12) * 100 + m % 12 + 1, 190001).astype(str)
-    out = pd.to_datetime(pd.Series(text), format="%Y%m")
-    return out.where(ok)
+    months = (m - 1970 * 12).astype("datetime64[M]")  # numpy's month epoch is 1970-01
+    months[m < 0] = np.datetime64("NaT")
+    return pd.Series(months.astype("datetime64[ns]"))
 
 
 def _mapped(code: pd.Series, mapping: dict[str, str]) -> pd.Series:
