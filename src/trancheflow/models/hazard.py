@@ -118,7 +118,7 @@ def labels(
 
 DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "binary",
-    "learning_rate": 0.05,
+    "learning_rate": 0.08,
     "num_leaves": 8,
     "min_data_in_leaf": 500,
     "lambda_l2": 5.0,
