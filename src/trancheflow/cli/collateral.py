@@ -30,18 +30,18 @@ PROGRESS_MIN_LOANS = 50_000
 """Tapes with at least this many loans show a progress bar."""
 
 TABLE_COLUMNS = (
-    ("period", "mo"),
-    ("performing_balance", "performing"),
-    ("new_defaults", "defaults"),
-    ("foreclosure_balance", "foreclosure"),
-    ("scheduled_principal", "sched"),
-    ("voluntary_prepayment", "prepaid"),
-    ("recovery", "recovery"),
-    ("loss", "loss"),
-    ("net_interest", "interest"),
+    ("period", "month"),
+    ("performing_balance", "performing balance"),
+    ("new_defaults", "new defaults"),
+    ("foreclosure_balance", "in foreclosure"),
+    ("scheduled_principal", "scheduled principal"),
+    ("voluntary_prepayment", "prepayments"),
+    ("recovery", "recoveries"),
+    ("loss", "losses"),
+    ("net_interest", "net interest"),
     ("total_cash_flow", "cash flow"),
-    ("cpr", "CPR %"),
-    ("cdr", "CDR %"),
+    ("cpr", "CPR (%)"),
+    ("cdr", "CDR (%)"),
 )
 SUM_COLUMNS = {"new_defaults", "scheduled_principal", "voluntary_prepayment", "recovery",
                "loss", "net_interest", "total_cash_flow"}  # fmt: skip
@@ -119,12 +119,13 @@ def _summary_rows(cf: pd.DataFrame) -> pd.DataFrame:
 
 
 def _amount(x: float, scale: float) -> str:
+    """Money with two decimals and thousands separators (``scale`` divides first)."""
     v = x / scale
-    return "0" if abs(v) < 0.005 else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}")
+    return f"{0.0 if abs(v) < 0.005 else v:,.2f}"
 
 
 def _render_table(cf: pd.DataFrame, title: str, stats: dict[str, str], width: int) -> Table:
-    scale = 1000.0 if float(cf["beginning_balance"].max()) >= 1e7 else 1.0
+    scale = 1.0
     narrow = {"foreclosure_balance", "recovery", "net_interest"} if width < 130 else set()
     cols = [(c, label) for c, label in TABLE_COLUMNS if c not in narrow]
     unit = "amounts in thousands" if scale > 1 else "amounts in currency units"
