@@ -12,8 +12,11 @@ performance line per loan per month. Releases **append** fields at the end
 and never move a field, so a file of any release is read by taking the first
 ``width`` names below, where ``width`` is the file's field count (31 for the
 origination files published with the interest-only indicator as last field,
-32 once the mortgage-insurance cancellation indicator was added; likewise for
-the performance file, whose 2018-era layout ended at the estimated LTV).
+32 once the mortgage-insurance cancellation indicator was added; performance
+files of earlier releases are likewise narrower). The exact width of each
+past release was not checked against every edition of the guide: any width
+from the minimum below up to 32 is read, and a line of another width than
+the file's first line is a problem.
 
 Field kinds
 -----------
@@ -188,8 +191,10 @@ ZERO_BALANCE: dict[str, str] = {
     "16": "reperforming loan sale",
     "96": "repurchase prior to property disposition",
 }
-"""Zero Balance Codes of the guide. Earlier editions wrote the repurchase code as
-``06``, later ones ``96``; both are read."""
+"""Zero Balance Codes. ``96`` is the guide's repurchase code; ``06`` (repurchased, the
+code Fannie Mae's dataset uses) is read as the same event so a file of either style
+reads. Both are non-credit removals; see :mod:`trancheflow.tape.panel` for how the
+panel labels them."""
 PREPAID_CODES: frozenset[str] = frozenset({"01"})
 """Codes that end a loan by voluntary payoff or maturity; every other code ends it as a
 ``default`` in the panel (credit event, note sale or repurchase; see
