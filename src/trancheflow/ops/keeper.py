@@ -62,12 +62,13 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
 
-from trancheflow.errors import ChainError, ReportError
+from trancheflow.errors import ChainError
+from trancheflow.ops.keeper_backend import BackendKeeperChain, PendingReport, inputs_hash
 from trancheflow.ops.keeper_liquidation import (
     DELINQUENT_DAYS,
     ContractLiquidationChain,
@@ -101,31 +102,7 @@ log = logging.getLogger(__name__)
 #: Revert reasons of ``Deal.finalize`` that mean "nothing to do (any more)".
 _GONE = ("no pending report",)
 _TOO_EARLY = ("dispute window open",)
-
-
-def inputs_hash(inputs: Sequence[int]) -> str:
-    """``keccak(abi.encode(PeriodInput))`` as ``0x`` hex: the deal's commitment.
-
-    >>> from trancheflow.chain.reports import ServicerReport, inputs_hash as report_hash
-    >>> r = ServicerReport(period=1, interest=5, scheduled_principal=5, prepayments=0,
-    ...                    recoveries=0, losses=0)
-    >>> inputs_hash(r.period_input()) == "0x" + report_hash(r).hex()
-    True
-    """
-    from eth_abi import encode
-    from eth_hash.auto import keccak
-
-    return "0x" + bytes(keccak(encode(["uint256"] * 7, [int(x) for x in inputs]))).hex()
-
-
-@dataclass(frozen=True)
-class PendingReport:
-    """The deal's pending report: period, submission time, cash, input commitment."""
-
-    period: int
-    submitted_at: int
-    cash: int
-    inputs_hash: str
+_DISPUTED = ("report disputed",)
 
 
 @runtime_checkable
@@ -227,7 +204,8 @@ class FinalizeOutcome:
     ``status``: ``finalized`` (this keeper's transaction), ``already_final``
     (someone else finalized first), ``waiting`` (dispute window still open),
     ``failed`` (every attempt failed), ``refused`` (inputs do not match the
-    commitment).
+    commitment), ``disputed`` (vetoed: waits for governance to uphold or
+    discard it; nothing is sent).
     """
 
     period: int
@@ -401,6 +379,8 @@ class Keeper:
                     return FinalizeOutcome(t, "already_final", attempt, detail=last)
                 if any(w in last for w in _TOO_EARLY):
                     return FinalizeOutcome(t, "waiting", attempt, detail=last)
+                if any(w in last for w in _DISPUTED):
+                    return self._disputed(t, last, attempt)
                 log.warning("finalize of period %d failed (attempt %d): %s", t, attempt, last)
                 if attempt <= len(delays):
                     self.sleep(delays[attempt - 1])
@@ -413,6 +393,16 @@ class Keeper:
             f"finalize of period {t} failed {self.retry.attempts} times; last error: {last}",
         )
         return FinalizeOutcome(t, "failed", self.retry.attempts, detail=last)
+
+    def _disputed(self, period: int, detail: str, attempts: int = 0) -> FinalizeOutcome:
+        """A disputed (vetoed) report waits for governance: no retries, one alert."""
+        self._alert(
+            "report_disputed",
+            "warning",
+            f"report for period {period} is disputed; governance must uphold or discard it "
+            "before it can finalize",
+        )
+        return FinalizeOutcome(period, "disputed", attempts, detail=detail)
 
     # ---------------------------------------------------------------- checks
     def _check_late(self, pending: PendingReport | None) -> None:
@@ -450,7 +440,10 @@ class Keeper:
         before = len(self.alerts)
         outcomes: list[FinalizeOutcome] = []
         pending = self.chain.pending_report()
-        if pending is not None:
+        disputed = getattr(self.chain, "disputed", None)  # optional in KeeperChain
+        if pending is not None and disputed is not None and disputed():
+            outcomes.append(self._disputed(pending.period, "disputed: awaits governance"))
+        elif pending is not None:
             deadline = self.chain.dispute_deadline()
             if deadline is not None and self.chain.now() >= deadline:
                 outcomes.append(self._finalize(pending))
@@ -504,82 +497,3 @@ class Keeper:
             if deadline is not None and time.monotonic() + wait > deadline:
                 return ticks
             self.sleep(wait)
-
-
-class BackendKeeperChain:
-    """A :class:`KeeperChain` over a chain client's :class:`~trancheflow.chain.client.DealHandle`
-    (embedded titanoboa or a JSON-RPC node).
-
-    Parameters
-    ----------
-    handle : DealHandle
-        The deployed deal.
-    sender : str, optional
-        Account that sends ``finalize`` (default: the client's first).
-    """
-
-    def __init__(self, handle: Any, *, sender: str | None = None) -> None:
-        self.handle = handle
-        self.backend = handle.client.backend
-        self.sender = sender
-        self._scanned = int(handle.record.block) - 1
-        self._breaches: list[tuple[int, int, int]] = []
-
-    @property
-    def address(self) -> str:
-        """The deal contract."""
-        return str(self.handle.address)
-
-    def now(self) -> int:
-        """Timestamp of the newest block."""
-        return int(self.backend.timestamp())
-
-    def period(self) -> int:
-        """The last finalized period."""
-        return int(self.handle.period())
-
-    def pending_report(self) -> PendingReport | None:
-        """The pending report, with the period it is for."""
-        flag, at, cash, h = self.handle.pending_report()
-        if not flag:
-            return None
-        return PendingReport(self.period() + 1, int(at), int(cash), str(h).lower())
-
-    def dispute_deadline(self) -> int | None:
-        """Submission time + ``DISPUTE_WINDOW`` of the pending report.
-
-        The window is read from the deal on every call (once per keeper tick),
-        never cached: governance may change it (``set_dispute_window``), and
-        each report carries the window in force when it was submitted."""
-        p = self.pending_report()
-        if p is None:
-            return None
-        return p.submitted_at + int(self.backend.call("Deal", self.address, "DISPUTE_WINDOW"))
-
-    def report_inputs(self, period: int) -> tuple[int, ...]:
-        """``PeriodInput`` of the pending ``ReportSubmitted`` for ``period``."""
-        r = self.handle.submitted_report(period)
-        d60 = r["dq60_balance"] + r["dq90_balance"] + r["foreclosure_balance"] + r["reo_balance"]
-        fields = ("period", "interest", "scheduled_principal", "prepayments", "recoveries")
-        return (*(int(r[f]) for f in fields), int(r["losses"]), int(d60))
-
-    def finalize(self, period: int, inputs: Sequence[int]) -> str:
-        """Send ``Deal.finalize(inputs)``."""
-        if int(inputs[0]) != period:
-            raise ReportError(f"inputs are for period {inputs[0]}, not {period}")
-        tx = self.backend.transact(
-            "Deal", self.address, "finalize", [tuple(int(x) for x in inputs)], sender=self.sender
-        )
-        return str(tx.tx_hash)
-
-    def trigger_breaches(self) -> list[tuple[int, int, int]]:
-        """Every ``TriggerBreached`` log so far (new blocks read incrementally)."""
-        head = int(self.backend.latest_block())
-        if head > self._scanned:
-            for e in self.handle.event_source().events(self._scanned + 1, head, [self.address]):
-                if e.name == "TriggerBreached":
-                    self._breaches.append(
-                        (int(e.args["trigger"]), int(e.args["period"]), e.block_number)
-                    )
-            self._scanned = head
-        return list(self._breaches)

@@ -144,3 +144,21 @@ def test_keeper_reads_the_dispute_window_each_tick() -> None:
     (o,) = keeper.run_once().outcomes
     assert (o.period, o.status) == (3, "finalized")
     assert w.finalized() == [1, 2, 3]
+
+
+def test_a_disputed_report_waits_for_governance_without_retries() -> None:
+    """A veto disputes the pending report (core v2): the keeper sends nothing,
+    raises one alert, and finalizes once governance upholds the report."""
+    w = BoaDeal()
+    sleeps: list[float] = []
+    keeper = Keeper(BackendKeeperChain(w.deal), sleep=sleeps.append)
+    w.submit()
+    w.deal.veto(sender=w.client.accounts[0])  # the guardian (the deploying account)
+    w.client.advance_time(WINDOW)
+    for _ in range(2):
+        (o,) = keeper.run_once().outcomes
+        assert (o.period, o.status, o.attempts) == (1, "disputed", 0)
+    assert [a.kind for a in keeper.alerts] == ["report_disputed"] and sleeps == []
+    w.deal.uphold_report(sender=w.client.accounts[0])
+    (o,) = keeper.run_once().outcomes
+    assert (o.period, o.status) == (1, "finalized")
