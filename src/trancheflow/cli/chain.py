@@ -55,6 +55,13 @@ def _units(x: int, decimals: int) -> str:
     return f"{x / 10**decimals:,.{min(decimals, 2)}f}"
 
 
+def _date(ts: int) -> str:
+    """Unix seconds as a UTC date-time."""
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(int(ts), dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def _is_hex(text: str) -> bool:
     return all(c in "0123456789abcdefABCDEF" for c in text)
 
@@ -143,7 +150,7 @@ def status(
     console.print(
         f"{h.record.name} at {h.address}: period {h.period()}, pool "
         f"{_units(h.pool_balance(), dec)}, reserve {_units(h.reserve(), dec)}"
-        + (f", report pending since {at} with cash {_units(cash, dec)}" if pending else ""),
+        + (f", report pending since {_date(at)} with cash {_units(cash, dec)}" if pending else ""),
         soft_wrap=True,
     )
     table = Table()
@@ -484,5 +491,6 @@ def wait(
                 raise ChainError(f"deal {deal}: dispute window still open after {timeout:.0f} s")
             time.sleep(min(5.0, max(0.5, due - c.timestamp())))
     console.print(
-        f"deal {deal}: dispute window closed at {due}; period {h.period() + 1} can be finalized"
+        f"deal {deal}: dispute window closed at {_date(due)}; period {h.period() + 1} can be "
+        "finalized"
     )
