@@ -406,7 +406,7 @@ def audit_record(
     checks.append(_breach_check(record, wf.params.trigger_names))
     if loans_dir is not None:
         checks.extend(_loan_checks(record, Path(loans_dir)))
-    notes = ()
+    notes: tuple[str, ...] = ()
     if params.insurance_premium_rate or any(f.insurance_cover for f in record.periods):
         notes = (
             "premium recomputed exactly; cover checked as not exceeding the loss gap "
