@@ -172,7 +172,7 @@ def origination_records(
         loan = chunk.raw["loan_sequence_number"]
         for i in np.flatnonzero((loan == "").to_numpy()):
             log.add(file, int(chunk.lines[i]), "loan_sequence_number", None, "must not be blank")
-        rec = pd.DataFrame({"loan_id": loan.astype(object)})
+        rec = pd.DataFrame({"loan_id": pd.Series(loan.to_numpy(dtype=object), dtype=object)})
         rec["fico"] = numbers(chunk, _O["credit_score"], file, log)
         for out, name in (("ltv", "original_ltv"), ("cltv", "original_cltv"),
                           ("dti", "original_dti"), ("orig_upb", "original_upb"),

@@ -94,7 +94,7 @@ def performance_records(
         loan = chunk.raw["loan_sequence_number"]
         for i in np.flatnonzero((loan == "").to_numpy()):
             log.add(file, int(chunk.lines[i]), "loan_sequence_number", None, "must not be blank")
-        rec = pd.DataFrame({"loan_id": loan.astype(object)})
+        rec = pd.DataFrame({"loan_id": pd.Series(loan.to_numpy(dtype=object), dtype=object)})
         rec["period"] = periods(chunk, _P["monthly_reporting_period"], file, log)
         rec["upb"] = numbers(chunk, _P["current_actual_upb"], file, log)
         rec["age"] = numbers(chunk, _P["loan_age"], file, log)

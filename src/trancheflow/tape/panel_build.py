@@ -150,13 +150,13 @@ def _rows(batch: pd.DataFrame, cov: pd.DataFrame, pfile: str, log: ProblemLog) -
     upb = np.where(ended, 0.0, upb)
     out = pd.DataFrame(
         {
-            "loan_id": batch["loan_id"].to_numpy(),
+            "loan_id": pd.Series(batch["loan_id"].to_numpy(), dtype=object),
             "period": months_to_dates(period).to_numpy(),
             "loan_age": age,
             "upb": upb,
             "note_rate": rate,
-            "status": labelled,
-            "zero_balance_code": zbc,
+            "status": pd.Series(labelled, dtype=object),
+            "zero_balance_code": pd.Series(zbc, dtype=object),
             "loss": -batch["loss"].to_numpy(),
         }
     )
