@@ -117,3 +117,16 @@ def test_validate_panel_rules(panel: pd.DataFrame) -> None:
         validate_panel(after_end)
     with pytest.raises(TapeValidationError, match="column is missing"):
         validate_panel(panel.drop(columns="loss"))
+
+
+def test_repeated_origination_line_and_missing_file(tmp_path: Path) -> None:
+    lines = ORIG.read_text().splitlines()
+    orig = tmp_path / "orig.txt"
+    orig.write_text("\n".join([*lines, lines[2]]) + "\n")
+    with pytest.raises(TapeValidationError) as info:
+        build_panel(orig, PERF, tmp_path / "out")
+    assert [(p.row, p.field, p.value, p.rule) for p in info.value.problems] == [
+        (8, "loan_sequence_number", "F19Q10000003", "repeats an earlier loan")
+    ]
+    with pytest.raises(TapeError, match="no such Freddie Mac file"):
+        build_panel(orig, tmp_path / "absent.txt", tmp_path / "out")
