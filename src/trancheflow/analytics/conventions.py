@@ -52,7 +52,7 @@ DEFAULT_PAYMENT_DELAY_DAYS = 24
 MAX_PAYMENT_DELAY_DAYS = 90
 
 
-def payment_delay_days(value: int | str | None) -> int:
+def payment_delay_days(value: int | str | None, where: str = "payment delay") -> int:
     """Actual payment delay in days from a number, a program name or ``None`` (default).
 
     Raises
@@ -70,11 +70,11 @@ def payment_delay_days(value: int | str | None) -> int:
             return AGENCY_PAYMENT_DELAYS[key]
         else:
             raise AnalyticsError(
-                f"payment delay {value!r}: must be days (0..{MAX_PAYMENT_DELAY_DAYS}) or one of "
+                f"{where} {value!r}: must be days (0..{MAX_PAYMENT_DELAY_DAYS}) or one of "
                 + ", ".join(AGENCY_PAYMENT_DELAYS)
             )
     if isinstance(value, bool) or not 0 <= int(value) <= MAX_PAYMENT_DELAY_DAYS:
         raise AnalyticsError(
-            f"payment delay {value!r} days: must be an integer in 0..{MAX_PAYMENT_DELAY_DAYS}"
+            f"{where} {value!r} days: must be an integer in 0..{MAX_PAYMENT_DELAY_DAYS}"
         )
     return int(value)

@@ -160,6 +160,7 @@ def run(
     ] = None,
 ) -> None:
     """Run the deal's collateral and waterfall; print the tranche summary or the period report."""
+    from trancheflow.analytics.conventions import payment_delay_days
     from trancheflow.analytics.price_quote import parse_price_type, parse_prices
     from trancheflow.cli._options import check_output
     from trancheflow.cli._tables import Column, check_format, emit
@@ -179,6 +180,7 @@ def run(
         raise SpecError("--report periods is written as csv or json: add --format csv")
     s = load_spec(spec)
     prices = parse_prices(price, names=[t.name for t in s.debt_tranches], where="--price")
+    delay = s.delay_days if delay_days is None else payment_delay_days(delay_days, "--delay-days")
     overrides = _overrides(prepay, default, severity, recovery_lag)
     result = run_deal(
         s,
@@ -192,7 +194,6 @@ def run(
     if kind == "periods":
         _emit(tranche_report(result).to_csv(index=False), output)
         return
-    delay = s.delay_days if delay_days is None else delay_days
     summary = tranche_analytics(result, price=prices, delay_days=delay, price_type=ptype)
     columns = [Column(k, label, how) for k, label, how in SUMMARY_COLUMNS]  # type: ignore[arg-type]
     if fmt != "table":
@@ -246,6 +247,7 @@ def yield_table_cmd(
     ] = None,
 ) -> None:
     """Yield table: prepayment x default scenarios down, tranches across."""
+    from trancheflow.analytics.conventions import payment_delay_days
     from trancheflow.analytics.price_quote import parse_price_type, parse_prices
     from trancheflow.cli._options import check_output, severity_percent
     from trancheflow.cli._tables import check_format, render
@@ -262,7 +264,7 @@ def yield_table_cmd(
     sev = None if severity is None else severity_percent(severity)
     s = load_spec(spec)
     prices = parse_prices(price, names=[t.name for t in s.debt_tranches], where="--price")
-    delay = s.delay_days if delay_days is None else delay_days
+    delay = s.delay_days if delay_days is None else payment_delay_days(delay_days, "--delay-days")
     table = yield_table(
         s, prepays, defaults, price=prices, severity=sev, delay_days=delay, price_type=ptype
     )

@@ -134,7 +134,7 @@ def _delay(spec: Path | None, delay_days: int | None) -> int:
         from trancheflow.deal import load_spec
 
         return load_spec(spec).delay_days
-    return payment_delay_days(delay_days)
+    return payment_delay_days(delay_days, "--delay-days")
 
 
 def _rep_line(
