@@ -122,6 +122,8 @@ def _people(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cell(v: object) -> str:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,d}"
     if isinstance(v, float):
         return f"{v:,.2f}" if abs(v) >= 1000 else f"{v:,.4f}"
     return str(v)
@@ -274,7 +276,7 @@ def run_demo(
         exact, price={k: v * 100 for k, v in prices.items()}, delay_days=spec.delay_days
     )
     pool_summary = {
-        "loans": float(len(tape)),
+        "loans": len(tape),
         "balance": float(tape["current_balance"].sum()),
         "wac (%)": float(np.average(tape["note_rate"], weights=tape["current_balance"]) * 100),
         "wam (months)": float(np.average(tape["remaining_term"], weights=tape["current_balance"])),
@@ -310,7 +312,12 @@ def run_demo(
         (
             "Pool",
             _table(
-                pd.DataFrame({"measure": list(pool_summary), "value": list(pool_summary.values())})
+                pd.DataFrame(
+                    {
+                        "measure": list(pool_summary),
+                        "value": pd.Series(list(pool_summary.values()), dtype=object),
+                    }
+                )
             )
             + _img(charts["pool"], "pool balance, cash flow and losses"),
         ),
