@@ -96,6 +96,8 @@ log = logging.getLogger(__name__)
 KEEP_BLOCKS = 512
 
 Key = tuple[str, int]
+#: Logs read for a batch, by (start, end, addresses): re-runs of the batch reuse them.
+Reads = dict[tuple[int, int, tuple[str, ...]], tuple[list[ChainEvent], list[Undecodable]]]
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,9 @@ class Indexer:
         self.confirmations = confirmations
         self.batch_blocks = batch_blocks
         self.reorgs: list[ReorgInfo] = []
+        #: Logs quarantined by this indexer (committed).
         self.quarantined = 0
+        self._batch_quarantined = 0
 
     def __repr__(self) -> str:
         return f"Indexer({mask_secrets(str(self.engine.url))}, chain {self.chain_id})"
@@ -301,16 +305,42 @@ class Indexer:
         """Index one batch for one deal; returns logs written, None when up to date.
         A log that cannot be projected is quarantined and the batch re-run without it."""
         skip: dict[Key, str] = {}
+        reads: dict[
+            tuple[int, int, tuple[str, ...]], tuple[list[ChainEvent], list[Undecodable]]
+        ] = {}
         while True:
+            self._batch_quarantined = 0
             try:
-                return self._batch_once(deal_id, safe_head, skip)
+                written = self._batch_once(deal_id, safe_head, skip, reads)
+                self.quarantined += self._batch_quarantined
+                return written
             except ProjectionError as exc:
                 if exc.key is None or exc.key in skip:
                     raise
                 skip[exc.key] = str(exc)
                 log.error("quarantining a log of deal id %d: %s", deal_id, exc)
 
-    def _batch_once(self, deal_id: int, safe_head: int, skip: dict[Key, str]) -> int | None:
+    def _read(
+        self,
+        reads: Reads,
+        start: int,
+        end: int,
+        addresses: list[str],
+    ) -> tuple[list[ChainEvent], list[Undecodable]]:
+        """``read_logs``, once per range and address set for all re-runs of a batch."""
+        key = (start, end, tuple(addresses))
+        if key not in reads:
+            reads[key] = read_logs(self.source, start, end, addresses)
+        events, bad = reads[key]
+        return list(events), list(bad)
+
+    def _batch_once(
+        self,
+        deal_id: int,
+        safe_head: int,
+        skip: dict[Key, str],
+        reads: Reads,
+    ) -> int | None:
         with session(self.engine) as s:
             deal = s.get(Deal, deal_id)
             cursor = s.get(Cursor, deal_id)
@@ -324,7 +354,7 @@ class Indexer:
                 return None
             end = min(safe_head, start + self.batch_blocks - 1)
             end_hash = self.source.block_hash(end)
-            events, bad = read_logs(self.source, start, end, self._followed(s, deal, end))
+            events, bad = self._read(reads, start, end, self._followed(s, deal, end))
             if self.source.block_hash(end) != end_hash or end_hash is None:
                 return 0  # the chain moved under us; read again next time
             known = contract_kinds(s, deal)
@@ -343,7 +373,7 @@ class Indexer:
                         from_block=deal.start_block,
                     )
                 )
-                more, more_bad = read_logs(self.source, deal.start_block, end, [addr])
+                more, more_bad = self._read(reads, deal.start_block, end, [addr])
                 events = sorted(events + more, key=lambda e: (e.block_number, e.log_index))
                 bad += more_bad
                 log.info(
@@ -419,7 +449,7 @@ class Indexer:
                 block_number=ev.block_number,
             )
         )
-        self.quarantined += 1
+        self._batch_quarantined += 1
 
     def _write(
         self,

@@ -449,7 +449,15 @@ def apply_event(
     except ProjectionError as exc:
         exc.key = key
         raise
-    except (KeyError, TypeError, ValueError, IndexError, StopIteration) as exc:
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        IndexError,
+        StopIteration,
+        AttributeError,
+        ArithmeticError,
+    ) as exc:
         raise ProjectionError(f"{_where(ev)}: {type(exc).__name__}: {exc}", key) from exc
     except StatementError as exc:
         if isinstance(exc, OperationalError | InterfaceError):

@@ -7,9 +7,10 @@ Node and database URLs carry credentials in three places, and
   ``https://token@host`` -> ``https://***@host``);
 * query keys: ``?apikey=...``, ``key``, ``token``, ``access_token``,
   ``secret``, ``password``, ``auth``, ``signature`` ... -> ``***``;
-* path keys: a path segment that looks like a key (16 or more letters, digits,
-  ``-`` or ``_`` with both letters and digits, as Infura ``/v3/<id>``, Alchemy
-  ``/v2/<key>`` and QuickNode ``/<token>/`` use) -> ``***``; ``0x`` hex (an
+* path keys (``http``/``ws`` URLs): a path segment that looks like a key
+  (16 or more letters, digits, ``-`` or ``_`` with both letters and digits, as
+  Infura ``/v3/<id>``, Alchemy ``/v2/<key>`` and QuickNode ``/<token>/``
+  use) -> ``***``; ``0x`` hex (an
   address or hash, public by nature) is kept.
 
 Outside URLs, ``apikey=...``-style pairs are masked too, and so is a bare
@@ -49,6 +50,8 @@ _SECRET_KEYS = (
 )
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s'\"<>`]+")
 _PAIR = re.compile(rf"(?i)\b({_SECRET_KEYS})=([^\s&'\"<>,;]+)")
+#: schemes whose path segments may be keys (node providers put keys there)
+_WEB = frozenset({"http", "https", "ws", "wss", "x"})
 #: a bare path after ``url:`` (how urllib3/requests name the URL in their errors)
 _BARE = re.compile(r"(?i)(\burl[:=]\s*)(/[^\s'\"<>()]*)")
 _PATH_KEY = re.compile(r"^(?=[A-Za-z0-9_\-]*[A-Za-z])(?=[A-Za-z0-9_\-]*[0-9])[A-Za-z0-9_\-]{16,}$")
@@ -71,8 +74,9 @@ def _mask_url(url: str) -> str:
             netloc = f"{user}:{MASK}@{host}"
         else:
             netloc = f"{MASK}@{host}"
+    web = parts.scheme.lower() in _WEB  # a file or database path is not a key
     segments = [
-        MASK if _PATH_KEY.match(seg) and not seg.lower().startswith("0x") else seg
+        MASK if web and _PATH_KEY.match(seg) and not seg.lower().startswith("0x") else seg
         for seg in parts.path.split("/")
     ]
     path, query, fragment = (

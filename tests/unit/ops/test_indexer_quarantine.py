@@ -82,10 +82,10 @@ def test_an_unprojectable_log_is_quarantined_and_wedges_nothing(
     theirs = {k: v for k, v in snapshot(ref).items() if k not in drop}
     for table in ("holders", "periods", "tranches", "claims", "deals"):
         assert len(mine[table]) == len(theirs[table]), table
+
     def strip(rows):
-        return (sorted(
-                (r[1:4] for r in rows), key=repr
-            ))
+        return sorted((r[1:4] for r in rows), key=repr)
+
     assert strip(mine["holders"]) == strip(theirs["holders"])
     # a rerun is a no-op: nothing written, nothing quarantined again
     again = Indexer(db, chain)
@@ -247,3 +247,37 @@ def test_every_declared_event_has_a_deliberate_handling(kind: str) -> None:
     assert not missing, f"{kind} declares events the indexer has no decision for: {missing}"
     for name, (action, why) in kinds.EVENT_HANDLING[kind].items():
         assert action in ("project", "alert", "raw") and why, name
+
+
+class _Counting:
+    """A source that counts the ranges it is asked to read."""
+
+    def __init__(self, chain: MemoryChain) -> None:
+        self.inner, self.chain_id, self.reads = chain, chain.chain_id, 0
+
+    def latest_block(self) -> int:
+        return self.inner.latest_block()
+
+    def block_hash(self, n: int) -> str | None:
+        return self.inner.block_hash(n)
+
+    def events(self, a, b, addresses):  # type: ignore[no-untyped-def]
+        self.reads += 1
+        return self.inner.events(a, b, addresses)
+
+
+def test_many_bad_logs_in_one_batch_are_read_once(db, new_sim, play) -> None:  # type: ignore[no-untyped-def]
+    sim = new_sim()
+    play(sim, 2)
+    for k in range(6):
+        claim = {"holder": sim_address("alice"), "amount": 10**30 + k}
+        sim.chain.mine([(sim.tokens[0], "Claimed", claim)])
+    sim.register(db)
+    src = _Counting(sim.chain)
+    idx = Indexer(db, src)  # one batch holds the whole chain
+    idx.run_once()
+    assert idx.quarantined == 6
+    assert src.reads == 1  # the batch re-ran 7 times on the logs it read once
+    with Session(db) as s:
+        assert s.scalar(select(func.count(QuarantinedLog.id))) == 6
+        assert s.get(Cursor, 1).last_block == sim.chain.latest_block()

@@ -136,3 +136,15 @@ def test_an_unreachable_node_is_named_masked(monkeypatch: pytest.MonkeyPatch) ->
         RpcBackend(url)
     for secret in ("n0de-pa55", INFURA, "QKEY123"):
         assert secret not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sqlite:////tmp/pytest-of-root/test_many_bad_logs_in_one_bat0/index.db",
+        "postgresql://ix@db:5432/trancheflow_index_2026",
+        "file:///srv/data/remittance_2026_11_loanfile.csv",
+    ],
+)
+def test_file_and_database_paths_are_not_keys(text: str) -> None:
+    assert mask_secrets(text).endswith(text.rsplit("/", 1)[1])
