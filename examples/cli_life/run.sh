@@ -10,7 +10,8 @@
 # defaults are anvil's public development keys 0, 7 and 8, never real ones):
 #   TRANCHEFLOW_PRIVATE_KEY   deployer, issuer, servicer and holder
 #   ORACLE_1_KEY, ORACLE_2_KEY the two oracle signers (quorum 2)
-# PERIODS (default 24) and DISPUTE_WINDOW (seconds, default 600) may be set.
+# PERIODS (default 24), DISPUTE_WINDOW (seconds, default 600), TRANCHEFLOW (the
+# command) and PYTHON (an interpreter with eth-account) may be set.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -28,7 +29,8 @@ DEAL=CLI-LIFE-1
 DEP=(--deployments "$WORK/deployments")
 DB="sqlite:///$WORK/index.db"
 
-addr() { python3 -c "from eth_account import Account; print(Account.from_key('$1').address)"; }
+PY="${PYTHON:-python3}"   # a Python with eth-account (the one trancheflow is installed in)
+addr() { "$PY" -c "from eth_account import Account; print(Account.from_key('$1').address)"; }
 O1="$(addr "$ORACLE_1_KEY")"
 O2="$(addr "$ORACLE_2_KEY")"
 

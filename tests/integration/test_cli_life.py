@@ -178,7 +178,12 @@ def test_run_sh(env: AnvilNode, tmp_path: Path) -> None:
         exe = shutil.which("trancheflow") or "trancheflow"
     res = subprocess.run(
         ["bash", str(LIFE / "run.sh"), str(tmp_path / "work")],
-        env={**os.environ, "TRANCHEFLOW": exe, "PERIODS": os.environ.get("TF_LIFE_PERIODS", "2")},
+        env={
+            **os.environ,
+            "TRANCHEFLOW": exe,
+            "PYTHON": sys.executable,
+            "PERIODS": os.environ.get("TF_LIFE_PERIODS", "2"),
+        },
         capture_output=True,
         text=True,
         timeout=1800,

@@ -43,23 +43,13 @@ def add(
     key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
 ) -> None:
     """Register a recorded deployment in the indexer database (after checking it)."""
-    from trancheflow.ops.db import register_deal, upgrade
+    from trancheflow.ops.db import register_deployment, upgrade
 
     c = client(rpc_url, deployments, key_env)
     h, s, _ = load_deal(c, deal, spec, tape)
     upgrade(db)
-    pool_units = h.record.extras.get("pool_balance")
-    deal_id = register_deal(
-        db,
-        s,
-        chain_id=c.chain_id,
-        address=h.address,
-        tokens=[t.address for t in h.record.tokens],
-        start_block=h.record.block,
-        pool_balance=None if pool_units is None else int(pool_units),
-        tape_path=tape,
-        contracts=dict(h.record.contracts),
-    )
+    # every contract the record names (deal, tokens, report oracle...) is followed
+    deal_id = register_deployment(db, s, h.record, tape_path=tape)
     console.print(
         f"deal {h.record.name} ({h.address}, chain {c.chain_id}) registered as #{deal_id} "
         f"from block {h.record.block}",
