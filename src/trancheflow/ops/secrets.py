@@ -100,18 +100,22 @@ def _masked_match(m: re.Match[str]) -> str:
     return _mask_url(body) + url[len(body) :]
 
 
-def mask_secrets(text: str) -> str:
-    """``text`` with the credentials of every URL in it masked (module docstring).
+def mask_secrets(text: str, *, pairs: bool = True) -> str:
+    """``text`` with the credentials of every URL in it masked (module docstring);
+    ``pairs=False`` leaves ``key=value`` text outside URLs alone (HTML pages
+    and scripts are full of ``key=`` that is code, not a secret).
 
     Examples
     --------
     >>> mask_secrets("wss://x.quiknode.pro/5f3c1e2d9a8b7c6d5e4f/ and token=abc")
     'wss://x.quiknode.pro/***/ and token=***'
     """
-    if not text or ("://" not in text and "=" not in text):
+    if not text or ("://" not in text and "=" not in text and "url" not in text.lower()):
         return text
     out = _URL.sub(_masked_match, text)
     out = _BARE.sub(lambda m: m.group(1) + _mask_url("x://h" + m.group(2))[5:], out)
+    if not pairs:
+        return out
     # pairs outside URLs (the URL pass already masked those inside them)
     return _PAIR.sub(lambda m: f"{m.group(1)}={MASK}" if m.group(2) != MASK else m.group(0), out)
 
@@ -148,9 +152,14 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 
+#: Response types whose bodies are masked (scripts and styles are served files).
+_MASKED_TYPES = (b"application/json", b"text/plain", b"text/html", b"application/problem+json")
+
+
 class MaskSecretsMiddleware:
-    """ASGI middleware: every text or JSON response body passes through
-    :func:`mask_secrets` (Content-Length adjusted), whichever route made it.
+    """ASGI middleware: every JSON, plain-text or HTML response body passes
+    through :func:`mask_secrets` (``key=`` pairs outside URLs are left in HTML),
+    Content-Length adjusted, whichever route made it.
 
     Parameters
     ----------
@@ -182,9 +191,9 @@ class MaskSecretsMiddleware:
             body = b"".join(chunks)
             headers = [(bytes(k), bytes(v)) for k, v in start.get("headers", [])]
             ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-            if ctype.startswith((b"text/", b"application/json")):
+            if ctype.startswith(_MASKED_TYPES):
                 text = body.decode("utf-8", "replace")
-                masked = mask_secrets(text)
+                masked = mask_secrets(text, pairs=not ctype.startswith(b"text/html"))
                 if masked != text:
                     body = masked.encode("utf-8")
                     headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]

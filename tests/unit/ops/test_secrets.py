@@ -148,3 +148,23 @@ def test_an_unreachable_node_is_named_masked(monkeypatch: pytest.MonkeyPatch) ->
 )
 def test_file_and_database_paths_are_not_keys(text: str) -> None:
     assert mask_secrets(text).endswith(text.rsplit("/", 1)[1])
+
+
+def test_served_files_pass_unchanged(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Scripts, styles and pages are full of ``key=`` code: the masking must not
+    touch them (every static file is served byte for byte)."""
+    from pathlib import Path
+
+    import trancheflow.api
+    from trancheflow.api.app import create_app
+
+    client = TestClient(create_app(f"sqlite:///{tmp_path / 'i.db'}"))
+    static = Path(trancheflow.api.__file__).parent / "static"
+    files = [p for p in static.rglob("*") if p.is_file()]
+    assert files
+    for p in files:
+        r = client.get("/static/" + p.relative_to(static).as_posix())
+        assert r.status_code == 200 and r.content == p.read_bytes(), p.name
+    page = client.get("/")
+    assert page.status_code == 200
+    assert mask_secrets("x.key=y; token=z", pairs=False) == "x.key=y; token=z"
