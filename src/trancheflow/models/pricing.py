@@ -67,6 +67,7 @@ __all__ = [
     "loans_from_tape",
     "ml_path_accumulators",
     "project_paths_ml",
+    "project_pool_ml",
 ]
 
 F = npt.NDArray[np.float64]
@@ -485,3 +486,29 @@ def ml_path_values(
         mean_cash_flow=cf.mean(axis=0),
         paths=paths,
     )
+
+
+def project_pool_ml(
+    tape: pd.DataFrame,
+    model: HazardModel | CompiledModel,
+    mortgage_rates: npt.ArrayLike,
+    *,
+    start_month_of_year: int = 1,
+    hpa: float = 0.0,
+) -> pd.DataFrame:
+    """Deterministic projection under an ML model: one mortgage-rate path, a cash-flow table.
+
+    ``mortgage_rates`` is one path (e.g. flat today's rate, or the forward
+    path); the result has :data:`~trancheflow.collateral.CASHFLOW_COLUMNS`
+    per period, as :func:`~trancheflow.collateral.project_pool` returns, so
+    the yield-table and waterfall code read it unchanged.
+    """
+    mr = np.asarray(mortgage_rates, dtype=np.float64)
+    if mr.ndim != 1:
+        raise ModelError(f"one mortgage-rate path expected, got shape {mr.shape}")
+    cube = project_paths_ml(
+        tape, model, mr[None, :], start_month_of_year=start_month_of_year, hpa=hpa
+    )
+    df = pd.DataFrame(cube[0], columns=list(CASHFLOW_COLUMNS))
+    df.insert(0, "period", np.arange(1, len(df) + 1, dtype=np.int64))
+    return df

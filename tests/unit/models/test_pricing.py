@@ -79,3 +79,14 @@ def test_unknown_categories_do_not_break_scoring(compiled):
     cf = project_paths_ml(tape, compiled, np.full((1, 360), 0.05))
     assert np.all(np.isfinite(cf))
     assert CategoryCodes({"state": ("CA",)}).encode("state", ["PR"])[0] != 0
+
+
+def test_deterministic_projection_is_the_one_path_cube(compiled):
+    from trancheflow.models.pricing import project_pool_ml
+
+    tape = generate_tape(25, seed=7)
+    path = np.linspace(0.07, 0.04, 360)
+    df = project_pool_ml(tape, compiled, path, start_month_of_year=3)
+    cube = project_paths_ml(tape, compiled, path[None, :], start_month_of_year=3)
+    np.testing.assert_array_equal(df[list(CASHFLOW_COLUMNS)].to_numpy(), cube[0])
+    assert df["period"].iloc[0] == 1
