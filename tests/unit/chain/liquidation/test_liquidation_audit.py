@@ -135,3 +135,21 @@ def test_an_auction_is_cancelled_when_the_latest_root_shows_a_cure(env: LiqEnv) 
     assert env.liq.auctions(lid).status == 0 and env.liq.price(lid) == 0
     with boa.env.prank(env.buyer), boa.reverts("liquidation: no live auction"):
         env.liq.bid(lid, 2**256 - 1)
+
+
+def test_unmark_needs_a_fresh_appraisal_too(env: LiqEnv) -> None:
+    from trancheflow.chain.liquidation import status_leaf
+    from trancheflow.chain.merkle import merkle_proof
+
+    env.value("L1")
+    env.mark("L1")
+    lid = env.ids["L1"]
+    cured = [status_leaf(lid, 199_000 * UNIT, 0), *env.leaves[1:]]
+    env.w.run(loans_root=merkle_root(cured))
+    boa.env.time_travel(seconds=int(env.liq.max_appraisal_age()) + 1)
+    args = (lid, 199_000 * UNIT, 0, merkle_proof(cured, 0), merkle_root(cured))
+    with boa.reverts("liquidation: property value too old"):
+        env.liq.unmark(*args)
+    env.value("L1")
+    env.liq.unmark(*args)
+    assert env.liq.auctions(lid).status == 0

@@ -389,9 +389,9 @@ def unmark(
 ):
     """
     @notice Cancels a live, unsold auction when the deal's latest loan-level
-            root (and the current appraisal) show the loan is no longer
-            liquidatable: under 90 days delinquent and LTV at most the
-            threshold. Anyone (e.g. the servicer or the borrower's keeper).
+            root and a fresh appraisal (as for `mark`) show the loan is no
+            longer liquidatable: under 90 days delinquent and LTV at most
+            the threshold. Anyone (e.g. the servicer or the borrower's keeper).
     @custom:security Audit finding 3: a loan cured after its mark cannot
                      then be bought at the floor.
     @param loan_id The loan.
@@ -402,8 +402,8 @@ def unmark(
     """
     assert self.auctions[loan_id].status == STATUS_AUCTION, "liquidation: no live auction"
     self._check_latest(loan_id, balance, days_delinquent, proof, root)
-    value: uint256 = self.collateral_value[loan_id]
-    over: bool = balance * RATE_SCALE > self.ltv_threshold * value
+    assert block.timestamp - self.value_as_of[loan_id] <= self.max_appraisal_age, "liquidation: property value too old"
+    over: bool = balance * RATE_SCALE > self.ltv_threshold * self.collateral_value[loan_id]
     assert days_delinquent < DELINQUENT_DAYS and not over, "liquidation: loan still liquidatable"
     self.auctions[loan_id] = empty(Auction)
     log AuctionCancelled(loan_id=loan_id, days_delinquent=days_delinquent, keeper=msg.sender)
