@@ -171,6 +171,11 @@ class DeploymentMismatchError(ChainError):
     """A deployment record disagrees with the spec, tape or chain a command was given."""
 
 
+# ---------------------------------------------------------------------- zk
+class ZkError(TrancheflowError, ValueError):
+    """A zero-knowledge input (field element, loan leaf, proof, circuit artifact) broke a rule."""
+
+
 # --------------------------------------------------------------------- ops
 class DatabaseError(TrancheflowError):
     """The indexer database cannot be reached, migrated or written."""
