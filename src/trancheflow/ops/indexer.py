@@ -18,7 +18,8 @@ Quarantine: a log that cannot be decoded, or that contradicts the projections
 (:class:`~trancheflow.ops.projector.ProjectionError`), is stored in the
 ``quarantine`` table with the reason and a critical alert, and the batch is
 re-run without it, so the cursor moves on and no log can wedge the indexer
-or the deals indexed after it.
+or the deals indexed after it. Once the cause is fixed,
+:meth:`Indexer.retry_quarantined` puts the logs back and rebuilds.
 
 Re-orgs, per chain: block hashes are stored per chain (``blocks``), cursors
 per deal. Before each batch the indexer compares the newest stored hash of
@@ -437,18 +438,23 @@ class Indexer:
                 reason=reason,
             )
         )
-        s.add(
-            Alert(
-                deal_id=deal.id,
-                kind="quarantined",
-                severity="critical",
-                message=(
-                    f"log {name} at block {ev.block_number} (tx {ev.tx_hash}, log {ev.log_index}) "
-                    f"from {ev.address} was quarantined and the indexer moved on: {reason}"
-                ),
-                block_number=ev.block_number,
-            )
+        message = (
+            f"log {name} at block {ev.block_number} (tx {ev.tx_hash}, log {ev.log_index}) "
+            f"from {ev.address} was quarantined and the indexer moved on: {reason}"
         )
+        dup = select(Alert.id).where(
+            Alert.deal_id == deal.id, Alert.kind == "quarantined", Alert.message == message
+        )
+        if s.scalar(dup) is None:
+            s.add(
+                Alert(
+                    deal_id=deal.id,
+                    kind="quarantined",
+                    severity="critical",
+                    message=message,
+                    block_number=ev.block_number,
+                )
+            )
         self._batch_quarantined += 1
 
     def _write(
@@ -507,6 +513,59 @@ class Indexer:
         return written
 
     # ----------------------------------------------------------------- public
+    def retry_quarantined(self) -> int:
+        """Give every quarantined (decoded) log of the followed deals another try,
+        after the cause was fixed: the logs go back into ``events``, the deal's
+        projections are rebuilt in chain order, and a log that still fails is
+        quarantined again. Returns the logs now indexed. Undecodable logs stay
+        (they need a re-read with the right ABI: reset the deal's cursor)."""
+        total = 0
+        for deal_id in self._deal_ids():
+            skip: dict[Key, str] = {}
+            while True:
+                self._batch_quarantined = 0
+                try:
+                    total += self._retry_once(deal_id, skip)
+                    self.quarantined += self._batch_quarantined
+                    break
+                except ProjectionError as exc:
+                    if exc.key is None or exc.key in skip:
+                        raise
+                    skip[exc.key] = str(exc)
+        return total
+
+    def _retry_once(self, deal_id: int, skip: dict[Key, str]) -> int:
+        with session(self.engine) as s:
+            deal = s.get(Deal, deal_id)
+            assert deal is not None
+            rows = s.scalars(
+                select(QuarantinedLog).where(
+                    QuarantinedLog.deal_id == deal_id, QuarantinedLog.name != "<undecodable>"
+                )
+            ).all()
+            if not rows:
+                return 0
+            for q in rows:
+                s.add(
+                    EventRow(
+                        deal_id=deal_id,
+                        chain_id=q.chain_id,
+                        block_number=q.block_number,
+                        block_hash=q.block_hash,
+                        tx_hash=q.tx_hash,
+                        log_index=q.log_index,
+                        address=q.address,
+                        name=q.name,
+                        args=q.args,
+                    )
+                )
+                s.delete(q)
+            s.flush()
+            self._rebuild(s, deal, skip)
+            back = sum(1 for q in rows if (q.tx_hash, q.log_index) in skip)
+            log.info("deal %s: %d quarantined log(s) indexed", deal.address, len(rows) - back)
+            return len(rows) - back
+
     def run_once(self) -> int:
         """Index every followed deal up to ``head - confirmations``; returns logs written.
 

@@ -281,3 +281,58 @@ def test_many_bad_logs_in_one_batch_are_read_once(db, new_sim, play) -> None:  #
     with Session(db) as s:
         assert s.scalar(select(func.count(QuarantinedLog.id))) == 6
         assert s.get(Cursor, 1).last_block == sim.chain.latest_block()
+
+
+def _recovery_chain(spec, play):  # type: ignore[no-untyped-def]
+    """A deal life, then a governance recovery of alice to a vault (the token's
+    Transfer and Recovered logs, with alice's exact owed) and the vault's claim."""
+    chain = MemoryChain(31337)
+    sim = SimulatedDeal(spec, chain, label="rec")
+    play(sim, 7)  # alice claimed after period 5 and accrued since
+    alice, vault = sim_address("alice"), sim_address("vault")
+    tokens, owed = sim.balances(0)[alice], sim.claimable(0, alice)
+    assert tokens > 0 and owed > 0
+    tok = sim.tokens[0]
+    move = {"sender": alice, "receiver": vault, "value": tokens}
+    rec = {"holder": alice, "to": vault, "tokens": tokens, "owed": owed}
+    chain.mine([(tok, "Transfer", move), (tok, "Recovered", rec)])
+    chain.mine([(tok, "Claimed", {"holder": vault, "amount": owed})])
+    sim.finalize_next()  # the vault accrues on the recovered tokens
+    sim.finalize_next()
+    return chain, sim
+
+
+def test_quarantined_logs_are_retried_after_the_fix(
+    tmp_path, spec, play, snapshot, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The issue-10 wedge replayed: a projector that cannot handle Recovered
+    (simulated by breaking its handler) quarantines it and the vault's claim that
+    depends on it; the other logs index. After the fix, ``retry_quarantined``
+    brings both back and the index equals one built by the fixed projector."""
+    from trancheflow.ops import projector
+
+    chain, sim = _recovery_chain(spec, play)
+    db = _fresh(tmp_path, "q")
+    sim.register(db)
+
+    def broken(*_a: object) -> None:
+        raise ValueError("Recovered is not projected")
+
+    monkeypatch.setattr(projector, "_apply_recovered", broken)
+    idx = Indexer(db, chain, batch_blocks=5)
+    idx.run_once()
+    with Session(db) as s:
+        assert sorted(q.name for q in s.scalars(select(QuarantinedLog))) == ["Claimed", "Recovered"]
+        assert s.get(Cursor, 1).last_block == chain.latest_block()
+    assert Indexer(db, chain).retry_quarantined() == 0  # still broken: back in quarantine
+    monkeypatch.undo()
+    assert Indexer(db, chain).retry_quarantined() == 2
+    ref = _fresh(tmp_path, "ref")
+    sim.register(ref)
+    Indexer(ref, chain).run_once()
+    drop = ("quarantine",)
+    assert {k: v for k, v in snapshot(db).items() if k not in drop} == {
+        k: v for k, v in snapshot(ref).items() if k not in drop
+    }
+    with Session(db) as s:
+        assert s.scalars(select(QuarantinedLog)).all() == []
