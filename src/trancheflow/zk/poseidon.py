@@ -154,7 +154,7 @@ def poseidon(inputs: Sequence[int]) -> int:
     >>> try:
     ...     poseidon([FIELD_MODULUS])
     ... except ZkError as exc:
-    ...     print(str(exc)[-35:])
+    ...     print(str(exc)[-34:])
     0 <= x < the BN254 scalar modulus)
     """
     n = len(inputs)
