@@ -12,18 +12,20 @@ program             stated days   actual delay
 ==================  ============  ============
 FNMA / UMBS         55            24
 FHLMC Gold PC       45            14
-FHLMC 75-day PC     75            44
+FHLMC non-Gold PC   75            44
 GNMA I              45            14
 GNMA II             50            19
 ==================  ============  ============
 
-Sources: the programs' payment dates as their issuers publish them - Fannie
-Mae MBS and UMBS pay on the 25th (55-day stated delay); Freddie Mac Gold PCs
-paid on the 15th (45 days), its older PCs 75 days; Ginnie Mae I pays on the
-15th (45 days), Ginnie Mae II on the 20th (50 days) - and BMA SF E.2 for the
-actual-delay convention. A deal spec sets ``payment_delay_days`` (a number or a program
-name); without it a deal uses :data:`DEFAULT_PAYMENT_DELAY_DAYS`, the
-FNMA/UMBS delay most private-label deals also pay with (the 25th).
+The actual delays are BMA SF E.2's table (page SF-45), which
+:mod:`trancheflow.analytics.daycount` holds; this module only names them for
+specs and options. Background: the programs' payment dates as their issuers
+publish them - Fannie Mae MBS and UMBS pay on the 25th (55-day stated delay);
+Freddie Mac Gold PCs paid on the 15th (45 days), its older PCs 75 days; Ginnie
+Mae I pays on the 15th (45 days), Ginnie Mae II on the 20th (50 days). A deal
+spec sets ``payment_delay_days`` (a number or a program name); without it a
+deal uses :data:`DEFAULT_PAYMENT_DELAY_DAYS`, the FNMA/UMBS delay most
+private-label deals also pay with (the 25th).
 
 Examples
 --------
@@ -35,16 +37,23 @@ from __future__ import annotations
 
 from trancheflow.errors import AnalyticsError
 
+from .daycount import ACTUAL_DELAY_DAYS
+
 __all__ = ["AGENCY_PAYMENT_DELAYS", "DEFAULT_PAYMENT_DELAY_DAYS", "payment_delay_days"]
 
-#: Actual payment delay in days by program (stated delay - 31).
+
+def _key(name: str) -> str:
+    return name.strip().upper().replace(" ", "_").replace("-", "_")
+
+
+#: Actual payment delay in days by program: the SF E.2 table
+#: (:data:`~trancheflow.analytics.daycount.ACTUAL_DELAY_DAYS`, page SF-45) with names
+#: normalised (``GNMA I`` -> ``GNMA_I``), plus UMBS (paid like FNMA) and ``FHLMC_75``
+#: (the non-Gold 75-day PC).
 AGENCY_PAYMENT_DELAYS: dict[str, int] = {
-    "FNMA": 24,
-    "UMBS": 24,
-    "FHLMC_GOLD": 14,
-    "FHLMC_75": 44,
-    "GNMA_I": 14,
-    "GNMA_II": 19,
+    **{_key(k): v for k, v in ACTUAL_DELAY_DAYS.items()},
+    "UMBS": ACTUAL_DELAY_DAYS["FNMA"],
+    "FHLMC_75": ACTUAL_DELAY_DAYS["FHLMC non-Gold"],
 }
 #: Delay used when a deal or a command does not say (FNMA/UMBS, 25th-day payment).
 DEFAULT_PAYMENT_DELAY_DAYS = 24
@@ -63,7 +72,7 @@ def payment_delay_days(value: int | str | None, where: str = "payment delay") ->
     if value is None:
         return DEFAULT_PAYMENT_DELAY_DAYS
     if isinstance(value, str):
-        key = value.strip().upper().replace(" ", "_").replace("-", "_")
+        key = _key(value)
         if key.isdigit():
             value = int(key)
         elif key in AGENCY_PAYMENT_DELAYS:

@@ -23,23 +23,24 @@ import json
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from trancheflow.analytics.conventions import DEFAULT_PAYMENT_DELAY_DAYS
-from trancheflow.analytics.measures import YieldMeasures
-from trancheflow.analytics.pool import Pool, pool_measures
-from trancheflow.analytics.price_quote import parse_price, parse_price_type
 from trancheflow.cli._options import check_rep_line, rate_percent, severity_percent
 from trancheflow.cli.collateral import app
-from trancheflow.collateral import Assumptions, RepLine
-from trancheflow.tape import read_tape
+
+if TYPE_CHECKING:  # imported where used, so `trancheflow collateral --help` stays fast
+    from trancheflow.analytics.measures import YieldMeasures
+    from trancheflow.analytics.pool import Pool
 
 console = Console()
 
-DEFAULT_DELAY_DAYS = DEFAULT_PAYMENT_DELAY_DAYS
+#: The default --delay-days: analytics.conventions.DEFAULT_PAYMENT_DELAY_DAYS (a test
+#: checks they agree; importing it here would load the analytics stack for --help).
+DEFAULT_DELAY_DAYS = 24
 
 
 class ReportFormat(StrEnum):
@@ -70,6 +71,9 @@ def _pool(
     wam: int | None,
     wala: int,
 ) -> Pool:
+    from trancheflow.collateral import RepLine
+    from trancheflow.tape import read_tape
+
     rep = {"--balance": balance, "--gross-rate": gross_rate, "--net-rate": net_rate, "--term": term}
     given = [k for k, v in rep.items() if v is not None]
     if tape is not None:
@@ -164,7 +168,10 @@ def analyze(
     output: Path | None = typer.Option(None, "--output", help="Write the table/JSON here."),
 ) -> None:
     """Price/yield, WAL, durations and convexity of a projected pool (BMA Standard Formulas)."""
+    from trancheflow.analytics.pool import pool_measures
+    from trancheflow.analytics.price_quote import parse_price, parse_price_type
     from trancheflow.cli._tables import output_to
+    from trancheflow.collateral import Assumptions
 
     output_to(output, console)
     if (price is None) == (yield_pct is None):

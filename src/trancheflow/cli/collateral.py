@@ -12,15 +12,17 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from trancheflow.collateral import Assumptions, RepLine, project_pool
+if TYPE_CHECKING:  # imported where used, so `trancheflow collateral --help` stays fast
+    import pandas as pd
+
+    from trancheflow.collateral import RepLine
 
 app = typer.Typer(help="collateral commands", no_args_is_help=True)
 
@@ -75,6 +77,7 @@ def _rep_line(
         )
     assert balance is not None and gross_rate is not None and term is not None
     from trancheflow.cli._options import check_rep_line, rate_percent
+    from trancheflow.collateral import RepLine
 
     net = gross_rate if net_rate is None else net_rate
     return RepLine(
@@ -94,6 +97,10 @@ def _load_tape(path: Path) -> pd.DataFrame:
 
 
 def _pool_summary(pool: pd.DataFrame | RepLine) -> dict[str, float | int]:
+    import numpy as np
+
+    from trancheflow.collateral import RepLine
+
     if isinstance(pool, RepLine):
         return {"loans": 1, "balance": pool.balance, "wac": pool.gross_rate,
                 "net_rate": pool.net_rate, "wam": pool.wam, "wala": pool.wala}  # fmt: skip
@@ -198,7 +205,10 @@ def project(
     rep_given = any(v is not None for v in (balance, gross_rate, net_rate, term, wam))
     if tape is not None and rep_given:
         raise typer.BadParameter("give either --tape or a rep line, not both", param_hint="--tape")
+    import pandas as pd
+
     from trancheflow.cli._options import severity_percent
+    from trancheflow.collateral import Assumptions, project_pool
 
     assumptions = Assumptions(prepay, default, severity_percent(severity), recovery_lag, advance)
     pool: pd.DataFrame | RepLine = (

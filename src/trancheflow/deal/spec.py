@@ -346,8 +346,8 @@ class DealSpec(_Model):
     insurance: InsuranceSpec | None = None
     payment_delay_days: int | str | None = Field(
         None,
-        description="actual payment delay in days, or a program (FNMA, GNMA_I, GNMA_II, "
-        "FHLMC_GOLD...); default 24 (see trancheflow.analytics.conventions)",
+        description="actual payment delay in days, or a program (FNMA, UMBS, GNMA_I, GNMA_II, "
+        "FHLMC_GOLD, FHLMC_NON_GOLD); default 24 (see trancheflow.analytics.conventions)",
     )
 
     @field_validator("payment_delay_days")

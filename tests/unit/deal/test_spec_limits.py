@@ -51,7 +51,8 @@ def test_payment_delay(value: object, days: int) -> None:
 
 
 def test_agency_table_is_stated_delay_less_31() -> None:
-    stated = {"FNMA": 55, "UMBS": 55, "FHLMC_GOLD": 45, "FHLMC_75": 75, "GNMA_I": 45, "GNMA_II": 50}
+    stated = {"FNMA": 55, "UMBS": 55, "FHLMC_GOLD": 45, "FHLMC_NON_GOLD": 75, "FHLMC_75": 75}
+    stated |= {"GNMA_I": 45, "GNMA_II": 50}
     assert {k: v - 31 for k, v in stated.items()} == AGENCY_PAYMENT_DELAYS
 
 
