@@ -42,6 +42,8 @@ __all__ = [
     "ChainEvent",
     "EventSource",
     "MemoryChain",
+    "args_from_json",
+    "args_to_json",
     "normalize_address",
 ]
 
@@ -115,6 +117,41 @@ def normalize_address(address: str) -> str:
     if len(body) != 40 or any(c not in "0123456789abcdefABCDEF" for c in body):
         raise ChainError(f"address {address!r} must be 20 bytes of hex (0x + 40 hex digits)")
     return "0x" + body.lower()
+
+
+def args_to_json(value: Any) -> Any:
+    """JSON form of decoded args: ints beyond 53 bits become ``{"$int": "..."}``
+    (JSON numbers are doubles in most readers), bytes become ``0x`` hex.
+
+    Examples
+    --------
+    >>> args_to_json({"a": 2**70, "b": [1, b"\\x01"]})
+    {'a': {'$int': '1180591620717411303424'}, 'b': [1, '0x01']}
+    >>> args_from_json(args_to_json({"a": 2**70}))["a"] == 2**70
+    True
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, str | float):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 2**53 else {"$int": str(value)}
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, Mapping):
+        return {str(k): args_to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [args_to_json(v) for v in value]
+    raise TypeError(f"cannot store event argument of type {type(value).__name__}")
+
+
+def args_from_json(value: Any) -> Any:
+    """Inverse of :func:`args_to_json`."""
+    if isinstance(value, dict):
+        if set(value) == {"$int"}:
+            return int(value["$int"])
+        return {k: args_from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [args_from_json(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ instead of failing on it forever.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -39,6 +38,8 @@ from trancheflow.ops.events import (
     PARAMETER_EVENTS,
     ZERO_ADDRESS,
     ChainEvent,
+    args_from_json,
+    args_to_json,
     normalize_address,
 )
 from trancheflow.ops.models import (
@@ -120,41 +121,6 @@ _PROJECTIONS = (
     ParameterChange,
     Recovery,
 )
-
-
-def args_to_json(value: Any) -> Any:
-    """JSON form of decoded args: ints beyond 53 bits become ``{"$int": "..."}``
-    (JSON numbers are doubles in most readers), bytes become ``0x`` hex.
-
-    Examples
-    --------
-    >>> args_to_json({"a": 2**70, "b": [1, b"\\x01"]})
-    {'a': {'$int': '1180591620717411303424'}, 'b': [1, '0x01']}
-    >>> args_from_json(args_to_json({"a": 2**70}))["a"] == 2**70
-    True
-    """
-    if isinstance(value, bool) or value is None or isinstance(value, str | float):
-        return value
-    if isinstance(value, int):
-        return value if abs(value) < 2**53 else {"$int": str(value)}
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    if isinstance(value, Mapping):
-        return {str(k): args_to_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [args_to_json(v) for v in value]
-    raise TypeError(f"cannot store event argument of type {type(value).__name__}")
-
-
-def args_from_json(value: Any) -> Any:
-    """Inverse of :func:`args_to_json`."""
-    if isinstance(value, dict):
-        if set(value) == {"$int"}:
-            return int(value["$int"])
-        return {k: args_from_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [args_from_json(v) for v in value]
-    return value
 
 
 def claimable(holder: Holder, tranche: Tranche) -> int:
@@ -392,7 +358,11 @@ _WARN = frozenset({"AuctionExpired", "FrozenSet", "Paused", "IntegrationFailed",
 
 
 def _notify(s: Session, deal: Deal, kind: str, ev: ChainEvent, why: str) -> None:
-    """The alert of a log :data:`~trancheflow.ops.contracts.EVENT_HANDLING` marks ``alert``."""
+    """The alert of a log :data:`~trancheflow.ops.contracts.EVENT_HANDLING` marks ``alert``
+    (not for another deal's token: one compliance registry may serve many deals)."""
+    token = ev.args.get("token")
+    if isinstance(token, str) and token.lower() not in {t.token_address for t in deal.tranches}:
+        return
     args = ", ".join(f"{k}={v}" for k, v in ev.args.items())
     _alert(
         s,

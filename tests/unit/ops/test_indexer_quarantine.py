@@ -158,6 +158,9 @@ def test_contracts_of_the_record_and_attached_ones_are_followed(db, spec, play) 
         [(auction, "NoteSold", {"loan_id": "0x" + "ab" * 32, "buyer": sim.issuer, "price": 3})]
     )
     chain.mine([(comp, "Mystery", {"x": 1})])
+    # the registry serves another deal too: its freeze is no alert of this deal
+    other = sim_address("other/token")
+    chain.mine([(comp, "FrozenSet", {"token": other, "account": sim.issuer, "frozen": True})])
     record = {
         "chain_id": 31337,
         "deal": sim.address,
@@ -189,6 +192,8 @@ def test_contracts_of_the_record_and_attached_ones_are_followed(db, spec, play) 
         alerts = {a.kind for a in s.scalars(select(Alert))}
         assert {"compliance_FrozenSet", "insurancefund_Covered", "liquidation_NoteSold"} <= alerts
         assert "unknown_event" in alerts  # Mystery: kept raw, flagged once
+        frozen = s.scalars(select(Alert).where(Alert.kind == "compliance_FrozenSet")).all()
+        assert len(frozen) == 1 and other not in frozen[0].message
         assert s.scalars(select(Deal)).one().closed
 
 
