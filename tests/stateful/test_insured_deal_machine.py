@@ -230,7 +230,9 @@ class InsuredDealMachine(RuleBasedStateMachine):
     @rule(u=st.integers(0, 1), frac=st.floats(0.01, 1))
     def request_withdrawal(self, u: int, frac: float) -> None:
         who = self.b["uws"][u]
-        shares = int(self.fund.balanceOf(who) * frac)
+        # only shares not already requested can be requested (issue 10 fund)
+        free = int(self.fund.balanceOf(who)) - int(self.fund.requests(who)[0])
+        shares = int(max(free, 0) * frac)
         if shares:
             with boa.env.prank(who):
                 self.fund.request_redeem(shares)

@@ -8,6 +8,8 @@ unit. The integration test runs the same code on anvil.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from trancheflow.chain.client import DealClient
 from trancheflow.deal.onchain import spec_hash
 
@@ -44,10 +46,19 @@ def test_finalize_before_the_window_and_veto() -> None:
     with pytest.raises(ChainError, match="dispute window open"):
         d.finalize(1)
     before = d.settlement_balance(s.issuer)
-    d.veto()  # the first account is the guardian
+    d.veto()  # the first account is the guardian: the report is disputed
+    assert d.disputed()
+    with pytest.raises(ChainError, match="report disputed"):
+        c.advance_time(WINDOW)
+        d.finalize(1)
+    d.discard_report()  # governance (the owner, here the first account) drops it
+    d.claim_refund()  # the servicer (the issuer here) pulls the cash back
     assert d.settlement_balance(s.issuer) - before == r.cash
     with pytest.raises(ChainError, match="no pending report for period 1"):
         d.finalize(1)
+    with pytest.raises(ChainError, match="report was vetoed"):  # digest banned
+        d.submit_report(r, sign_report(r, SIGNER_KEYS[1:], c.chain_id, d.address))
+    r = replace(r, interest=r.interest - 1)
     d.submit_report(r, sign_report(r, SIGNER_KEYS[1:], c.chain_id, d.address))
     c.advance_time(WINDOW)
     d.finalize(1)
