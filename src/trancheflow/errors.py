@@ -147,6 +147,10 @@ class ChainError(TrancheflowError):
     """Talking to the chain failed (connection, revert, missing deployment)."""
 
 
+class MarketError(ChainError, ValueError):
+    """A secondary-market (TrancheMarket) input or rule was violated."""
+
+
 class ReportError(ChainError):
     """A servicer report is malformed, unsigned or out of bounds."""
 
