@@ -69,6 +69,30 @@ _PERF, _FCL, _ANN, _SCHED, _R, _INV1R, _RN, _RS, _NAM, _IOL, _LIFE, _DCUT, _SMM,
 _NSTATE = 14
 
 
+@njit(inline="always", error_model="numpy")
+def bma_month(p0, f0, nd, raw, adb, q, smm, severity, advance, ended):  # type: ignore[no-untyped-def]
+    """The BMA month of one loan (shared by this kernel and the path kernels).
+
+    Given the performing and foreclosure balances ``p0, f0``, the new
+    defaults ``nd``, the liquidation arriving this month (``raw`` defaulted
+    balance, ``adb`` its amortized balance), the scheduled ratio ``q``, the
+    SMM and whether the loan's last month has passed (``ended``), returns
+    ``(d, pq, vol, fd, loss, perf, fcl)``: performing balance after
+    defaults, scheduled balance, voluntary prepayment, defaulted balance
+    before liquidation, loss, and the new performing and foreclosure balances
+    (the formulas of the module docstring).
+    """
+    d = p0 - nd
+    loss = min(raw * severity, adb)
+    pq = p0 * q
+    vol = min(pq * smm, d * q)
+    fd = nd + f0 - adb
+    perf = d * q - vol
+    f_new = fd * q if advance else fd
+    fcl = 0.0 if ended else f_new
+    return d, pq, vol, fd, loss, perf, fcl
+
+
 @njit(cache=True, parallel=True, fastmath=False, error_model="numpy")
 def project_kernel(
     bal: np.ndarray,
@@ -179,7 +203,6 @@ def project_kernel(
                     q = 0.0 if tf >= lw else q
                     st[_ANN * W + w] = (a - r) * st[_INV1R * W + w]
                     nd = p0 * md
-                    d = p0 - nd
                     old_raw = rg[w]
                     old_norm = rg[W + w]
                     rg[w] = nd
@@ -188,14 +211,12 @@ def project_kernel(
                     lagged_adb = old_norm * s_prev if advance else old_raw
                     raw = nd if no_lag else old_raw
                     adb = nd if no_lag else lagged_adb
-                    loss = min(raw * severity, adb)
-                    pq = p0 * q
-                    vol = min(pq * st[_SMM * W + w], d * q)
+                    d, pq, vol, fd, loss, perf, fcl = bma_month(
+                        p0, f0, nd, raw, adb, q, st[_SMM * W + w], severity, advance, tf >= lw
+                    )
                     omq = 1.0 - q
-                    fd = nd + f0 - adb
-                    st[_PERF * W + w] = d * q - vol
-                    f_new = fd * q if advance else fd
-                    st[_FCL * W + w] = 0.0 if tf >= lw else f_new
+                    st[_PERF * W + w] = perf
+                    st[_FCL * W + w] = fcl
                     st[_SCHED * W + w] = s_prev * q
                     row[P0 * W + w] += p0
                     row[F0 * W + w] += f0

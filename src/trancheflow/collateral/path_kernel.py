@@ -34,14 +34,15 @@ Two numba kernels, one model function
   standard-default step. Defaults, severity, liquidation lag, advancing and
   amortization are the BMA engine's (:mod:`trancheflow.collateral.kernel`):
   the MDR table, ``severity``, ``recovery_lag`` and ``advance`` of an
-  :class:`~trancheflow.collateral.Assumptions` are used unchanged. The
-  per-month BMA step (about twenty lines) is **duplicated** from
-  ``kernel.project_kernel`` because that kernel takes one SMM table shared
-  by all loans, while here the SMM differs per loan and path. With no model
-  (``model=None``) it reads the assumptions' constant speed table and equals
+  :class:`~trancheflow.collateral.Assumptions` are used unchanged, and the
+  per-month BMA step is the engine's own function
+  (:func:`~trancheflow.collateral.kernel.bma_month`, inlined in both
+  kernels; only the ring buffer of pending liquidations and the
+  accumulator layout differ). With no model (``model=None``) it reads the
+  assumptions' constant speed table and equals
   :func:`~trancheflow.collateral.project_pool` on every path (tested to
-  1e-12 relative), which guards the duplicate; with the model and no
-  defaults it equals :func:`mc_kernel` in float64 (tested), which guards the
+  1e-12 relative); with the model and no defaults it equals
+  :func:`mc_kernel` in float64 (tested), which guards the
   second kernel.
 
 Both kernels get the monthly prepayment rate from the one model function of
@@ -82,7 +83,23 @@ from numba import njit, prange
 from trancheflow.errors import AssumptionError, ModelError
 
 from .assumptions import Assumptions, RepLine
-from .kernel import ACT, ADB, DFL, EINT, F0, FEE, LANES, LOSS, LOST, NACC, ND, P0, PQ, VOL
+from .kernel import (
+    ACT,
+    ADB,
+    DFL,
+    EINT,
+    F0,
+    FEE,
+    LANES,
+    LOSS,
+    LOST,
+    NACC,
+    ND,
+    P0,
+    PQ,
+    VOL,
+    bma_month,
+)
 from .loans import LoanArrays, loan_arrays
 from .prepay_model import (
     COEF_ONE,
@@ -218,11 +235,10 @@ def path_kernel(
                         sm_w[w] = sm
                 s_prev = sched
                 for w in range(W):
-                    # --- BMA step, as in kernel.project_kernel (duplicated; see module doc)
+                    # --- the BMA month, shared with kernel.project_kernel
                     p0 = perf[w]
                     f0 = fcl[w]
                     nd = p0 * md
-                    d = p0 - nd
                     if lag == 0:
                         raw = nd
                         adb = nd
@@ -231,19 +247,13 @@ def path_kernel(
                         adb = ring_norm[slot, w] * s_prev if advance else raw
                         ring_raw[slot, w] = nd
                         ring_norm[slot, w] = nd / s_prev if s_prev > 0.0 else 0.0
-                    loss = min(raw * severity, adb)
-                    pq = p0 * q
-                    vol = min(pq * sm_w[w], d * q)
+                    d, pq, vol, fd, loss, p_new, f_new = bma_month(
+                        p0, f0, nd, raw, adb, q, sm_w[w], severity, advance, t >= lw
+                    )
+                    perf[w] = p_new
+                    fcl[w] = f_new
                     act = d * (1.0 - q)
-                    fd = nd + f0 - adb
                     dfl = fd * (1.0 - q)
-                    perf[w] = d * q - vol
-                    if t >= lw:
-                        fcl[w] = 0.0
-                    elif advance:
-                        fcl[w] = fd * q
-                    else:
-                        fcl[w] = fd
                     row[P0, w] += p0
                     row[F0, w] += f0
                     row[PQ, w] += pq
