@@ -432,6 +432,10 @@ def zspread_command(
     settings = _settings(2, 1, hw_a, 0.0, delay_days, None, 1).zero_volatility()
     values = simulate_values(sec, zc, settings)
     target = _prices(price, price_type)
+    if isinstance(target, dict):
+        from trancheflow.analytics.price_quote import check_prices
+
+        check_prices(target, values.names, "--price")
     rows = []
     for k, name in enumerate(values.names):
         face = float(values.faces[k])

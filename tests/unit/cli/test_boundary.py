@@ -112,6 +112,8 @@ def test_bad_prices(price: str, needle: str) -> None:
 
 def test_unknown_tranche_in_a_price_map() -> None:
     _bad(["deal", "run", EXAMPLE, "--price", "A=101,NOPE=99"], "unknown tranche", "'NOPE'")
+    z = ["price", "z-spread", EXAMPLE, "--curve", str(CURVE), "--price", "A=101,NOPE=99"]
+    _bad(z, "unknown tranche", "'NOPE'")
 
 
 def test_unexpected_errors_are_one_line_with_a_hint() -> None:
