@@ -21,7 +21,7 @@ into one field element, as the circuit unpacks them: see
 Examples
 --------
 >>> encode_loan_id("L-0001")
-83853433204785
+83756965703729
 >>> Criteria(min_fico=660, max_ltv_bps=9500, max_dti_bps=4500,
 ...          max_balance_cents=100_000_000, states=("CA", "TX")).state_mask == (
 ...     (1 << STATES.index("CA")) | (1 << STATES.index("TX")))
