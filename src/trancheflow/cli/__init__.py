@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("trancheflow.cli.serve:serve", "Serve the JSON API and the dashboard."),
     "audit": ("trancheflow.cli.audit:audit", "Recompute every finalized period and compare."),
     "keeper": ("trancheflow.cli.keeper:keeper", "Finalize reports, flag late ones, alert."),
+    "zk": ("trancheflow.cli.zk:app", "Zero-knowledge loan eligibility proofs."),
 }
 
 

@@ -34,7 +34,13 @@ import math
 
 from trancheflow.errors import ZkError
 
-__all__ = ["DEFAULT_CONFIDENCE", "DEFAULT_INELIGIBLE_SHARE", "audit_k", "pass_probability"]
+__all__ = [
+    "DEFAULT_CONFIDENCE",
+    "DEFAULT_INELIGIBLE_SHARE",
+    "audit_k",
+    "draw_positions",
+    "pass_probability",
+]
 
 DEFAULT_CONFIDENCE = 0.95
 DEFAULT_INELIGIBLE_SHARE = 0.05
@@ -66,3 +72,22 @@ def audit_k(confidence: float, ineligible_share: float) -> int:
     while k > 1 and pass_probability(k - 1, ineligible_share) <= 1.0 - confidence:
         k -= 1
     return k
+
+
+def draw_positions(seed: bytes, k: int, loan_count: int) -> list[int]:
+    """The positions the registry draws: ``keccak(seed || uint256(j)) mod loan_count``.
+
+    Mirrors ``EligibilityRegistry.draw_audit`` (a parity test runs both).
+
+    Examples
+    --------
+    >>> len(draw_positions(b"\\x01" * 32, 5, 10))
+    5
+    """
+    from eth_hash.auto import keccak
+
+    if len(seed) != 32 or k < 1 or loan_count < 1:
+        raise ZkError("audit draw: seed must be 32 bytes, k and loan_count at least 1")
+    return [
+        int.from_bytes(keccak(seed + j.to_bytes(32, "big")), "big") % loan_count for j in range(k)
+    ]

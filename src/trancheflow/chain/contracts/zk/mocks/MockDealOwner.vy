@@ -1,0 +1,25 @@
+# pragma version ~=0.4.3
+"""
+@title Mock deal for registry tests
+@notice Exposes the two views EligibilityRegistry reads: owner() and closed().
+"""
+
+owner: public(address)
+closed: public(bool)
+
+
+@deploy
+def __init__():
+    """
+    @notice The deployer owns the mock; it starts open (not closed).
+    """
+    self.owner = msg.sender
+
+
+@external
+def set_closed(value: bool):
+    """
+    @notice Mark the mock deal closed or open.
+    @param value New closed flag.
+    """
+    self.closed = value
