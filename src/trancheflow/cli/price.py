@@ -28,27 +28,19 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from trancheflow.analytics.mc_risk import effective_risk
-from trancheflow.analytics.montecarlo import (
-    MonteCarloSettings,
-    Security,
-    deal_security,
-    pool_security,
-    simulate_values,
-)
-from trancheflow.analytics.oas import oas_analysis
-from trancheflow.analytics.zspread import zspread_from_price
 from trancheflow.cli._tables import output_to
-from trancheflow.collateral import Assumptions
-from trancheflow.collateral.prepay_model import RefiPrepayModel, load_prepay_model
-from trancheflow.rates import KEY_RATE_TENORS, ZeroCurve, read_curve_csv
+
+if TYPE_CHECKING:  # the numeric stack is imported where used: `price --help` stays fast
+    from trancheflow.analytics.montecarlo import MonteCarloSettings, Security
+    from trancheflow.collateral.prepay_model import RefiPrepayModel
+    from trancheflow.rates import ZeroCurve
 
 app = typer.Typer(
     help="Monte Carlo OAS, Z-spread and effective duration of a pool or every tranche of a deal.",
@@ -166,6 +158,10 @@ def _security(
     lag: int,
     start_month: int,
 ) -> Security:
+    from trancheflow.analytics.montecarlo import deal_security, pool_security
+    from trancheflow.collateral import Assumptions
+    from trancheflow.collateral.prepay_model import RefiPrepayModel, load_prepay_model
+
     model: RefiPrepayModel | None = (
         None
         if prepay is not None
@@ -217,6 +213,7 @@ def _settings(
     rate_model: str = "hw",
     sobol: bool = False,
 ) -> MonteCarloSettings:
+    from trancheflow.analytics.montecarlo import MonteCarloSettings
     from trancheflow.cli._options import check_scheduler, check_seed
 
     check_seed(seed)
@@ -303,6 +300,7 @@ def _emit(
 def _curve(path: Path) -> ZeroCurve:
     """The ``--curve`` file; a file that is not UTF-8 text is named in the error."""
     from trancheflow.errors import CurveError
+    from trancheflow.rates import read_curve_csv
 
     try:
         return read_curve_csv(path)
@@ -346,6 +344,8 @@ def oas_command(
     output: Path | None = OUTPUT,
 ) -> None:
     """OAS at a price (or price at an OAS), Monte Carlo error, Z-spread and option cost."""
+    from trancheflow.analytics.oas import oas_analysis
+
     output_to(output, console)
     _price_or_oas(price, oas_bp)
     rep = _rep_line(balance, gross_rate, net_rate, term, wam, wala)
@@ -424,6 +424,9 @@ def zspread_command(
     output: Path | None = OUTPUT,
 ) -> None:
     """Z-spread of the zero-volatility (forward-curve) cash flows at a price."""
+    from trancheflow.analytics.montecarlo import simulate_values
+    from trancheflow.analytics.zspread import zspread_from_price
+
     output_to(output, console)
     rep = _rep_line(balance, gross_rate, net_rate, term, wam, wala)
     sec = _security(spec, tape, rep, model, prepay, default, severity, recovery_lag, start_month)
@@ -491,6 +494,9 @@ def risk_command(
     output: Path | None = OUTPUT,
 ) -> None:
     """Effective duration and convexity (and key-rate durations) at a constant OAS."""
+    from trancheflow.analytics.mc_risk import effective_risk
+    from trancheflow.rates import KEY_RATE_TENORS
+
     output_to(output, console)
     _price_or_oas(price, oas_bp)
     rep = _rep_line(balance, gross_rate, net_rate, term, wam, wala)

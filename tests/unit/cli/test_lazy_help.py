@@ -22,7 +22,7 @@ print(",".join(heavy))
 """
 
 
-@pytest.mark.parametrize("group", [[], ["deal"], ["collateral"]])
+@pytest.mark.parametrize("group", [[], ["deal"], ["collateral"], ["price"]])
 def test_help_imports_nothing_heavy(group: list[str]) -> None:
     out = subprocess.run(
         [sys.executable, "-c", PROBE, *group],
