@@ -88,11 +88,12 @@ def artifact_hashes(directory: Path = ARTIFACTS_DIR) -> dict[str, str]:
     return hashes
 
 
-def write_manifest(directory: Path = ARTIFACTS_DIR) -> Path:
-    """Write ``manifest.json`` (hashes, and that this is a development setup)."""
+def write_manifest(constraints: int, directory: Path = ARTIFACTS_DIR) -> Path:
+    """Write ``manifest.json`` (hashes, constraint count, and that this is a development setup)."""
     hashes = {name: _sha256(directory / name) for name in ARTIFACT_FILES.values()}
     body = {
         "circuit": "loan_eligibility.circom",
+        "constraints": constraints,
         "setup": "DEVELOPMENT (public beacons; not secure; see README)",
         "sha256": hashes,
     }
@@ -131,5 +132,5 @@ def record_in_deployment(
 
 
 if __name__ == "__main__":  # pragma: no cover - used by setup.sh
-    if sys.argv[1:] == ["--write-manifest"]:
-        print(write_manifest())
+    if len(sys.argv) == 3 and sys.argv[1] == "--write-manifest":
+        print(write_manifest(int(sys.argv[2])))

@@ -35,5 +35,6 @@ cp "$WORK/loan_eligibility_js/loan_eligibility.wasm" "$OUT/loan_eligibility.wasm
 cp "$WORK/verification_key.json" "$OUT/verification_key.json"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
 "$PY" -m trancheflow.zk.verifier_gen "$OUT/verification_key.json" "$ROOT/src/trancheflow/chain/contracts/zk/Groth16Verifier.vy"
-"$PY" -m trancheflow.zk.artifacts --write-manifest
+CONSTRAINTS="$("$BIN/snarkjs" r1cs info "$WORK/loan_eligibility.r1cs" | sed -n 's/.*# of Constraints: *\([0-9]*\).*/\1/p')"
+"$PY" -m trancheflow.zk.artifacts --write-manifest "$CONSTRAINTS"
 echo "development setup written to $OUT"

@@ -1,0 +1,105 @@
+"""ZK loan eligibility: proof time, verification gas, circuit size.
+
+Proves ``--loans`` loans of a generated tape with the batch prover (snarkjs
+workers, the committed development keys), then verifies one proof on chain
+(titanoboa, the generated Vyper verifier behind the EligibilityRegistry).
+
+    .venv/bin/python bench/zk.py --loans 8 --workers 2
+
+Last line: ``prove_s=<seconds per proof, wall / loans> verify_gas=<whole-transaction gas of
+Groth16Verifier.verify> constraints=<R1CS constraints> registry_prove_gas=<...>
+tree_s=<Poseidon tree build> workers=<n> loans=<n>``. The machine is shared: wall-clock
+figures depend on the load at the time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import boa
+
+from trancheflow.chain.compile import CONTRACTS_DIR
+from trancheflow.chain.gas import begin_transaction, tx_gas
+from trancheflow.zk.artifacts import ARTIFACTS_DIR
+from trancheflow.zk.batch import commit_tape, prove_tape
+from trancheflow.zk.leaf import STATES, Criteria
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tape(n: int, seed: int = 7) -> list[dict[str, object]]:
+    rng = random.Random(seed)
+    return [
+        {
+            "loan_id": f"B-{i:06d}",
+            "current_balance": round(rng.uniform(50_000, 700_000), 2),
+            "note_rate": round(rng.uniform(0.03, 0.08), 5),
+            "fico": rng.randint(660, 820),
+            "ltv": round(rng.uniform(0.5, 0.95), 4),
+            "dti": round(rng.uniform(0.1, 0.45), 4),
+            "state": rng.choice(STATES),
+            "occupancy": rng.choice(["owner", "second_home", "investor"]),
+        }
+        for i in range(n)
+    ]
+
+
+def constraints() -> int:
+    """R1CS constraints, as setup.sh recorded them in the artifacts manifest."""
+    return int(json.loads((ARTIFACTS_DIR / "manifest.json").read_text())["constraints"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--loans", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=1)
+    args = ap.parse_args()
+    criteria = Criteria(620, 9700, 5000, 100_000_000, STATES)
+    t0 = time.perf_counter()
+    commitment = commit_tape(tape(args.loans), secret=42)
+    tree_s = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        result = prove_tape(commitment, criteria, Path(tmp), workers=args.workers)
+        prove_wall = time.perf_counter() - t0
+        assert not result.failed, result.failed
+        body = json.loads((Path(tmp) / "proofs" / "0.json").read_text())
+    words = [int(w) for w in body["words"]]
+    public = [int(x) for x in body["public"]]
+
+    zk = CONTRACTS_DIR / "zk"
+    verifier = boa.load(str(zk / "Groth16Verifier.vy"))
+    deal = boa.load(str(zk / "mocks" / "MockDealOwner.vy"))
+    registry = boa.load(
+        str(zk / "EligibilityRegistry.vy"), deal.address, verifier.address, 59, 86400
+    )
+    deal.set_closed(True)
+    registry.commit(
+        commitment.root,
+        args.loans,
+        criteria.min_fico,
+        criteria.max_ltv_bps,
+        criteria.max_dti_bps,
+        criteria.max_balance_cents,
+        criteria.state_mask,
+    )
+    begin_transaction()
+    assert verifier.verify(words, public)
+    verify_gas = tx_gas(verifier)
+    begin_transaction()
+    registry.prove(public[2], 0, words)
+    prove_gas = tx_gas(registry)
+    print(
+        f"prove_s={prove_wall / max(len(result.proven), 1):.2f} verify_gas={verify_gas} "
+        f"constraints={constraints()} registry_prove_gas={prove_gas} tree_s={tree_s:.2f} "
+        f"workers={args.workers} loans={args.loans}"
+    )
+
+
+if __name__ == "__main__":
+    main()

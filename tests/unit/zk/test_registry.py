@@ -1,0 +1,197 @@
+"""EligibilityRegistry + generated Groth16 verifier with real snarkjs proofs.
+
+Proofs come from the committed (development) circuit keys through snarkjs,
+which we did not write; the contract's pairing check runs on the EVM's bn128
+precompiles. Every bad input of the issue is refused with its reason and
+records nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import boa
+import pytest
+
+from trancheflow.chain.compile import CONTRACTS_DIR
+from trancheflow.zk.artifacts import artifact_path
+from trancheflow.zk.audit import draw_positions
+from trancheflow.zk.batch import TapeCommitment, commit_tape
+from trancheflow.zk.leaf import Criteria, pack_criteria
+from trancheflow.zk.poseidon import FIELD_MODULUS
+from trancheflow.zk.prover import SnarkjsWorker, circuit_input, proof_words
+
+ZK = CONTRACTS_DIR / "zk"
+CRITERIA = Criteria(660, 9000, 4500, 60_000_000, ("CA", "TX", "NY"))
+TAPE = [
+    {"loan_id": "Z-1", "current_balance": 250_000.0, "note_rate": 0.065, "fico": 720,
+     "ltv": 0.8, "dti": 0.35, "state": "CA", "occupancy": "owner"},
+    {"loan_id": "Z-2", "current_balance": 410_000.0, "note_rate": 0.07, "fico": 680,
+     "ltv": 0.9, "dti": 0.45, "state": "TX", "occupancy": "investor"},
+    # ineligible: FICO below the minimum
+    {"loan_id": "Z-3", "current_balance": 90_000.0, "note_rate": 0.08, "fico": 640,
+     "ltv": 0.7, "dti": 0.3, "state": "NY", "occupancy": "owner"},
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def commitment() -> TapeCommitment:
+    return commit_tape(TAPE, secret=123456789)
+
+
+@pytest.fixture(scope="module")
+def proofs(node_modules: Path, commitment: TapeCommitment) -> dict[int, list[int]]:
+    """Real proofs for positions 0 and 1 (one snarkjs worker)."""
+    paths = [artifact_path(r) for r in ("wasm", "zkey", "verification_key.json")]
+    out = {}
+    with SnarkjsWorker(*paths) as worker:
+        for position in (0, 1):
+            signals = circuit_input(
+                commitment.leaves[position], commitment.tree, position, CRITERIA
+            )
+            proof, public = worker.prove(signals)
+            assert worker.verify(proof, public)
+            out[position] = proof_words(proof)
+    return out
+
+
+@pytest.fixture(scope="module")
+def verifier() -> Any:
+    return boa.load(str(ZK / "Groth16Verifier.vy"))
+
+
+def deploy(verifier: Any, k: int = 3, window: int = 3600) -> tuple[Any, Any]:
+    deal = boa.load(str(ZK / "mocks" / "MockDealOwner.vy"))
+    registry = boa.load(
+        str(ZK / "EligibilityRegistry.vy"), deal.address, verifier.address, k, window
+    )
+    deal.set_closed(True)
+    return deal, registry
+
+
+def commit(
+    registry: Any, commitment: TapeCommitment, criteria: Criteria = CRITERIA, n: int = 3
+) -> None:
+    registry.commit(
+        commitment.root, n, criteria.min_fico, criteria.max_ltv_bps, criteria.max_dti_bps,
+        criteria.max_balance_cents, criteria.state_mask,
+    )  # fmt: skip
+
+
+def lid(commitment: TapeCommitment, position: int) -> int:
+    return commitment.leaves[position].loan_id
+
+
+def test_verifier_accepts_real_proofs_and_checks_the_modulus(
+    verifier: Any, commitment: TapeCommitment, proofs: dict[int, list[int]]
+) -> None:
+    inputs = [commitment.root, pack_criteria(CRITERIA), lid(commitment, 0), 0]
+    assert verifier.verify(proofs[0], inputs)
+    assert not verifier.verify(proofs[0], [*inputs[:3], 1])
+    with boa.reverts("public input >= field modulus"):
+        verifier.verify(proofs[0], [inputs[0] + FIELD_MODULUS, *inputs[1:]])
+
+
+def test_commit_rules(verifier: Any, commitment: TapeCommitment) -> None:
+    deal, registry = deploy(verifier)
+    deal.set_closed(False)
+    with boa.reverts("zk: deal not closed"):
+        commit(registry, commitment)
+    deal.set_closed(True)
+    with boa.env.prank(boa.env.generate_address()), boa.reverts("zk: caller is not the deal owner"):
+        commit(registry, commitment)
+    commit(registry, commitment)
+    assert registry.criteria() == pack_criteria(CRITERIA)
+    with boa.reverts("zk: already committed"):
+        commit(registry, commitment)
+
+
+def test_prove_records_once_and_refuses_every_bad_input(
+    verifier: Any, commitment: TapeCommitment, proofs: dict[int, list[int]]
+) -> None:
+    _, registry = deploy(verifier)
+    commit(registry, commitment)
+    p0, id0, id1 = proofs[0], lid(commitment, 0), lid(commitment, 1)
+    tampered = [p0[0], p0[1], *p0[2:6], p0[6], (p0[7] + 1)]
+    bad: list[tuple[tuple[Any, ...], str]] = [
+        ((id0, 0, tampered), "zk: proof does not verify"),  # wrong proof
+        ((id1, 0, p0), "zk: proof does not verify"),  # replayed for another loan id
+        ((id0, 1, p0), "zk: proof does not verify"),  # another position
+        ((id0 + FIELD_MODULUS, 0, p0), "zk: public input >= field modulus"),
+        ((id0, 3, p0), "zk: position not committed"),
+    ]
+    for args, reason in bad:
+        with boa.reverts(reason):
+            registry.prove(*args)
+    assert registry.proven_count() == 0 and not registry.proven(id0)
+    registry.prove(id0, 0, p0)
+    assert registry.proven(id0) and registry.position_proven(0)
+    assert registry.proven_count() == 1 and registry.proven_loan(0) == id0
+    with boa.reverts("zk: loan already proven"):
+        registry.prove(id0, 0, p0)
+
+
+def test_other_root_or_criteria_do_not_verify(
+    verifier: Any, commitment: TapeCommitment, proofs: dict[int, list[int]]
+) -> None:
+    looser = Criteria(600, 9000, 4500, 60_000_000, ("CA", "TX", "NY"))
+    _, registry = deploy(verifier)
+    commit(registry, commitment, looser)
+    with boa.reverts("zk: proof does not verify"):
+        registry.prove(lid(commitment, 0), 0, proofs[0])
+    other = commit_tape(TAPE, secret=987654321)  # other salts: another root
+    _, registry = deploy(verifier)
+    commit(registry, other)
+    with boa.reverts("zk: proof does not verify"):
+        registry.prove(lid(commitment, 0), 0, proofs[0])
+    assert registry.proven_count() == 0
+
+
+BLOCKHASH = """
+@external
+@view
+def seed(n: uint256) -> bytes32:
+    return blockhash(n)
+"""
+
+
+def _draw(registry: Any) -> list[int]:
+    registry.request_audit()
+    seed_block = registry.audit_block()
+    with boa.reverts("zk: seed block not mined yet"):
+        registry.draw_audit()
+    boa.env.time_travel(blocks=3)
+    registry.draw_audit()
+    drawn = list(registry.audit_positions_drawn())
+    seed = boa.loads(BLOCKHASH).seed(seed_block)  # what the EVM gives for that block
+    assert drawn == draw_positions(seed, registry.audit_k(), registry.loan_count())
+    return drawn
+
+
+def test_audit_passes_when_drawn_loans_are_proven(
+    verifier: Any, commitment: TapeCommitment, proofs: dict[int, list[int]]
+) -> None:
+    _, registry = deploy(verifier, k=4)
+    commit(registry, commitment, n=2)  # positions 0 and 1 are the eligible ones
+    drawn = _draw(registry)
+    assert len(drawn) == 4 and set(drawn) <= {0, 1}
+    with boa.reverts("zk: audit window still open"):
+        registry.settle_audit()
+    for position in sorted(set(drawn)):
+        registry.prove(lid(commitment, position), position, proofs[position])
+    registry.settle_audit()
+    assert registry.audit_state() == registry.AUDIT_PASSED()
+
+
+def test_audit_fails_after_the_window_with_the_missing_positions(
+    verifier: Any, commitment: TapeCommitment
+) -> None:
+    _, registry = deploy(verifier, k=5, window=600)
+    commit(registry, commitment)
+    drawn = _draw(registry)
+    boa.env.time_travel(seconds=601)
+    registry.settle_audit()
+    assert registry.audit_state() == registry.AUDIT_FAILED()
+    logs = registry.get_logs()
+    assert list(logs[-1].missing) == drawn
