@@ -36,7 +36,7 @@ import pandas as pd
 from trancheflow.deal.collections import Collections
 from trancheflow.deal.exact import ExactWaterfall, PeriodInput, PeriodResult
 from trancheflow.deal.params import RATE_SCALE, RULE_IDS, WaterfallParams, scale_rate
-from trancheflow.deal.spec import AssumptionsSpec, DealSpec
+from trancheflow.deal.spec import MAX_AMOUNT, AssumptionsSpec, DealSpec
 from trancheflow.deal.waterfall import FloatResult, FloatWaterfall
 from trancheflow.errors import SpecError, WaterfallError
 from trancheflow.units import format_money, to_units, to_units_array
@@ -255,8 +255,12 @@ def run_deal(
     cf = project_pool(pool, a, n_periods=n_periods)
     coll = Collections.from_frame(cf)
     paths = _index_paths(spec, index_paths)
-    if fund_assets is not None and (not np.isfinite(fund_assets) or fund_assets < 0):
-        raise SpecError(f"fund_assets {fund_assets!r} must be a finite amount >= 0", "fund_assets")
+    if fund_assets is not None and (
+        not np.isfinite(fund_assets) or not 0 <= fund_assets <= MAX_AMOUNT
+    ):
+        raise SpecError(
+            f"fund_assets {fund_assets!r} must be an amount in 0..{MAX_AMOUNT:g}", "fund_assets"
+        )
     if mode == "float":
         flows = FloatWaterfall(params).run(
             coll,
