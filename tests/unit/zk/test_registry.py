@@ -8,52 +8,20 @@ records nothing.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import boa
 import pytest
 
 from trancheflow.chain.compile import CONTRACTS_DIR
-from trancheflow.zk.artifacts import artifact_path
 from trancheflow.zk.audit import draw_positions
 from trancheflow.zk.batch import TapeCommitment, commit_tape
 from trancheflow.zk.leaf import Criteria, pack_criteria
 from trancheflow.zk.poseidon import FIELD_MODULUS
-from trancheflow.zk.prover import SnarkjsWorker, circuit_input, proof_words
+
+from .conftest import CRITERIA, TAPE
 
 ZK = CONTRACTS_DIR / "zk"
-CRITERIA = Criteria(660, 9000, 4500, 60_000_000, ("CA", "TX", "NY"))
-TAPE = [
-    {"loan_id": "Z-1", "current_balance": 250_000.0, "note_rate": 0.065, "fico": 720,
-     "ltv": 0.8, "dti": 0.35, "state": "CA", "occupancy": "owner"},
-    {"loan_id": "Z-2", "current_balance": 410_000.0, "note_rate": 0.07, "fico": 680,
-     "ltv": 0.9, "dti": 0.45, "state": "TX", "occupancy": "investor"},
-    # ineligible: FICO below the minimum
-    {"loan_id": "Z-3", "current_balance": 90_000.0, "note_rate": 0.08, "fico": 640,
-     "ltv": 0.7, "dti": 0.3, "state": "NY", "occupancy": "owner"},
-]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def commitment() -> TapeCommitment:
-    return commit_tape(TAPE, secret=123456789)
-
-
-@pytest.fixture(scope="module")
-def proofs(node_modules: Path, commitment: TapeCommitment) -> dict[int, list[int]]:
-    """Real proofs for positions 0 and 1 (one snarkjs worker)."""
-    paths = [artifact_path(r) for r in ("wasm", "zkey", "verification_key.json")]
-    out = {}
-    with SnarkjsWorker(*paths) as worker:
-        for position in (0, 1):
-            signals = circuit_input(
-                commitment.leaves[position], commitment.tree, position, CRITERIA
-            )
-            proof, public = worker.prove(signals)
-            assert worker.verify(proof, public)
-            out[position] = proof_words(proof)
-    return out
 
 
 @pytest.fixture(scope="module")
