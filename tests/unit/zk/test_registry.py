@@ -150,6 +150,7 @@ def test_audit_passes_when_drawn_loans_are_proven(
         registry.prove(lid(commitment, position), position, proofs[position])
     registry.settle_audit()
     assert registry.audit_state() == registry.AUDIT_PASSED()
+    assert (registry.audits_passed(), registry.audits_failed()) == (1, 0)
 
 
 def test_audit_fails_after_the_window_with_the_missing_positions(
@@ -161,5 +162,6 @@ def test_audit_fails_after_the_window_with_the_missing_positions(
     boa.env.time_travel(seconds=601)
     registry.settle_audit()
     assert registry.audit_state() == registry.AUDIT_FAILED()
+    assert (registry.audits_passed(), registry.audits_failed()) == (0, 1)
     logs = registry.get_logs()
     assert list(logs[-1].missing) == drawn

@@ -68,6 +68,9 @@ audit_state: public(uint8)
 audit_block: public(uint256)
 audit_deadline: public(uint256)
 audit_positions: DynArray[uint256, MAX_AUDIT_K]
+#: Settled audits by outcome (a failure stays counted after a new audit starts).
+audits_passed: public(uint256)
+audits_failed: public(uint256)
 
 
 event Committed:
@@ -273,8 +276,10 @@ def settle_audit():
     missing: DynArray[uint256, MAX_AUDIT_K] = self._missing()
     if len(missing) == 0:
         self.audit_state = AUDIT_PASSED
+        self.audits_passed += 1
         log AuditPassed(k=audit_k)
         return
     assert block.timestamp > self.audit_deadline, "zk: audit window still open"
     self.audit_state = AUDIT_FAILED
+    self.audits_failed += 1
     log AuditFailed(missing=missing)
