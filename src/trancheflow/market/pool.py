@@ -2,7 +2,8 @@
 
 Every operation does the contract's arithmetic in the same order with the same
 rounding, so a mirror driven by the same calls holds the same state to the
-unit (``tests/unit/market/test_parity.py`` checks it against the contract).
+unit (``tests/stateful/test_market_machine.py`` checks it against the contract
+after every step).
 The mirror knows nothing of compliance: eligibility is the tranche token's
 business; the mirror only does the pool's math, which is what the stress
 engine and the CLI quotes need.
@@ -94,7 +95,7 @@ class PoolMirror:
             else:
                 inc = pending * LP_SCALE // self.supply
                 self.lp_index += inc
-                self.lp_dust = pending - inc * self.supply // LP_SCALE
+                self.lp_dust = pending - -(-inc * self.supply // LP_SCALE)
         return released
 
     # ------------------------------------------------------------- quotes
@@ -165,7 +166,8 @@ class PoolMirror:
             cin = -(-self.cash * shares // s)
             if tin > max_tokens or cin > max_cash:
                 raise MarketError(
-                    f"add_liquidity: deposit ({tin}, {cin}) above maximum ({max_tokens}, {max_cash})"
+                    f"add_liquidity: deposit ({tin}, {cin}) above maximum"
+                    f" ({max_tokens}, {max_cash})"
                 )
             self.off_tokens += self.off_tokens * shares // s
             self.off_cash += self.off_cash * shares // s
@@ -199,7 +201,7 @@ class PoolMirror:
         self._settle(receiver)
         if self.shares.get(sender, 0) < shares:
             raise MarketError(f"transfer: {shares} shares above balance")
-        self.shares[sender] -= shares
+        self.shares[sender] = self.shares.get(sender, 0) - shares
         self.shares[receiver] = self.shares.get(receiver, 0) + shares
 
     def claim(self, who: str) -> int:

@@ -36,8 +36,9 @@
         BEFORE the first state change in a block with the last price of an
         earlier block, so trades inside one block (a sandwich) do not move it.
 @custom:security Every division rounds in the pool's favour: swap outputs
-                 and LP payouts DOWN, LP deposits UP, LP index DOWN (the
-                 remainder carried as dust for the next credit).
+                 and LP payouts DOWN, LP deposits UP, LP index DOWN with
+                 the cash it commits rounded UP (the remainder carried as
+                 dust for the next credit).
 """
 
 from ethereum.ercs import IERC20
@@ -597,7 +598,9 @@ def _sync() -> (uint256, uint256):
         else:
             inc: uint256 = pending * LP_SCALE // supply
             self.lp_index += inc
-            self.lp_dust = pending - inc * supply // LP_SCALE
+            # the cash the increment commits is rounded UP, so the LPs'
+            # floor-rounded accruals never exceed what was credited
+            self.lp_dust = pending - (inc * supply + LP_SCALE - 1) // LP_SCALE
     log Synced(claimed=claimed, released=released, tranche_balance=bal)
     return t, y
 
