@@ -108,7 +108,7 @@ def _example_inputs(
     return spec, Collections.from_frame(cf).to_exact(spec.currency.decimals, units), units
 
 
-def _example_world(spec: object, units: int) -> World:
+def _example_world(spec: object, units: int, principal_rule: int | None = None) -> World:
     from trancheflow.chain.deploy import DealConfig
     from trancheflow.chain.reports import signer_addresses
     from trancheflow.deal.onchain import onchain_params, spec_hash
@@ -130,14 +130,18 @@ def _example_world(spec: object, units: int) -> World:
         dispute_window=WINDOW,
         spec_hash=spec_hash(spec),  # type: ignore[arg-type]
     )
+    from dataclasses import replace
+
     from trancheflow.chain.deploy import deploy_deal
 
+    if principal_rule is not None:
+        cfg = replace(cfg, principal_rule=principal_rule)
     return World(deploy_deal(cfg, issuer=roles["issuer"], owner=roles["owner"]), roles, cfg)
 
 
-def _life(default: str) -> ParityRun:
-    spec, inputs, units = _example_inputs(default)
-    w = _example_world(spec, units)
+def _life(default: str, months: int = 360, principal_rule: int | None = None) -> ParityRun:
+    spec, inputs, units = _example_inputs(default, months=months)
+    w = _example_world(spec, units, principal_rule)
     from trancheflow.deal.onchain import spec_hash
 
     assert w.deal.SPEC_HASH() == spec_hash(spec)  # type: ignore[arg-type]
@@ -159,9 +163,28 @@ def _life(default: str) -> ParityRun:
     return run
 
 
+def test_life_96_months_matches_exact() -> None:
+    """Bounded default of the 360-month life below (same deal, same checks)."""
+    run = _life("SDA 400", months=96)
+    assert run.w.deal.period() == 96
+
+
+def test_pro_rata_life_96_months_matches_exact() -> None:
+    run = _life("SDA 400", months=96, principal_rule=1)
+    assert run.w.deal.period() == 96
+    assert any(r.active_rule == "pro_rata" for r in run.results)
+
+
+@pytest.mark.slow
 def test_full_life_360_months_matches_exact() -> None:
     run = _life("SDA 400")
     assert run.results[-1].state.breached == [True]  # the loss trigger breached
+    assert run.w.deal.period() == 360
+
+
+@pytest.mark.slow
+def test_pro_rata_full_life_360_months_matches_exact() -> None:
+    run = _life("SDA 400", principal_rule=1)
     assert run.w.deal.period() == 360
 
 
