@@ -175,6 +175,10 @@ class DeploymentMismatchError(ChainError):
     """A deployment record disagrees with the spec, tape or chain a command was given."""
 
 
+class BridgeError(ChainError, ValueError):
+    """A cross-chain message, checkpoint, signature or bridge agent input broke a rule."""
+
+
 # ---------------------------------------------------------------------- zk
 class ZkError(TrancheflowError, ValueError):
     """A zero-knowledge input (field element, loan leaf, proof, circuit artifact) broke a rule."""
