@@ -46,8 +46,8 @@ illustrative parameters, not calibrated to any lending market.
 Examples
 --------
 >>> from trancheflow.deal.spec import load_spec
->>> cfg = StressConfig(n_scenarios=50, n_months=12, seed=1)
->>> r = run_stress(load_spec("examples/deals/example.yaml"), cfg)
+>>> cfg = StressConfig(n_scenarios=50, n_months=12, seed=1, tranche="B")
+>>> r = run_stress(load_spec("examples/deals/insured.yaml"), cfg)
 >>> r.pool_price.shape, bool((r.liquidated >= 0).all())
 ((50, 13), True)
 """
@@ -221,7 +221,7 @@ def run_stress(
     progress: Callable[[int, int], None] | None = None,
 ) -> StressResult:
     """Draw ``cfg.n_scenarios`` scenarios for ``spec`` and run them (see the module doc)."""
-    levels = np.linspace(0.0, cfg.cdr_max, cfg.levels)
+    levels = [float(x) for x in np.linspace(0.0, cfg.cdr_max, cfg.levels)]
     model = model_paths(
         spec, cfg.tranche, levels, n_months=cfg.n_months, discount_yield=cfg.discount_yield
     )
