@@ -40,6 +40,14 @@ The model, in order, each month ``t``:
    pool's real cash can pay; the rest stays with the liquidator). The new
    spot sets the next round's mark.
 
+Properties the tests hold (hypothesis): more leverage never reduces the
+liquidated volume; with full liquidation (``close_factor=1``) a thinner pool
+never reduces it either. With partial liquidation it can: hypothesis found a
+case (one holder, ``close_factor`` 0.31, no bonus) where the thinner pool
+liquidated 0.7% less current face, because the chunked repayments fall on
+different months and marks. No liquidation without a shock while every
+LTV is at most ``ltv_max``; tokens, cash and debt are conserved.
+
 Debt does not accrue interest and holders do not top up; the figures are
 illustrative parameters, not calibrated to any lending market.
 
