@@ -1,0 +1,49 @@
+"""``trancheflow bridge``: the embedded demo relays through the published ISM; bad input exits 2."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from trancheflow.cli import app
+
+
+def test_demo_delivers_every_message() -> None:
+    res = CliRunner().invoke(app, ["bridge", "demo", "--messages", "2"])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("delivered") == 2
+    assert "spoke report 2" in res.output
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "needle"),
+    [
+        (["bridge", "demo", "--messages", "0"], {}, "--messages=0"),
+        (
+            [
+                "bridge",
+                "validator",
+                "--rpc-url",
+                "http://127.0.0.1:9",
+                "--mailbox",
+                "0x" + "11" * 20,
+                "--db",
+                "v.db",
+                "--key-env",
+                "TF_NO_SUCH_KEY",
+            ],
+            {"TRANCHEFLOW_PRIVATE_KEY": "0x" + "22" * 32},
+            "TF_NO_SUCH_KEY",
+        ),
+    ],
+)
+def test_bad_input_exits_2(
+    args: list[str], env: dict[str, str], needle: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("TF_NO_SUCH_KEY", raising=False)
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert needle in res.output
+    assert "Traceback" not in res.output
