@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("trancheflow.cli.audit:audit", "Recompute every finalized period and compare."),
     "keeper": ("trancheflow.cli.keeper:keeper", "Finalize reports, flag late ones, alert."),
     "zk": ("trancheflow.cli.zk:app", "Zero-knowledge loan eligibility proofs."),
+    "market": ("trancheflow.cli.market:app", "Tranche pools: quote, swap, add, remove, status."),
     "bridge": ("trancheflow.cli.bridge:app", "Cross-chain: Hyperlane validator, relayer, demo."),
 }
 

@@ -55,6 +55,7 @@ EXTRA_CONTRACTS: dict[str, str] = {
     "Liquidation": "liquidation/Liquidation.vy",
     "Compliance": "compliance/Compliance.vy",
     "Timelock": "governance/Timelock.vy",
+    "TrancheMarket": "market/TrancheMarket.vy",
 }
 
 #: EIP-5202 blueprint preamble: ``0xFE`` (INVALID, so the blueprint can never
