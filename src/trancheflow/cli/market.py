@@ -160,3 +160,8 @@ def remove(
     m = _market(rpc_url, deployments, key_env, pool)
     m.remove(amount_units(shares, DECIMALS, "--shares"))
     console.print("liquidity removed", highlight=False)
+
+
+from .market_stress import stress as _stress  # noqa: E402  (issue 11 stress, H12)
+
+app.command("stress")(_stress)
