@@ -5,9 +5,11 @@ decode (a contract upgraded with a new event, a wrong ABI) would fail every
 read of that range forever. :func:`read_logs` never lets that happen:
 
 * over a chain backend (a :class:`~trancheflow.chain.events.BackendEventSource`:
-  titanoboa or a JSON-RPC node) it reads the raw logs and decodes them one by
-  one, first with the source's decoder, then with one that also knows the ABIs
-  of every contract a deal can have (:func:`family_decoder`); a log neither
+  titanoboa or a JSON-RPC node) it reads the raw logs (halving the block range
+  while the node refuses it, as providers do above a result or span limit)
+  and decodes them one by one, first with the source's decoder, then with one
+  that also knows the ABIs of every contract a deal can have
+  (:func:`family_decoder`); a log neither
   decodes is returned as :class:`Undecodable` with its topics and data;
 * over any other :class:`~trancheflow.ops.events.EventSource` it calls
   ``events()`` and, when that fails, splits the addresses and the block range
@@ -96,10 +98,22 @@ def family_decoder() -> Any:
     return dec
 
 
+def _raw_logs(backend: Any, lo: int, hi: int, addresses: list[str]) -> list[Any]:
+    """``backend.logs``, halving the block range while the node refuses it
+    (providers cap ``eth_getLogs`` by result count or block span)."""
+    try:
+        return list(backend.logs(lo, hi, addresses))
+    except ChainError:
+        if lo >= hi:
+            raise
+        mid = (lo + hi) // 2
+        return _raw_logs(backend, lo, mid, addresses) + _raw_logs(backend, mid + 1, hi, addresses)
+
+
 def _raw_read(
     source: Any, from_block: int, to_block: int, addresses: Sequence[str]
 ) -> tuple[list[ChainEvent], list[Undecodable]]:
-    raw = source.backend.logs(max(0, from_block), to_block, list(addresses))
+    raw = _raw_logs(source.backend, max(0, from_block), to_block, list(addresses))
     raw.sort(key=lambda r: (r.block_number, r.log_index))
     events: list[ChainEvent] = []
     bad: list[Undecodable] = []

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from trancheflow.chain.compile import CONTRACTS_DIR
 from trancheflow.errors import ChainError
 from trancheflow.ops import contracts as kinds
+from trancheflow.ops import logreader
 from trancheflow.ops.db import connect, register_deployment, upgrade
 from trancheflow.ops.events import MemoryChain
 from trancheflow.ops.indexer import Indexer
@@ -341,3 +342,72 @@ def test_quarantined_logs_are_retried_after_the_fix(
     }
     with Session(db) as s:
         assert s.scalars(select(QuarantinedLog)).all() == []
+
+
+def test_a_node_that_caps_log_ranges_is_read_in_halves(db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Over a chain backend: the node refuses ``eth_getLogs`` spans over 3 blocks
+    (as providers cap them); the reader halves the range, and one log no ABI
+    decodes is quarantined with its topics while the others index."""
+    from trancheflow.chain.backends import RawLog
+    from trancheflow.chain.backends.boa_backend import BoaBackend
+    from trancheflow.chain.events import BackendEventSource, EventDecoder
+
+    b = BoaBackend()
+    toks = [str(b.deploy("MockUSDC", []).contract_address) for _ in range(3)]
+    start = b.latest_block()
+    for k in range(5):
+        b.transact("MockUSDC", toks[0], "mint", [b.accounts[1], 10 + k])
+
+    class Capped:
+        chain_id = b.chain_id
+
+        def latest_block(self) -> int:
+            return b.latest_block()
+
+        def block_hash(self, n: int) -> str | None:
+            return b.block_hash(n)
+
+        def logs(self, lo: int, hi: int, addresses):  # type: ignore[no-untyped-def]
+            if hi - lo > 3:
+                raise ChainError(f"eth_getLogs {lo}..{hi}: block range too large")
+            out = b.logs(lo, hi, addresses)
+            if lo <= start + 2 <= hi:  # a log no known ABI decodes
+                out.append(
+                    RawLog(
+                        toks[0],
+                        (b"\xee" * 32,),
+                        b"",
+                        start + 2,
+                        b.block_hash(start + 2) or "",
+                        "0x" + "77" * 32,
+                        9,
+                    )
+                )
+            return out
+
+    from trancheflow.deal import DealSpec
+
+    from ...support import credit_spec
+
+    spec = DealSpec.model_validate(credit_spec("CAPPED"))
+    from trancheflow.ops.db import register_deal
+
+    register_deal(
+        db,
+        spec,
+        chain_id=b.chain_id,
+        address="0x" + "0c" * 20,
+        tokens=toks,
+        start_block=start + 1,
+        pool_balance=10**12,
+    )
+    src = BackendEventSource(Capped(), EventDecoder(["MockUSDC"]))  # type: ignore[arg-type]
+    # the fallback decoder of every deal contract compiles ~8 contracts: not needed here
+    monkeypatch.setattr(logreader, "family_decoder", lambda: EventDecoder(["MockUSDC"]))
+    idx = Indexer(db, src)
+    idx.run_once()
+    with Session(db) as s:
+        names = [e.name for e in s.scalars(select(EventRow))]
+        assert names == ["Transfer"] * 5
+        (q,) = s.scalars(select(QuarantinedLog)).all()
+        assert q.name == "<undecodable>" and q.args["topics"] == ["0x" + "ee" * 32]
