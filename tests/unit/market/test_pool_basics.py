@@ -131,3 +131,22 @@ def test_sandwich_in_one_block_leaves_twap(sb: MarketSandbox, direction: str) ->
     boa.env.time_travel(seconds=1)
     # one second later the end-of-block price (back near the start) counts for 1 s only
     assert abs(sb.pool.twap() - twap0) <= twap0 // 1000
+
+
+def test_holding_a_manipulated_price_for_one_block_moves_twap_little(sb: MarketSandbox) -> None:
+    """A push held for one 12 s block moves a 1 h TWAP by about 12/3600 of the push."""
+    seed(sb)
+    boa.env.time_travel(seconds=3_600)
+    with boa.env.prank(sb.trader):  # type: ignore[attr-defined]
+        sb.pool.sell(1 * UNIT, 0, DEADLINE)
+    boa.env.time_travel(seconds=3_600)
+    fair = sb.pool.spot_price()
+    with boa.env.prank(sb.trader):  # type: ignore[attr-defined]
+        got = sb.pool.buy(60_000 * UNIT, 0, DEADLINE)  # push the price up
+    pushed = sb.pool.spot_price()
+    boa.env.time_travel(seconds=12)
+    with boa.env.prank(sb.trader):  # type: ignore[attr-defined]
+        sb.pool.sell(got, 0, DEADLINE)  # and back, one block later
+    twap = sb.pool.twap()
+    assert pushed > fair * 104 // 100
+    assert twap - fair <= (pushed - fair) * 12 // 3_600 + fair // 10**6
