@@ -62,6 +62,8 @@ SUMMARY = [
     Column("pool_price_min", "min pool price", "price"),
     Column("model_price_min", "min model price", "price"),
     Column("bad_debt_mean", "bad debt, mean", "money"),
+    Column("unsold_share", "pool out of cash (%)", "percent"),
+    Column("liquidator_pnl_mean", "liquidator P&L, mean", "money"),
     Column("lp_loss_pct_mean", "LP loss, mean (% pool)", "number", 2),
     Column("lp_loss_pct_p95", "LP loss, p95 (% pool)", "number", 2),
 ]

@@ -48,7 +48,10 @@ liquidated 0.7% less current face, because the chunked repayments fall on
 different months and marks. No liquidation without a shock while every
 LTV is at most ``ltv_max``; tokens, cash and debt are conserved.
 
-Debt does not accrue interest and holders do not top up; the figures are
+Liquidators act whether or not the sale pays them (their cash from the pool
+less the debt repaid is reported; with a thin pool it is negative, so real
+liquidators would stop and leave bad debt instead: not modelled). Debt does
+not accrue interest and holders do not top up; the figures are
 illustrative parameters, not calibrated to any lending market.
 
 Examples

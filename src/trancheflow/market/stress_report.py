@@ -30,9 +30,15 @@ __all__ = ["scenario_rows", "stress_chart", "summary_rows"]
 
 
 def summary_rows(r: StressResult) -> list[dict[str, Any]]:
-    """One row per (pool depth, mean leverage): means and tails over its scenarios."""
+    """One row per (pool depth, mean leverage): means and tails over its scenarios.
+
+    ``unsold_share``: scenarios where the pool's real cash ran out and
+    liquidators were left holding seized tokens; ``liquidator_pnl_mean``: cash
+    from the pool less debt repaid (unsold tokens count as nothing).
+    """
     rows: list[dict[str, Any]] = []
     liq, loss, pct = r.total_liquidated, r.lp_loss, r.lp_loss_pct
+    pnl = r.proceeds.sum(axis=1) - r.repaid.sum(axis=1)
     for d in np.unique(r.depth):
         for lev in np.unique(r.leverage):
             m = (r.depth == d) & (r.leverage == lev)
@@ -51,6 +57,8 @@ def summary_rows(r: StressResult) -> list[dict[str, Any]]:
                     "pool_price_min": float(r.pool_price[m].min()),
                     "model_price_min": float(r.model_price[m].min()),
                     "bad_debt_mean": float(r.bad_debt[m, -1].mean()),
+                    "unsold_share": float((r.tokens_stuck[m] > 0).mean()),
+                    "liquidator_pnl_mean": float(pnl[m].mean()),
                     "lp_loss_mean": float(loss[m].mean()),
                     "lp_loss_pct_mean": float(pct[m].mean()),
                     "lp_loss_pct_p95": float(np.percentile(pct[m], 95)),
@@ -74,6 +82,7 @@ def scenario_rows(r: StressResult, *, paths: bool = False) -> list[dict[str, Any
             "pool_price_end": float(r.pool_price[s, -1]),
             "model_price_end": float(r.model_price[s, -1]),
             "bad_debt": float(r.bad_debt[s, -1]),
+            "liquidator_pnl": float(r.proceeds[s].sum() - r.repaid[s].sum()),
             "stuck_tokens": float(r.tokens_stuck[s]),
             "lp_loss": float(r.lp_loss[s]),
             "lp_loss_pct": float(r.lp_loss_pct[s]),
