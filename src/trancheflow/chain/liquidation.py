@@ -1,4 +1,4 @@
-"""Liquidation helpers: property-value attestations and loan-status Merkle leaves.
+"""Liquidation helpers: property-value attestations and the loan-level Merkle leaf.
 
 A property value is EIP-712 typed data ``PropertyValue(bytes32 loanId,
 uint256 value, uint256 asOf)`` in the domain ``"trancheflow Liquidation"``,
@@ -6,7 +6,11 @@ version ``"1"``, the chain id and the ``Liquidation`` contract's address.
 The keeper proves a loan's servicer data with the leaf
 ``keccak(keccak(abi.encode(bytes32 loanId, uint256 balance, uint256 daysDelinquent)))``
 under the deal's ``latest_loan_root()`` (the latest finalized period's
-loan-level root; older roots are refused).
+loan-level root; older roots are refused). This status leaf is the project's
+ONE loan-level leaf: :func:`loan_status_leaf` (re-exported as
+:func:`trancheflow.chain.merkle.loan_leaf`) builds it from a tape loan id
+string, and the servicer's remittance roots, the model feed's period roots,
+the closing tape root (0 days) and ``audit --loans-dir`` all use it.
 
 :func:`deploy_liquidation` deploys a ``Liquidation`` for a deal in the
 current ``boa.env`` (with its own ``Compliance`` admitting the buyers you
@@ -19,6 +23,8 @@ Examples
 >>> lid = loan_id("L-0001")
 >>> len(lid), len(status_leaf(lid, 250_000, 95))
 (32, 32)
+>>> loan_status_leaf("L-0001", 250_000, 95) == status_leaf(lid, 250_000, 95)
+True
 >>> sigs = sign_property_value(lid, 300_000, 1_700_000_000, [0x11, 0x22], 1, "0x" + "33" * 20)
 >>> len(sigs)
 2
@@ -31,8 +37,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eth_abi import encode
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_hash.auto import keccak
 
 from trancheflow.chain.compile import CONTRACTS_DIR
@@ -42,6 +46,7 @@ __all__ = [
     "LiquidationSetup",
     "deploy_liquidation",
     "loan_id",
+    "loan_status_leaf",
     "property_typed_data",
     "sign_property_value",
     "status_leaf",
@@ -58,9 +63,33 @@ def loan_id(name: str) -> bytes:
 
 
 def status_leaf(lid: bytes, balance: int, days_delinquent: int) -> bytes:
-    """Loan-status leaf of the period's loan-level tree (double keccak, like tape leaves)."""
+    """Loan-status leaf ``keccak(keccak(abi.encode(bytes32, uint256, uint256)))``.
+
+    The encoding ``Liquidation.vy`` checks in ``_check_latest``; double hashed
+    so no leaf can pass for a 64-byte internal node.
+    """
     inner = keccak(encode(["bytes32", "uint256", "uint256"], [lid, balance, days_delinquent]))
     return bytes(keccak(inner))
+
+
+def loan_status_leaf(name: str, balance_units: int, days_delinquent: int = 0) -> bytes:
+    """The loan-level leaf of tape loan ``name``: ``status_leaf(loan_id(name), ...)``.
+
+    Every loan-level root of a deal (each period's ``loans_root`` and the
+    closing ``TAPE_ROOT``, whose loans all carry 0 days) is the Merkle root of
+    these leaves in tape order.
+
+    Raises
+    ------
+    ChainError
+        A negative balance or days delinquent (``uint256`` fields).
+    """
+    if balance_units < 0 or days_delinquent < 0:
+        raise ChainError(
+            f"loan {name!r}: balance {balance_units} and days delinquent {days_delinquent} "
+            "must not be negative"
+        )
+    return status_leaf(loan_id(name), int(balance_units), int(days_delinquent))
 
 
 def property_typed_data(
@@ -107,6 +136,9 @@ def sign_property_value(
     ChainError
         When two keys belong to one signer (the contract rejects repeats).
     """
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+
     m = encode_typed_data(full_message=property_typed_data(lid, value, as_of, chain_id, contract))
     out = []
     for k in keys:

@@ -1,10 +1,16 @@
 """Sorted-pair keccak Merkle trees, as snekmate's ``merkle_proof_verification``.
 
 Internal nodes hash the two children in ascending order
-(``keccak(min || max)``), so a proof is a plain list of siblings. Leaves of
-the loan tape are double-hashed (``keccak(keccak(abi.encode(loan_id,
-balance)))``) so no leaf can be confused with a 64-byte internal node. An odd
+(``keccak(min || max)``), so a proof is a plain list of siblings. An odd
 node at the end of a level is carried up unchanged.
+
+A deal's loan-level roots (the closing ``TAPE_ROOT`` and every period's
+``loans_root``) have ONE leaf format, :func:`loan_leaf`: the loan-status
+leaf ``keccak(keccak(abi.encode(bytes32 keccak(loan_id), uint256 balance,
+uint256 days_delinquent)))`` that ``Liquidation.mark`` proves
+(:func:`trancheflow.chain.liquidation.loan_status_leaf`, where the
+contract's encoding is mirrored). Double hashing keeps a leaf from passing
+for a 64-byte internal node.
 
 Examples
 --------
@@ -14,15 +20,17 @@ Examples
 True
 >>> verify(loan_leaf("L9", 1), merkle_proof(leaves, 0), root)
 False
+>>> loan_leaf("L1", 1000, 90) != loan_leaf("L1", 1000)  # days are committed
+True
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eth_abi import encode
 from eth_hash.auto import keccak
 
+from trancheflow.chain.liquidation import loan_status_leaf
 from trancheflow.errors import ChainError
 
 __all__ = ["hash_pair", "loan_leaf", "merkle_proof", "merkle_root", "verify"]
@@ -33,9 +41,13 @@ def hash_pair(a: bytes, b: bytes) -> bytes:
     return bytes(keccak(a + b if a < b else b + a))
 
 
-def loan_leaf(loan_id: str, balance_units: int) -> bytes:
-    """Leaf of one loan: ``keccak(keccak(abi.encode(string loan_id, uint256 balance)))``."""
-    return bytes(keccak(keccak(encode(["string", "uint256"], [loan_id, balance_units]))))
+def loan_leaf(loan_id: str, balance_units: int, days_delinquent: int = 0) -> bytes:
+    """Leaf of one loan: the status leaf of (``loan_id``, balance units, days delinquent).
+
+    The one leaf of every loan-level root (module docstring); ``days_delinquent``
+    is 0 for the closing tape and for the model feed's expected balances.
+    """
+    return loan_status_leaf(loan_id, balance_units, days_delinquent)
 
 
 def _levels(leaves: Sequence[bytes]) -> list[list[bytes]]:

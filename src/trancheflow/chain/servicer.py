@@ -24,10 +24,16 @@ as a :class:`~trancheflow.chain.reports.ServicerReport`:
   expected new defaults (loans one payment late now). Counts are loan
   equivalents: ``ceil(balance / average loan)``;
 * the loan-level Merkle root commits to every loan's expected end-of-period
-  balance in units (each loan projected alone; the loans add up to the pool),
-  leaves :func:`~trancheflow.chain.merkle.loan_leaf` ``(loan_id, units)`` in
-  tape order; rep lines are loans ``line-0``, ``line-1``... The closing tape
-  root (:attr:`ServicerFeed.tape_root`) uses the closing balances.
+  balance in units (each loan projected alone; the loans add up to the pool)
+  with the project's one loan-level leaf, the status leaf
+  :func:`~trancheflow.chain.merkle.loan_leaf` ``(loan_id, units,
+  days_delinquent)`` in tape order; rep lines are loans ``line-0``,
+  ``line-1``... An expected balance has no delinquency of its own (the
+  model's delinquency is pool-level, in the buckets above), so every loan
+  carries 0 days: the feed's roots can prove balances, and an LTV mark,
+  never a 90+ day delinquency (rehearse liquidations from remittance files).
+  The closing tape root (:attr:`ServicerFeed.tape_root`) uses the closing
+  balances at 0 days, as :func:`tape_root` does.
 
 Examples
 --------
@@ -94,7 +100,12 @@ def split_units(total: int, weights: list[float]) -> list[int]:
 
 
 def closing_leaves(spec: Any, pool: Any = None) -> list[bytes]:
-    """Merkle leaves of the closing tape: ``loan_leaf(loan_id, units)``.
+    """Merkle leaves of the closing tape: ``loan_leaf(loan_id, units, 0)``.
+
+    The closing book commits to balances at 0 days delinquent: the deal buys
+    its loans at closing, and ``Liquidation`` proves loans against
+    ``TAPE_ROOT`` until period 1 is finalized, so the tape uses the same leaf
+    as every period root (a tape's own delinquency status is not committed).
 
     ``units`` is each loan's balance by :func:`trancheflow.units.to_units`
     (:func:`~trancheflow.deal.run.loan_units`), so the leaves sum to the
@@ -107,7 +118,7 @@ def closing_leaves(spec: Any, pool: Any = None) -> list[bytes]:
         ids = [str(x) for x in pool["loan_id"]]
     else:
         ids = [f"line-{i}" for i in range(len(pool))]
-    return [loan_leaf(i, u) for i, u in zip(ids, loan_units(spec, pool), strict=True)]
+    return [loan_leaf(i, u, 0) for i, u in zip(ids, loan_units(spec, pool), strict=True)]
 
 
 def tape_root(spec: Any, pool: Any = None) -> bytes:
@@ -257,9 +268,10 @@ class ServicerFeed:
         return to_units_array(col, self.decimals)
 
     def loan_leaves(self, period: int) -> list[bytes]:
-        """Merkle leaves ``loan_leaf(loan_id, units)`` of ``period``, in tape order."""
+        """Merkle leaves ``loan_leaf(loan_id, units, 0)`` of ``period``, in tape order
+        (expected balances carry 0 days delinquent: module docstring)."""
         return [
-            loan_leaf(i, u) for i, u in zip(self.loan_ids, self.loan_units(period), strict=True)
+            loan_leaf(i, u, 0) for i, u in zip(self.loan_ids, self.loan_units(period), strict=True)
         ]
 
     def loans_root(self, period: int) -> bytes:

@@ -397,7 +397,8 @@ def write_loan_file(path: str | Path, loans: Iterable[tuple[str, int]]) -> Path:
 
 def loan_file_root(path: str | Path) -> bytes:
     """Merkle root (:func:`~trancheflow.chain.merkle.merkle_root` of
-    :func:`~trancheflow.chain.merkle.loan_leaf`) of a loan-level file.
+    :func:`~trancheflow.chain.merkle.loan_leaf`) of a loan-level file; its
+    optional ``days_delinquent`` column (absent or empty: 0) is committed too.
 
     Raises
     ------
@@ -422,7 +423,12 @@ def loan_file_root(path: str | Path) -> bytes:
             raise SpecError(
                 f"row {n}, balance_units {v!r} must be a non-negative integer", file=str(p)
             )
-        leaves.append(loan_leaf(row["loan_id"], int(v)))
+        days = (row.get("days_delinquent") or "0").strip()
+        if not days.isdigit():
+            raise SpecError(
+                f"row {n}, days_delinquent {days!r} must be a non-negative integer", file=str(p)
+            )
+        leaves.append(loan_leaf(row["loan_id"], int(v), int(days)))
     if not leaves:
         raise SpecError("has no loans", file=str(p))
     return merkle_root(leaves)

@@ -34,7 +34,10 @@ AlertFn = Callable[[str, str, str], Any]
 @dataclass(frozen=True)
 class LoanStatus:
     """One loan of a finalized period as the servicer reported it, with the Merkle
-    proof of ``status_leaf(loan_id, balance, days_delinquent)`` under ``root``."""
+    proof of ``status_leaf(loan_id, balance, days_delinquent)`` under ``root``
+    (the one loan-level leaf, :func:`trancheflow.chain.merkle.loan_leaf`, so the
+    root is the servicer's own ``loans_root``; build them from the period's
+    remittance or books file with :func:`trancheflow.servicer.books.loan_statuses`)."""
 
     name: str
     loan_id: bytes

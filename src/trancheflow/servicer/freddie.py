@@ -28,7 +28,8 @@ from the previous period's book, stating every assumption:
 * Current Loan Delinquency Status ``0``..``3`` -> current, dpd30, dpd60,
   dpd90; ``4`` and up -> dpd120plus; ``RA`` -> reo; anything else (``XX``)
   is refused. Modification Flag ``Y``/``P`` -> modification ``rate_and_term``
-  (the file does not say which terms changed).
+  (the file does not say which terms changed). Days delinquent (committed to
+  the period's loan root) are 30 x the months delinquent; ``RA`` -> 120.
 
 Line numbers name the file's 1-based line (the file has no header).
 """
@@ -44,7 +45,7 @@ from trancheflow.errors import Problem, RemittanceError
 
 from .read import DEFAULT_CAP, Problems
 from .reconcile import LoanBook
-from .schema import RemittanceRecord
+from .schema import DAYS_DELINQUENT, TERMINAL, RemittanceRecord
 
 __all__ = ["read_freddie_month"]
 
@@ -69,6 +70,14 @@ def _status(code: str) -> str | None:
         n = int(code)
         return ("current", "dpd30", "dpd60", "dpd90")[n] if n < 4 else "dpd120plus"
     return None
+
+
+def _days(code: str, status: str) -> int:
+    """Days delinquent of a record: 30 x the months delinquent Freddie Mac reports
+    (``RA`` and terminal statuses: :data:`~trancheflow.servicer.schema.DAYS_DELINQUENT`)."""
+    if status in TERMINAL or not code.isdigit():
+        return DAYS_DELINQUENT[status]
+    return 30 * int(code)
 
 
 def _level_principal(balance: Decimal, annual_pct: Decimal, months: int) -> Decimal:
@@ -245,6 +254,7 @@ def read_freddie_month(
                 ending_balance=end,
                 delinquency_status=st,
                 modification=mod,
+                days_delinquent=_days(f("current_loan_delinquency_status"), st),
                 **kw,
             )
         )

@@ -10,12 +10,16 @@ The previous period's loan balances come from, in order:
 2. ``previous=``: the previous period's remittance file, reconciled in turn
    against the book its own beginning balances claim (per-loan errors name
    the loan that differs);
-3. otherwise the file's own ``beginning_balance`` column.
+3. otherwise the file's own ``beginning_balance`` column (enough to build and
+   check the report offline, not to submit it: see below).
 
 Whichever is used, :func:`check_previous_on_chain` then requires its Merkle
 root to be the root the deal accepted for the previous period
 (``root_period(root) == period - 1``; the tape root for period 1), so a
-servicer cannot start a period from balances the chain never saw.
+servicer cannot start a period from balances the chain never saw. The roots
+commit to each loan's days delinquent as well as its balance, so after
+period 1 only the previous remittance (case 2) can be checked against the
+chain; case 3 is refused there.
 
 Examples
 --------
@@ -230,6 +234,20 @@ def check_previous_on_chain(handle: Any, prepared: PreparedPeriod) -> None:
                 )
             ]
         )
+    if period > 1 and not prepared.previous.days_known:
+        raise RemittanceError(
+            [
+                Problem(
+                    file,
+                    None,
+                    "beginning_balance",
+                    None,
+                    f"period {period} needs --previous (the period {period - 1} remittance the "
+                    "deal accepted): the deal's loan root commits to each loan's days "
+                    "delinquent, which beginning balances do not carry",
+                )
+            ]
+        )
     root = prepared.previous.root()
     if period == 1:
         ok = "0x" + root.hex() == handle.record.tape_root.lower()
@@ -257,8 +275,8 @@ def check_previous_on_chain(handle: Any, prepared: PreparedPeriod) -> None:
 
 
 def write_book(book: LoanBook, path: Path) -> None:
-    """Write a book as CSV ``loan_id,balance_units`` (for audits)."""
-    path.write_text(
-        "loan_id,balance_units\n"
-        + "".join(f"{i},{u}\n" for i, u in zip(book.loan_ids, book.balances, strict=True))
-    )
+    """Write a book as CSV ``loan_id,balance_units,days_delinquent`` (for audits and
+    ``auction mark``; :func:`trancheflow.servicer.books.read_book` reads it back)."""
+    from .books import write_book as _write
+
+    _write(book, path)

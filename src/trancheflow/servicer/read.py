@@ -34,7 +34,16 @@ import pandas as pd
 from trancheflow.errors import Problem, RemittanceError, UnitsError
 from trancheflow.units import exact_decimal
 
-from .schema import COLUMNS, MODIFICATIONS, MONEY, REQUIRED, STATUSES, RemittanceRecord
+from .schema import (
+    COLUMNS,
+    DAYS_RANGE,
+    MODIFICATIONS,
+    MONEY,
+    REQUIRED,
+    STATUSES,
+    RemittanceRecord,
+    days_in_range,
+)
 
 __all__ = ["DEFAULT_CAP", "Problems", "detect_format", "read_remittance"]
 
@@ -197,6 +206,7 @@ def read_remittance(
         probs.add(None, None, None, "has no rows: a remittance lists every outstanding loan")
         probs.raise_if_any()
     has_mod = "modification" in df.columns
+    has_days = "days_delinquent" in df.columns
     records: list[RemittanceRecord] = []
     first_row: dict[str, int] = {}
     for i, row in enumerate(df.to_dict("records"), start=1):
@@ -237,6 +247,19 @@ def read_remittance(
         if mod not in MODIFICATIONS:
             probs.add(i, "modification", mod, f"is not a modification: {', '.join(MODIFICATIONS)}")
             ok = False
+        days: int | None = None
+        if has_days and not _blank(row["days_delinquent"]):
+            days = _integer(row["days_delinquent"])
+            if days is None or days < 0:
+                probs.add(
+                    i, "days_delinquent", row["days_delinquent"], "must be a whole number >= 0"
+                )
+                ok = False
+            elif status in STATUSES and not days_in_range(status, days):
+                low, high = DAYS_RANGE[status]
+                span = f"{low} or more" if high is None else f"{low} to {high}"
+                probs.add(i, "days_delinquent", days, f"must be {span} for status {status}")
+                ok = False
         if ok:
             assert period is not None
             records.append(
@@ -246,6 +269,7 @@ def read_remittance(
                     period=period,
                     delinquency_status=status,
                     modification=mod,
+                    days_delinquent=days,
                     **money,
                 )
             )

@@ -1,7 +1,9 @@
 """Reconcile a period's remittance with the previous period, loan by loan, to the unit.
 
-A :class:`LoanBook` is every tape loan's balance in units, in tape order, at
-the end of a period (period 0: the closing tape). :func:`reconcile` checks a
+A :class:`LoanBook` is every tape loan's balance in units and days
+delinquent, in tape order, at the end of a period (period 0: the closing
+tape, every loan at 0 days). Its root is the period's loan-level root, over
+:func:`~trancheflow.chain.merkle.loan_leaf` ``(loan_id, units, days)``. :func:`reconcile` checks a
 period's records against the book of the period before:
 
 * every record is for the period being reported and for a loan of the tape
@@ -28,14 +30,14 @@ Examples
 ...     beg = dict(zip(book.loan_ids, book.balances))[lid]
 ...     return RemittanceRecord(row, lid, 1, beg, prin, prin, 0, 0, 50, 0, 0, end, status)
 >>> done = reconcile([rec(1, "L1", 90_00, 10_00), rec(2, "L2", 45_00, 5_00)], book, 1, "r.csv")
->>> done.book.balances, done.book.total
-((9000, 4500), 13500)
+>>> done.book.balances, done.book.total, done.book.days
+((9000, 4500), 13500, (0, 0))
 >>> from trancheflow.errors import RemittanceError
 >>> try:
 ...     reconcile([rec(1, "L1", 90_01, 10_00)], book, 1, "r.csv")
 ... except RemittanceError as e:
 ...     print([(p.row, p.field, p.value) for p in e.problems])
-...     print(e.problems[0].rule[-15:])
+...     print(e.problems[0].rule[-16:])
 [(1, 'ending_balance', 9001), (None, 'loan_id', 'L2')]
 (off by 1 units)
 """
@@ -57,14 +59,27 @@ __all__ = ["LoanBook", "Reconciled", "reconcile"]
 
 @dataclass(frozen=True)
 class LoanBook:
-    """Every tape loan's balance in units at the end of a period, in tape order."""
+    """Every tape loan's balance in units and days delinquent at the end of a
+    period, in tape order.
+
+    ``days`` empty means 0 days for every loan (the closing tape).
+    ``days_known`` is False for a book claimed from a file's beginning
+    balances, which carry no delinquency: its :meth:`root` assumes 0 days and
+    cannot stand for a period root with delinquent loans.
+    """
 
     loan_ids: tuple[str, ...]
     balances: tuple[int, ...]
+    days: tuple[int, ...] = ()
+    days_known: bool = True
 
     def __post_init__(self) -> None:
         if len(self.loan_ids) != len(self.balances):
             raise ChainError("a loan book needs one balance per loan id")
+        if not self.days:
+            object.__setattr__(self, "days", (0,) * len(self.loan_ids))
+        if len(self.days) != len(self.loan_ids):
+            raise ChainError("a loan book needs one days-delinquent figure per loan id")
 
     @classmethod
     def from_pool(cls, spec: Any, pool: Any = None) -> LoanBook:
@@ -102,18 +117,22 @@ class LoanBook:
         """The book the records' ``beginning_balance`` claim (0 for tape loans not
         listed; records of loans not in the tape are ignored here)."""
         claimed = {r.loan_id: r.beginning_balance for r in records}
-        return cls(tape.loan_ids, tuple(claimed.get(i, 0) for i in tape.loan_ids))
+        return cls(tape.loan_ids, tuple(claimed.get(i, 0) for i in tape.loan_ids), days_known=False)
 
     def as_dict(self) -> dict[str, int]:
         """``{loan_id: units}``."""
         return dict(zip(self.loan_ids, self.balances, strict=True))
 
+    def rows(self) -> list[tuple[str, int, int]]:
+        """``(loan_id, balance_units, days_delinquent)`` in tape order."""
+        return list(zip(self.loan_ids, self.balances, self.days, strict=True))
+
     def leaves(self) -> list[bytes]:
-        """Merkle leaves :func:`~trancheflow.chain.merkle.loan_leaf` ``(loan_id, units)``."""
-        return [loan_leaf(i, u) for i, u in zip(self.loan_ids, self.balances, strict=True)]
+        """Merkle leaves :func:`~trancheflow.chain.merkle.loan_leaf` ``(loan_id, units, days)``."""
+        return [loan_leaf(i, u, d) for i, u, d in self.rows()]
 
     def root(self) -> bytes:
-        """The loan-level Merkle root (period 0: the deal's ``TAPE_ROOT``)."""
+        """The loan-level Merkle root (the period's ``loans_root``; period 0: ``TAPE_ROOT``)."""
         return merkle_root(self.leaves())
 
     def proof(self, loan_id: str) -> tuple[bytes, list[bytes]]:
@@ -193,8 +212,10 @@ def reconcile(
     Returns
     -------
     Reconciled
-        The records in tape order and the book at the end of ``period``
-        (loans without a record keep their zero balance).
+        The records in tape order and the book at the end of ``period``:
+        each loan's ending balance and days delinquent
+        (:attr:`~trancheflow.servicer.schema.RemittanceRecord.days`; loans
+        without a record keep their zero balance at 0 days).
 
     Raises
     ------
@@ -247,5 +268,6 @@ def reconcile(
     book = LoanBook(
         previous.loan_ids,
         tuple(by_id[i].ending_balance if i in by_id else 0 for i in previous.loan_ids),
+        tuple(by_id[i].days if i in by_id else 0 for i in previous.loan_ids),
     )
     return Reconciled(period, file, ordered, book)

@@ -24,7 +24,20 @@ column                     kind     meaning
 ``ending_balance``         money    balance at the end of the period
 ``delinquency_status``     code     one of :data:`STATUSES`
 ``modification``           code     one of :data:`MODIFICATIONS` (empty = none)
+``days_delinquent``        integer  optional: days past due at period end (empty =
+                                    the status's :data:`DAYS_DELINQUENT`)
 =========================  =======  ==================================================
+
+Days delinquent
+---------------
+The period's loan-level root commits to each loan's balance *and* days
+delinquent (the leaf ``Liquidation.mark`` proves). A file may give the days
+(``days_delinquent``; they must fall in the status's range
+:data:`DAYS_RANGE`); otherwise a status stands for the least number of days
+it implies (:data:`DAYS_DELINQUENT`): ``current`` 0, ``dpd30`` 30, ``dpd60``
+60, ``dpd90`` 90, ``dpd120plus`` 120, ``foreclosure`` and ``reo`` 120 (a
+first foreclosure filing needs the loan more than 120 days delinquent,
+12 CFR 1024.41(f)(1)), ``paid_off`` and ``liquidated`` 0 (no balance left).
 
 Examples
 --------
@@ -32,6 +45,8 @@ Examples
 ['loan_id', 'period', 'beginning_balance']
 >>> BUCKET["dpd120plus"], BUCKET.get("current")
 ('dq90', None)
+>>> DAYS_DELINQUENT["dpd90"], days_in_range("dpd60", 75), days_in_range("dpd60", 90)
+(90, True, False)
 """
 
 from __future__ import annotations
@@ -41,6 +56,8 @@ from dataclasses import dataclass
 __all__ = [
     "BUCKET",
     "COLUMNS",
+    "DAYS_DELINQUENT",
+    "DAYS_RANGE",
     "MODIFICATIONS",
     "MONEY",
     "REQUIRED",
@@ -48,6 +65,7 @@ __all__ = [
     "TERMINAL",
     "Column",
     "RemittanceRecord",
+    "days_in_range",
 ]
 
 
@@ -75,6 +93,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("ending_balance", "money", "balance at the end of the period"),
     Column("delinquency_status", "code", "payment status at the end of the period"),
     Column("modification", "code", "modification made this period", required=False),
+    Column("days_delinquent", "integer", "days past due at period end", required=False),
 )
 
 #: Money columns, in file order.
@@ -105,6 +124,38 @@ BUCKET: dict[str, str] = {
     "foreclosure": "foreclosure",
     "reo": "reo",
 }
+#: Days delinquent a status stands for when the file gives none (module docstring).
+DAYS_DELINQUENT: dict[str, int] = {
+    "current": 0,
+    "dpd30": 30,
+    "dpd60": 60,
+    "dpd90": 90,
+    "dpd120plus": 120,
+    "foreclosure": 120,
+    "reo": 120,
+    "paid_off": 0,
+    "liquidated": 0,
+}
+#: Days a file may give with each status: ``(low, high)`` inclusive, ``None`` = no bound.
+DAYS_RANGE: dict[str, tuple[int, int | None]] = {
+    "current": (0, 29),
+    "dpd30": (30, 59),
+    "dpd60": (60, 89),
+    "dpd90": (90, 119),
+    "dpd120plus": (120, None),
+    "foreclosure": (0, None),
+    "reo": (0, None),
+    "paid_off": (0, 0),
+    "liquidated": (0, 0),
+}
+
+
+def days_in_range(status: str, days: int) -> bool:
+    """Whether ``days`` delinquent agrees with ``status`` (:data:`DAYS_RANGE`)."""
+    low, high = DAYS_RANGE[status]
+    return days >= low and (high is None or days <= high)
+
+
 #: Modification codes; ``principal_forgiveness`` allows a loss without liquidation.
 MODIFICATIONS: tuple[str, ...] = (
     "none",
@@ -138,6 +189,14 @@ class RemittanceRecord:
     ending_balance: int
     delinquency_status: str
     modification: str = "none"
+    days_delinquent: int | None = None
+
+    @property
+    def days(self) -> int:
+        """Days delinquent committed to the loan root: the file's, else the status's."""
+        if self.days_delinquent is not None:
+            return self.days_delinquent
+        return DAYS_DELINQUENT[self.delinquency_status]
 
     @property
     def principal_reduction(self) -> int:

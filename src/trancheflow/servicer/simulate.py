@@ -26,7 +26,7 @@ Examples
 >>> tape = generate_tape(5, seed=1)
 >>> frames = simulate_remittances(tape, 3, prepay="CPR 20", default="CDR 5", seed=2)
 >>> len(frames), list(frames[0].columns)[:3]
-[3, ['loan_id', 'period', 'beginning_balance']]
+(3, ['loan_id', 'period', 'beginning_balance'])
 >>> frames[1]["beginning_balance"].tolist() == frames[0]["ending_balance"].tolist()
 True
 """
@@ -42,7 +42,7 @@ import pandas as pd
 
 from trancheflow.units import to_units
 
-from .schema import COLUMNS
+from .schema import COLUMNS, DAYS_DELINQUENT
 
 __all__ = ["cents_text", "simulate_remittances", "write_remittances"]
 
@@ -165,6 +165,7 @@ def simulate_remittances(
                     bal[i] = end
             rows.append(row)
         df = pd.DataFrame(rows, columns=[c.name for c in COLUMNS])
+        df["days_delinquent"] = [DAYS_DELINQUENT[st] for st in df["delinquency_status"]]
         for c in COLUMNS:
             if c.kind == "money":
                 df[c.name] = [cents_text(int(x)) for x in df[c.name]]
