@@ -13,8 +13,8 @@ Examples
 >>> r = run_stress(load_spec("examples/deals/insured.yaml"),
 ...                StressConfig(n_scenarios=60, n_months=6, tranche="B", seed=1))
 >>> rows = summary_rows(r)
->>> sorted(rows[0])[:3], sum(x["scenarios"] for x in rows)
-(['bad_debt_mean', 'cascade_depth_max', 'depth'], 60)
+>>> rows[0]["depth"], rows[0]["leverage"], sum(x["scenarios"] for x in rows)
+(0.02, 0.4, 60)
 """
 
 from __future__ import annotations
