@@ -89,7 +89,9 @@ class MarketSandbox:
                 twap_window=twap_window,
             )
         self.admit(self.issuer)
-        self.admit(self.pool.address)  # the registered venue
+        self.admit(self.pool.address)  # the pool holds an identity and is a registered venue
+        with boa.env.prank(self.owner):
+            self.compliance.set_venue(self.token.address, self.pool.address, True)
         self.usdc.mint(self.deal.address, 10**30)
 
     def admit(self, who: str, jurisdiction: int = JURISDICTION) -> None:

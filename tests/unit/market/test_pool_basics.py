@@ -150,3 +150,20 @@ def test_holding_a_manipulated_price_for_one_block_moves_twap_little(sb: MarketS
     twap = sb.pool.twap()
     assert pushed > fair * 104 // 100
     assert twap - fair <= (pushed - fair) * 12 // 3_600 + fair // 10**6
+
+
+def test_min_holding_binds_investors_not_the_registered_venue(sb: MarketSandbox) -> None:
+    """With a 50,000-unit minimum holding the pool may be bought down below it
+    (a registered venue), while an investor still may not end below it."""
+    seed(sb, tokens=60_000 * UNIT, cash=59_400 * UNIT)
+    with boa.env.prank(sb.owner):
+        sb.compliance.set_rules(sb.token.address, 1, 0, 50_000 * UNIT, 0)
+    with boa.env.prank(sb.trader):  # type: ignore[attr-defined]
+        sb.pool.buy(20_000 * UNIT, 0, DEADLINE)  # pool ends near 40,000 tokens
+    assert sb.token.balanceOf(sb.pool.address) < 50_000 * UNIT
+    with boa.env.prank(sb.owner):
+        sb.compliance.set_venue(sb.token.address, sb.pool.address, False)
+    code = sb.token.detectTransferRestriction(sb.pool.address, sb.trader, 1_000 * UNIT)  # type: ignore[attr-defined]
+    assert code == sb.compliance.BELOW_MINIMUM_HOLDING()
+    with boa.env.prank(sb.trader), boa.reverts(sb.token.messageForTransferRestriction(code)):  # type: ignore[attr-defined]
+        sb.pool.buy(1_000 * UNIT, 0, DEADLINE)

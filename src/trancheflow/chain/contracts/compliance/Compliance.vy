@@ -102,6 +102,10 @@ frozen: public(HashMap[address, HashMap[address, bool]])
 is_registrar: public(HashMap[address, bool])
 guardian: public(address)
 paused: public(bool)
+# @dev Registered trading venues per rule key (issue 11: a TrancheMarket pool).
+# A venue is exempt from the minimum-holding rule on its own side only (a pool
+# must be able to sell down to zero); every other check applies to it.
+is_venue: public(HashMap[address, HashMap[address, bool]])
 
 
 event IdentitySet:
@@ -135,6 +139,12 @@ event FrozenSet:
     token: indexed(address)
     account: indexed(address)
     frozen: bool
+
+
+event VenueSet:
+    token: indexed(address)
+    venue: indexed(address)
+    active: bool
 
 
 event RegistrarSet:
@@ -256,6 +266,20 @@ def set_frozen(token: address, account: address, frozen_: bool):
     ownable._check_owner()
     self.frozen[token][account] = frozen_
     log FrozenSet(token=token, account=account, frozen=frozen_)
+
+
+@external
+def set_venue(token: address, venue: address, active: bool):
+    """
+    @notice Registers or removes a trading venue for tranche `token` (it must
+            also hold a valid identity to receive tokens). Owner only.
+    @param token The rule key.
+    @param venue The venue (e.g. the tranche's TrancheMarket pool).
+    @param active True to register.
+    """
+    ownable._check_owner()
+    self.is_venue[token][venue] = active
+    log VenueSet(token=token, venue=venue, active=active)
 
 
 @external
@@ -487,9 +511,9 @@ def _detect(token: address, sender: address, receiver: address, amount: uint256)
         leaving: bool = not minting and bal_s == amount
         if not leaving and staticcall IHolderCount(token).holder_count() >= r.max_holders:
             return MAX_HOLDERS_REACHED
-    if bal_r + amount < r.min_holding:
+    if bal_r + amount < r.min_holding and not self.is_venue[token][receiver]:
         return BELOW_MINIMUM_HOLDING
-    if not minting and bal_s > amount and bal_s - amount < r.min_holding:
+    if not minting and bal_s > amount and bal_s - amount < r.min_holding and not self.is_venue[token][sender]:
         return BELOW_MINIMUM_HOLDING
     return SUCCESS
 
