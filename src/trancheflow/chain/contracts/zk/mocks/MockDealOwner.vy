@@ -17,9 +17,9 @@ def __init__():
 
 
 @external
-def set_closed(value: bool):
+def set_closed(is_closed: bool):
     """
     @notice Mark the mock deal closed or open.
-    @param value New closed flag.
+    @param is_closed New closed flag.
     """
-    self.closed = value
+    self.closed = is_closed
