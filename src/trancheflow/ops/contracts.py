@@ -149,6 +149,7 @@ EVENT_HANDLING: dict[str, dict[str, tuple[str, str]]] = {
         "RulesSet": ("raw", "a token's transfer rules"),
         "JurisdictionSet": ("raw", "a token's allowed jurisdiction"),
         "RegistrarSet": ("raw", "an identity registrar"),
+        "VenueSet": ("alert", "a trading venue admitted or removed for a tranche token"),
         "GuardianSet": ("raw", "the compliance guardian (not the deal's)"),
         "Paused": ("alert", "every restricted transfer paused"),
         "Unpaused": ("alert", "restricted transfers resumed"),

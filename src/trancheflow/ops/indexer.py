@@ -58,7 +58,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.engine import URL
@@ -86,6 +85,7 @@ from trancheflow.ops.projector import (
     event_from_row,
     rebuild,
 )
+from trancheflow.ops.reorg import ReorgInfo, check_reorg
 from trancheflow.ops.secrets import mask_secrets
 
 __all__ = ["Indexer", "ReorgInfo"]
@@ -99,15 +99,6 @@ KEEP_BLOCKS = 512
 Key = tuple[str, int]
 #: Logs read for a batch, by (start, end, addresses): re-runs of the batch reuse them.
 Reads = dict[tuple[int, int, tuple[str, ...]], tuple[list[ChainEvent], list[Undecodable]]]
-
-
-@dataclass(frozen=True)
-class ReorgInfo:
-    """A re-org the indexer undid: the deal, the block it rolled back to, logs removed."""
-
-    deal: str
-    rolled_back_to: int
-    removed_logs: int
 
 
 class Indexer:
@@ -196,83 +187,8 @@ class Indexer:
     def _check_reorg(
         self, s: Session, deal: Deal, cursor: Cursor, skip: dict[Key, str]
     ) -> list[ReorgInfo]:
-        """Detect a re-org (the chain's newest stored hash or this deal's cursor
-        hash changed) and roll back every deal of the chain beyond the fork."""
-        src = self.source
-        mismatch: int | None = None
-        if (
-            cursor.last_block_hash is not None
-            and cursor.last_block >= deal.start_block
-            and src.block_hash(cursor.last_block) != cursor.last_block_hash
-        ):
-            mismatch = cursor.last_block
-        newest = s.execute(
-            select(BlockRow.number, BlockRow.hash)
-            .where(BlockRow.chain_id == self.chain_id)
-            .order_by(BlockRow.number.desc())
-            .limit(1)
-        ).first()
-        if newest is not None and src.block_hash(newest[0]) != newest[1]:
-            mismatch = newest[0] if mismatch is None else min(mismatch, newest[0])
-        if mismatch is None:
-            return []
-        ancestor = -1
-        stored = s.execute(
-            select(BlockRow.number, BlockRow.hash)
-            .where(BlockRow.chain_id == self.chain_id, BlockRow.number < mismatch)
-            .order_by(BlockRow.number.desc())
-        )
-        for number, block_hash in stored:
-            if src.block_hash(number) == block_hash:
-                ancestor = number
-                break
-        return self._rollback(s, ancestor, skip)
-
-    def _rollback(self, s: Session, ancestor: int, skip: dict[Key, str]) -> list[ReorgInfo]:
-        infos = []
-        for deal in s.scalars(select(Deal).where(Deal.chain_id == self.chain_id)).all():
-            cursor = s.get(Cursor, deal.id)
-            if cursor is None or cursor.last_block <= ancestor:
-                continue
-            to = max(ancestor, deal.start_block - 1)
-            removed = int(
-                s.execute(  # type: ignore[attr-defined]
-                    delete(EventRow).where(EventRow.deal_id == deal.id, EventRow.block_number > to)
-                ).rowcount
-                or 0
-            )
-            s.execute(
-                delete(QuarantinedLog).where(
-                    QuarantinedLog.deal_id == deal.id, QuarantinedLog.block_number > to
-                )
-            )
-            self._rebuild(s, deal, skip)
-            changed = cursor.last_block
-            cursor.last_block = to
-            cursor.last_block_hash = self.source.block_hash(to) if to >= 0 else None
-            s.add(
-                Alert(
-                    deal_id=deal.id,
-                    kind="reorg",
-                    severity="warning",
-                    message=(
-                        f"chain re-org: blocks {to + 1}..{changed} changed; rolled back to block "
-                        f"{to} and removed {removed} log(s), which will be re-read"
-                    ),
-                    block_number=to,
-                )
-            )
-            infos.append(ReorgInfo(deal.address, to, removed))
-            log.warning(
-                "re-org on chain %d: deal %s rolled back to block %d",
-                self.chain_id,
-                deal.address,
-                to,
-            )
-        s.execute(
-            delete(BlockRow).where(BlockRow.chain_id == self.chain_id, BlockRow.number > ancestor)
-        )
-        return infos
+        """:func:`~trancheflow.ops.reorg.check_reorg` with this indexer's rebuild."""
+        return check_reorg(s, self.source, deal, cursor, lambda s2, d: self._rebuild(s2, d, skip))
 
     # ----------------------------------------------------------------- batches
     def _followed(self, s: Session, deal: Deal, end: int) -> list[str]:
