@@ -6,9 +6,13 @@ LTV threshold) in the deal's latest finalized loan-level root:
 
 * ``appraise``: relays a property value signed by the liquidation's signers
   (keys only from the environment, ``--signer-keys-env``);
-* ``mark``: proves the loan's ``status_leaf(loan_id, balance, days_delinquent)``
-  from a loan-status file (CSV ``loan_id,balance_units,days_delinquent``, the
-  leaves of that root in order) and starts the auction;
+* ``mark``: proves the loan's leaf (the one loan-level leaf,
+  :func:`trancheflow.chain.merkle.loan_leaf` ``(loan_id, balance,
+  days_delinquent)``) under the deal's latest loan root, straight from the
+  period's remittance file (``--remittance``, with ``--spec``) or from the
+  books file ``servicer report --books`` wrote (``--loans period-N.csv``,
+  CSV ``loan_id,balance_units,days_delinquent`` in tape order), and starts
+  the auction;
 * ``bid``: buys at the current (falling) price, at most ``--max-price``;
 * ``settle``: ends an unsold auction past its duration, pays a sold loan's
   surplus, and says what proceeds wait for the deal's next finalize (the
@@ -18,7 +22,6 @@ LTV threshold) in the deal's latest finalized loan-level root:
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -50,34 +53,32 @@ _ZERO = "0x" + "00" * 20
 _STATUS = {0: "none", 1: "auction", 2: "sold", 3: "unsold"}
 
 
+def _liq_deal(
+    deal: str, liq: str | None, spec: Path | None, tape: Path | None, rpc: str | None,
+    deployments: Path, key_env: str,
+) -> tuple[Any, Any, Any, Any, str]:  # fmt: skip
+    """``(client, handle, spec, pool, liquidation address)``."""
+    c = client(rpc, deployments, key_env)
+    h, s, pool = load_deal(c, deal, spec, tape)
+    addr = liq or str(c.backend.call("Deal", h.address, "liquidation"))
+    if addr.lower() == _ZERO:
+        raise ChainError(f"deal {deal} has no liquidation contract (pass --liquidation ADDRESS)")
+    return c, h, s, pool, addr
+
+
 def _liq(
     deal: str, liq: str | None, spec: Path | None, tape: Path | None, rpc: str | None,
     deployments: Path, key_env: str,
 ) -> tuple[Any, Any, str]:  # fmt: skip
-    c = client(rpc, deployments, key_env)
-    h, _, _ = load_deal(c, deal, spec, tape)
-    addr = liq or str(c.backend.call("Deal", h.address, "liquidation"))
-    if addr.lower() == _ZERO:
-        raise ChainError(f"deal {deal} has no liquidation contract (pass --liquidation ADDRESS)")
+    c, h, _, _, addr = _liq_deal(deal, liq, spec, tape, rpc, deployments, key_env)
     return c, h, addr
 
 
 def read_status_file(path: Path) -> list[tuple[str, int, int]]:
-    """``(loan_id, balance_units, days_delinquent)`` rows of a loan-status file."""
-    try:
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-    except FileNotFoundError:
-        raise ChainError(f"loan-status file {path}: no such file") from None
-    out = []
-    for i, r in enumerate(rows, start=1):
-        try:
-            out.append((str(r["loan_id"]), int(r["balance_units"]), int(r["days_delinquent"])))
-        except (KeyError, TypeError, ValueError):
-            raise ChainError(
-                f"{path} row {i}: needs loan_id, integer balance_units and days_delinquent"
-            ) from None
-    return out
+    """``(loan_id, balance_units, days_delinquent)`` rows of a books (loan-status) file."""
+    from trancheflow.servicer.books import read_book
+
+    return read_book(path).rows()
 
 
 @app.command()
@@ -114,9 +115,19 @@ def appraise(
 def mark(
     deal: DealArg,
     loan: LoanOpt,
+    remittance: Annotated[
+        Path | None,
+        typer.Option(
+            "--remittance",
+            help="the latest finalized period's remittance file (CSV/Parquet; needs --spec)",
+        ),
+    ] = None,
     loans: Annotated[
-        Path, typer.Option("--loans", help="loan-status file of the latest finalized period")
-    ],
+        Path | None,
+        typer.Option(
+            "--loans", help="or its books file (period-N.csv from servicer report --books)"
+        ),
+    ] = None,
     liquidation: LiqOpt = None,
     spec: SpecOpt = None,
     tape: TapeOpt = None,
@@ -124,27 +135,40 @@ def mark(
     deployments: DirOpt = Path("deployments"),
     key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
 ) -> None:
-    """Prove a loan delinquent in the latest loan root and start its auction."""
-    from trancheflow.chain.liquidation import loan_id, status_leaf
-    from trancheflow.chain.merkle import merkle_proof, merkle_root
+    """Prove a loan 90+ days delinquent (or over the LTV threshold) in the latest loan root
+    and start its auction."""
+    from trancheflow.chain.liquidation import loan_id
+    from trancheflow.chain.merkle import merkle_proof
+    from trancheflow.servicer.books import book_from_remittance, read_book
+    from trancheflow.servicer.reconcile import LoanBook
 
-    c, h, addr = _liq(deal, liquidation, spec, tape, rpc_url, deployments, key_env)
-    rows = read_status_file(loans)
-    leaves = [status_leaf(loan_id(n), b, d) for n, b, d in rows]
-    names = [n for n, _, _ in rows]
-    if loan not in names:
-        raise ChainError(f"loan {loan!r} is not in {loans}")
-    root = merkle_root(leaves)
+    if (remittance is None) == (loans is None):
+        raise ChainError("auction mark: give the period's --remittance FILE or its --loans FILE")
+    if remittance is not None and spec is None:
+        raise ChainError("auction mark --remittance needs --spec (the tape gives the loans' order)")
+    c, h, s, pool, addr = _liq_deal(deal, liquidation, spec, tape, rpc_url, deployments, key_env)
+    if remittance is not None:
+        book = book_from_remittance(remittance, LoanBook.from_pool(s, pool), h.record.decimals)
+        source: Path = remittance
+    else:
+        assert loans is not None
+        book, source = read_book(loans), loans
+    if loan not in book.loan_ids:
+        raise ChainError(f"loan {loan!r} is not in {source}")
+    root = book.root()
     latest = bytes(c.backend.call("Deal", h.address, "latest_loan_root"))
     if root != latest:
         raise ChainError(
-            f"{loans} has root 0x{root.hex()}; the deal's latest finalized loan root is "
-            f"0x{latest.hex()}: use the loan-status file of that period"
+            f"{source} has root 0x{root.hex()}; the deal's latest finalized loan root is "
+            f"0x{latest.hex()}: use the remittance (or books file) of that period"
         )
-    k = names.index(loan)
-    _, bal, days = rows[k]
+    k = book.loan_ids.index(loan)
+    _, bal, days = book.rows()[k]
     tx = c.backend.transact(
-        "Liquidation", addr, "mark", [loan_id(loan), bal, days, merkle_proof(leaves, k), root]
+        "Liquidation",
+        addr,
+        "mark",
+        [loan_id(loan), bal, days, merkle_proof(book.leaves(), k), root],
     )
     console.print(f"loan {loan} ({days} days delinquent) marked in block {tx.block_number}")
 
