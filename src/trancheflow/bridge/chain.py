@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from eth_abi import encode as abi_encode
@@ -30,6 +32,14 @@ from trancheflow.chain.backends.boa_backend import BoaBackend, revert_reason
 from trancheflow.errors import BridgeError
 
 __all__ = ["EmbeddedChain", "HyperlaneCore", "deploy_core", "event_topic"]
+
+
+@cache
+def _vyper(source: str) -> Any:
+    """titanoboa deployer of a Vyper source (compiled once per process)."""
+    import boa
+
+    return boa.load_partial(source)
 
 
 def event_topic(contract: str, event: str) -> bytes:
@@ -91,6 +101,26 @@ class EmbeddedChain:
             b._record(comp, block, tx_hash)
         address = to_checksum_address(str(addr))
         self._abi_contracts[address] = (name, self._wrap(name, address))
+        return address
+
+    def deploy_vyper(
+        self, source: Path, args: Sequence[Any] = (), *, sender: str | None = None
+    ) -> str:
+        """Compile and deploy a Vyper contract of this package; its address."""
+        import boa
+
+        b = self.backend
+        with b._block() as (block, tx_hash):
+            try:
+                with boa.swap_env(b.env):
+                    c = _vyper(str(source)).deploy(*args, sender=sender or b.accounts[0])
+            except Exception as exc:
+                raise BridgeError(
+                    f"deploying {source.name} reverted: {revert_reason(exc)}"
+                ) from exc
+            b._record(c._computation, block, tx_hash)
+        address = to_checksum_address(str(c.address))
+        self._abi_contracts[address] = (source.stem, c)
         return address
 
     def attach(self, name: str, address: str) -> None:
