@@ -128,7 +128,7 @@ def record_in_deployment(
             "setup": "development",
         },
     }
-    store.save(replace(record, contracts=contracts, extras=extras))
+    store.save(replace(record, contracts=contracts, extras=extras), overwrite=True)
 
 
 if __name__ == "__main__":  # pragma: no cover - used by setup.sh
