@@ -452,11 +452,7 @@ def test_auction_appraise_mark_bid_settle(
     anvil: AnvilNode,  # noqa: F811
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from trancheflow.chain.liquidation import loan_id, status_leaf
-    from trancheflow.chain.merkle import merkle_root
-    from trancheflow.chain.reports import ServicerReport, sign_report
-    from trancheflow.deal.spec import load_spec
-    from trancheflow.servicer.reconcile import LoanBook
+    import pandas as pd
 
     tmp, client = life_deal
     h = client.load_deployment(LIFE)
@@ -472,34 +468,42 @@ def test_auction_appraise_mark_bid_settle(
     client.backend.transact("Compliance", comp, "set_jurisdiction", [liq, 840, True])
     client.backend.transact("Compliance", comp, "register", [me, 840, 2, 2**40])
     client.backend.transact("Deal", h.address, "set_liquidation", [liq])
-    # period 1 is reported with a loan-status root (servicer data: one loan 120 days late)
-    book = LoanBook.from_pool(load_spec(LIFE_SPEC, onchain=True))
-    late = book.loan_ids[2]
-    rows = [
-        (i, b, 120 if i == late else 0) for i, b in zip(book.loan_ids, book.balances, strict=True)
-    ]
-    status_file = tmp / "status-1.csv"
-    status_file.write_text(
-        "loan_id,balance_units,days_delinquent\n" + "".join(f"{i},{b},{d}\n" for i, b, d in rows)
-    )
-    root = merkle_root([status_leaf(loan_id(i), b, d) for i, b, d in rows])
-    report = ServicerReport(1, 0, 0, 0, 0, 0, loans_root=root)
-    h.submit_report(report, sign_report(report, [anvil.keys[7]], client.chain_id, h.address))
+    # period 1 is reported by the servicer from its remittance file (one loan 120+ days
+    # late, paying nothing): the root it submits is the root the auction proves from
+    r = pd.read_csv(tmp / "r" / "remittance-001.csv", dtype=str)
+    k, j = r.index[r["delinquency_status"] == "current"][:2]
+    late, current = str(r.at[k, "loan_id"]), str(r.at[j, "loan_id"])
+    for col in ("principal_collected", "curtailment", "interest_collected"):
+        r.at[k, col] = "0.00"
+    r.at[k, "ending_balance"] = r.at[k, "beginning_balance"]
+    r.at[k, "delinquency_status"], r.at[k, "days_delinquent"] = "dpd120plus", "125"
+    rem = tmp / "remittance-late.csv"
+    r.to_csv(rem, index=False)
+    code, out = _main(["servicer", "report", "--deal", LIFE, "--period", "1", "--remittance",
+                       str(rem), "--spec", str(LIFE_SPEC), "--books", str(tmp / "books"),
+                       *dep], capsys)  # fmt: skip
+    assert code == 0 and "report submitted" in out, out
     client.advance_time(86_400)  # the CLI's default dispute window
     h.finalize(1)
-
-    code, out = _main(["auction", "mark", LIFE, "--loan", late, "--loans", str(status_file),
-                       *dep], capsys)  # fmt: skip
+    by_file = ["--remittance", str(rem), "--spec", str(LIFE_SPEC)]
+    by_books = ["--loans", str(tmp / "books" / "period-1.csv")]
+    code, out = _main(["auction", "mark", LIFE, "--loan", late, *by_file, *dep], capsys)
     assert code == 2 and "no property value" in out, out
+    # period 1's file proves nothing once it is not the latest root (here: the simulated one)
+    code, out = _main(["auction", "mark", LIFE, "--loan", late, "--remittance",
+                       str(tmp / "r" / "remittance-001.csv"), "--spec", str(LIFE_SPEC), *dep],
+                      capsys)  # fmt: skip
+    assert code == 2 and "latest finalized loan root" in out, out
     code, out = _main(["auction", "appraise", LIFE, "--loan", late, "--value", "300,000", *dep],
                       capsys)  # fmt: skip
     assert code == 0 and "valued 300,000.00" in out, out
-    code, out = _main(["auction", "mark", LIFE, "--loan", book.loan_ids[0], "--loans",
-                       str(status_file), *dep], capsys)  # fmt: skip
-    assert code == 2, out  # current loan: not liquidatable (nor appraised)
-    code, out = _main(["auction", "mark", LIFE, "--loan", late, "--loans", str(status_file),
+    code, out = _main(["auction", "appraise", LIFE, "--loan", current, "--value", "900,000",
                        *dep], capsys)  # fmt: skip
-    assert code == 0 and "120 days delinquent" in out, out
+    assert code == 0, out
+    code, out = _main(["auction", "mark", LIFE, "--loan", current, *by_books, *dep], capsys)
+    assert code == 2 and "not liquidatable" in out, out  # current, LTV under the threshold
+    code, out = _main(["auction", "mark", LIFE, "--loan", late, *by_books, *dep], capsys)
+    assert code == 0 and "125 days delinquent" in out, out
     code, out = _main(["auction", "status", LIFE, "--loan", late, *dep], capsys)
     assert code == 0 and "auction" in out and "start price 300,000.00" in out, out
     code, out = _main(["auction", "bid", LIFE, "--loan", late, "--max-price", "300,000", *dep],
