@@ -143,3 +143,27 @@ def test_every_leaf_proves_and_days_are_committed(
 def test_status_days_fall_in_their_own_range() -> None:
     assert all(days_in_range(s, d) for s, d in DAYS_DELINQUENT.items())
     assert set(DAYS_RANGE) == set(DAYS_DELINQUENT)
+
+
+def test_a_later_period_without_the_previous_file_is_not_checked_on_chain(
+    tmp_path: Path,
+) -> None:
+    from trancheflow.servicer.period import PreparedPeriod, check_previous_on_chain
+    from trancheflow.servicer.reconcile import Reconciled
+
+    class Deal:  # the deal's view check_previous_on_chain reads (period 1 finalized)
+        def period(self) -> int:
+            return 1
+
+        def latest_loan_root(self) -> str:
+            return "0x" + later.root().hex()
+
+    path = _remittance(tmp_path)
+    done = reconcile(read_remittance(path, DEC), TAPE, 1, str(path))
+    later = done.book  # what the deal accepted for period 1 (L1 at 90 days)
+    claimed = LoanBook(TAPE.loan_ids, done.book.balances, days_known=False)
+    assert claimed.root() != later.root()  # same balances, the days differ
+    nxt = Reconciled(2, "r2.csv", (), done.book)
+    with pytest.raises(RemittanceError, match="period 2 needs --previous"):
+        check_previous_on_chain(Deal(), PreparedPeriod(nxt, build_report(nxt), claimed, "x"))
+    check_previous_on_chain(Deal(), PreparedPeriod(nxt, build_report(nxt), later, "prev"))
