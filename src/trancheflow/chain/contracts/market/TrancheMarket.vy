@@ -4,37 +4,18 @@
 @custom:contract-name TrancheMarket
 @license Apache-2.0
 @notice One pool per tranche token against the deal's settlement token
-        (issue 11). The pool is an ordinary HOLDER of the tranche: the deal
-        never calls it, so a broken pool cannot stop finalize or claims.
-
-        Curve: constant product on VIRTUAL reserves concentrated around the
-        seeding price, `(T + A) * (Y + B) >= k` with T the pool's tranche
-        tokens, Y its cash and offsets A = (AMP-1) T0, B = (AMP-1) Y0 set
-        at seeding (and scaled with every add/remove). Between two syncs the
-        factor f is constant, so the curve in tokens is the curve in CURRENT
-        FACE (T f) scaled by the constant f. At a sync where the tranche's
-        balance fell from b0 to b1 (principal paid, loss written down) the
-        cash side (Y, B) is scaled by r = b1/b0 and the released cash
-        Y - rY is credited to LPs with the distributions claimed: the price
-        per unit of current face, (Y+B) FACE / ((T+A) b), is unchanged, so a
-        principal payment is not a price move, and an LP holds exactly what
-        a holder of the same tokens and cash would hold.
-
-        Accounting is internal (T, Y, LP index): tokens or cash donated to
-        the pool are never counted, so a donation cannot inflate LP shares.
-        Distributions are claimed from the token at each sync (the token's
-        index moved) and credited to LP shares through a cumulative index.
-
-        Compliance: tranche tokens move only through the token's own
-        `transfer`/`transferFrom`, i.e. through its ERC-1404 checks (the
-        pool must itself be an admitted holder: registered as a venue). LP
-        shares pass the tranche's restriction checks too
-        (`detectTransferRestriction(sender, receiver, 0)` on the token),
-        so nobody ineligible to hold the tranche can hold its pool.
-
-        TWAP: cumulative price per 100 of current face (1e18 scale), updated
-        BEFORE the first state change in a block with the last price of an
-        earlier block, so trades inside one block (a sandwich) do not move it.
+        (issue 11; design argued in TECH_SPEC.md, "Secondary market"). An
+        ordinary HOLDER of the tranche: the deal never calls it, so a broken
+        pool cannot stop finalize or claims.
+        Curve: constant product on virtual reserves `(T+A)(Y+B)`, offsets
+        (AMP-1) x the seed; in current face between syncs (the factor is
+        constant). When the tranche's balance falls from b0 to b1 the cash
+        side (Y, B) is scaled by b1/b0 and the released cash, with the
+        claimed distributions, is credited to LP shares: the price per 100
+        of current face does not move. Accounting is internal (donations
+        are never counted). Tranche tokens move only through the token's
+        ERC-1404-checked transfers; LP shares pass the tranche's checks.
+        The TWAP is accumulated before the first change in a block.
 @custom:security Every division rounds in the pool's favour: swap outputs
                  and LP payouts DOWN, LP deposits UP, LP index DOWN with
                  the cash it commits rounded UP (the remainder carried as
@@ -42,6 +23,10 @@
 """
 
 from ethereum.ercs import IERC20
+
+from . import ITrancheMarket
+
+implements: ITrancheMarket
 
 interface ITranche:
     def transfer(to: address, amount: uint256) -> bool: nonpayable
