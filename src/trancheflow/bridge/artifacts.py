@@ -35,6 +35,8 @@ FACTORIES: dict[str, str] = {
         "isms/multisig/StaticMultisigIsm.sol/StaticMessageIdMultisigIsm__factory.js"
     ),
     "TestRecipient": "test/TestRecipient__factory.js",
+    "HypERC20Collateral": "token/HypERC20Collateral__factory.js",
+    "HypERC20": "token/HypERC20__factory.js",
 }
 
 _ABI = re.compile(r"const _abi = (\[.*?\n\]);", re.S)

@@ -29,6 +29,7 @@ from eth_utils import to_checksum_address
 from trancheflow.bridge.artifacts import load
 from trancheflow.chain.backends import RawLog, TxResult
 from trancheflow.chain.backends.boa_backend import BoaBackend, revert_reason
+from trancheflow.chain.gas import begin_transaction, tx_gas
 from trancheflow.errors import BridgeError
 
 __all__ = ["EmbeddedChain", "HyperlaneCore", "deploy_core", "event_topic"]
@@ -140,11 +141,13 @@ class EmbeddedChain:
     def transact(
         self, address: str, fn: str, args: Sequence[Any] = (), *, sender: str | None = None
     ) -> TxResult:
-        """Send ``fn(*args)`` to a Hyperlane contract as one mined transaction."""
+        """Send ``fn(*args)`` as one mined transaction; ``gas_used`` is whole-transaction
+        gas (base + calldata + execution - refund) from cold state."""
         import boa
 
         c = self.contract(address)
         b = self.backend
+        begin_transaction(b.env)  # cold slots, fresh originals: gas as a node charges it
         with b._block() as (block, tx_hash):
             try:
                 with boa.swap_env(b.env):
@@ -154,7 +157,7 @@ class EmbeddedChain:
                     f"{fn} on chain {self.domain} reverted: {revert_reason(exc)}"
                 ) from exc
             logs = b._record(c._computation, block, tx_hash)
-        return TxResult(tx_hash, block, int(getattr(c._computation, "net_gas_used", 0)), logs)
+        return TxResult(tx_hash, block, tx_gas(c), logs)
 
     def call(self, address: str, fn: str, args: Sequence[Any] = ()) -> Any:
         """Read a view function of a Hyperlane contract."""

@@ -1,0 +1,87 @@
+"""The settlement token over Hyperlane's published warp route (HypERC20Collateral
+on the hub, HypERC20 on the spoke), relayed by the Python agents: both legs
+arrive and the hub's locked collateral equals the spoke's synthetic supply."""
+
+from __future__ import annotations
+
+import pytest
+
+from trancheflow.bridge.message import address_to_bytes32
+from trancheflow.bridge.relayer import Relayer
+from trancheflow.bridge.routes import CONTRACTS
+from trancheflow.bridge.validator import Validator
+from trancheflow.bridge.warp import deploy_warp_route
+from trancheflow.errors import BridgeError
+
+from .conftest import HUB, SPOKE, Net
+
+
+def test_cash_round_trip_conserves_supply(net: Net) -> None:
+    usdc = net.hub.deploy_vyper(CONTRACTS.parent / "mocks" / "MockUSDC.vy")
+    w = deploy_warp_route(net.hub, net.hub_core, usdc, net.spoke, net.spoke_core)
+    alice = net.hub.accounts[1]
+    net.hub.transact(usdc, "mint", [alice, 10**9])
+    net.hub.transact(usdc, "approve", [w.hub_router, 10**9], sender=alice)
+    net.hub.transact(
+        w.hub_router, "transferRemote", [SPOKE, address_to_bytes32(alice), 4 * 10**8], sender=alice
+    )
+    hub_vals = [
+        Validator(net.hub, net.hub_core, k, net.tmp / f"h{i}.db")
+        for i, k in enumerate(net.keys[:2])
+    ]
+    to_spoke = Relayer(
+        net.hub,
+        net.hub_core,
+        {SPOKE: (net.spoke, net.spoke_core)},
+        [v.store() for v in hub_vals],
+        net.tmp / "rh.db",
+    )
+    for v in hub_vals:
+        v.step()
+    assert len(to_spoke.step()) == 1
+    assert net.spoke.call(w.spoke_router, "balanceOf", [alice]) == 4 * 10**8
+    net.spoke.transact(
+        w.spoke_router, "transferRemote", [HUB, address_to_bytes32(alice), 10**8], sender=alice
+    )
+    spoke_vals = net.validators([0, 1])
+    to_hub = Relayer(
+        net.spoke,
+        net.spoke_core,
+        {HUB: (net.hub, net.hub_core)},
+        [v.store() for v in spoke_vals],
+        net.tmp / "rs.db",
+    )
+    for v in spoke_vals:
+        v.step()
+    assert len(to_hub.step()) == 1
+    locked = net.hub.call(usdc, "balanceOf", [w.hub_router])
+    assert locked == net.spoke.call(w.spoke_router, "totalSupply") == 3 * 10**8
+    assert net.hub.call(usdc, "balanceOf", [alice]) == 7 * 10**8
+
+
+def test_unenrolled_sender_cannot_release_collateral(net: Net) -> None:
+    """A message to the collateral router from a sender that is not its enrolled
+    spoke router is refused by the published router even with a valid quorum."""
+    usdc = net.hub.deploy_vyper(CONTRACTS.parent / "mocks" / "MockUSDC.vy")
+    w = deploy_warp_route(net.hub, net.hub_core, usdc, net.spoke, net.spoke_core)
+    body = address_to_bytes32(net.spoke.accounts[2]) + (10**6).to_bytes(32, "big")
+    # an EOA on the spoke dispatches a token message straight to the hub router
+    net.spoke.transact(
+        net.spoke_core.mailbox, "dispatch", [HUB, address_to_bytes32(w.hub_router), body]
+    )
+    vals = net.validators([0, 1])
+    for v in vals:
+        v.step()
+    r = Relayer(
+        net.spoke,
+        net.spoke_core,
+        {HUB: (net.hub, net.hub_core)},
+        [v.store() for v in vals],
+        net.tmp / "r.db",
+    )
+    assert r.step() == []
+    (d,) = r.deliveries()
+    assert d.status == "pending" and d.attempts == 1 and "reverted" in (d.last_error or "")
+    assert net.hub.call(usdc, "balanceOf", [w.hub_router]) == 0
+    with pytest.raises(BridgeError):
+        net.hub.transact(w.hub_router, "handle", [SPOKE, address_to_bytes32(w.spoke_router), body])
