@@ -2,8 +2,10 @@
 on the hub (locks the real token) and HypERC20 on a spoke (mints and burns a
 synthetic 1:1), both on the chains' Mailboxes and default multisig ISMs.
 
-Only the route is here: the per-spoke inbound rate limit, the queue and the
-pause of issue 13 are not built yet (see the bridge report).
+Per-spoke inbound rate limit: the spoke sends its cash to its own
+``InboundLimiter`` (``chain/contracts/bridge/InboundLimiter.vy``) on the hub,
+a token bucket that forwards to the deal and queues the excess; pausing it
+holds the queue. A failed delivery stays pending in the relayer and is retried.
 """
 
 from __future__ import annotations

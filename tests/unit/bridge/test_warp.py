@@ -85,3 +85,70 @@ def test_unenrolled_sender_cannot_release_collateral(net: Net) -> None:
     assert net.hub.call(usdc, "balanceOf", [w.hub_router]) == 0
     with pytest.raises(BridgeError):
         net.hub.transact(w.hub_router, "handle", [SPOKE, address_to_bytes32(w.spoke_router), body])
+
+
+def test_inbound_rate_limit_queues_excess_and_pause_keeps_it(net: Net) -> None:
+    """Spoke cash arrives at the spoke's InboundLimiter: a token bucket releases at
+    most its level to the deal, the excess waits (never dropped), a pause holds it."""
+    usdc = net.hub.deploy_vyper(CONTRACTS.parent / "mocks" / "MockUSDC.vy")
+    w = deploy_warp_route(net.hub, net.hub_core, usdc, net.spoke, net.spoke_core)
+    deal = net.hub.accounts[5]
+    cap, rate = 10**8, 1000  # 100 units of 6-decimal cash at once, 0.001/s refill
+    lim = net.hub.deploy_vyper(CONTRACTS / "InboundLimiter.vy", [usdc, deal, cap, rate])
+    alice = net.hub.accounts[1]
+    # collateral on the hub, synthetic on the spoke (hub -> spoke leg)
+    net.hub.transact(usdc, "mint", [alice, 10**9])
+    net.hub.transact(usdc, "approve", [w.hub_router, 10**9], sender=alice)
+    net.hub.transact(
+        w.hub_router, "transferRemote", [SPOKE, address_to_bytes32(alice), 10**9], sender=alice
+    )
+    hv = [
+        Validator(net.hub, net.hub_core, k, net.tmp / f"h{i}.db")
+        for i, k in enumerate(net.keys[:2])
+    ]
+    for v in hv:
+        v.step()
+    Relayer(
+        net.hub,
+        net.hub_core,
+        {SPOKE: (net.spoke, net.spoke_core)},
+        [v.store() for v in hv],
+        net.tmp / "rh.db",
+    ).step()
+    # the spoke sends 3.5 buckets of cash to its limiter on the hub
+    sent = 35 * 10**7
+    net.spoke.transact(
+        w.spoke_router, "transferRemote", [HUB, address_to_bytes32(lim), sent], sender=alice
+    )
+    sv = net.validators([0, 1])
+    for v in sv:
+        v.step()
+    assert (
+        len(
+            Relayer(
+                net.spoke,
+                net.spoke_core,
+                {HUB: (net.hub, net.hub_core)},
+                [v.store() for v in sv],
+                net.tmp / "rs.db",
+            ).step()
+        )
+        == 1
+    )
+    net.hub.transact(lim, "release")
+    assert net.hub.call(usdc, "balanceOf", [deal]) == cap
+    assert net.hub.call(lim, "queued") == sent - cap
+    net.hub.transact(lim, "release")  # one second later: only the refill passes
+    assert net.hub.call(usdc, "balanceOf", [deal]) == cap + rate
+    net.hub.transact(lim, "set_paused", [True])
+    net.hub.backend.advance_time(10**6)
+    with pytest.raises(BridgeError, match="limiter: paused"):
+        net.hub.transact(lim, "release")
+    assert net.hub.call(lim, "queued") == sent - cap - rate  # held, not dropped
+    net.hub.transact(lim, "set_paused", [False])
+    while net.hub.call(lim, "queued") > 0:
+        net.hub.backend.advance_time(10**5)
+        net.hub.transact(lim, "release")
+    assert net.hub.call(usdc, "balanceOf", [deal]) == sent == net.hub.call(lim, "released_total")
+    with pytest.raises(BridgeError, match="limiter: only owner"):
+        net.hub.transact(lim, "set_paused", [True], sender=alice)
