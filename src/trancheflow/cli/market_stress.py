@@ -56,13 +56,15 @@ SUMMARY = [
     Column("leverage", "mean LTV (%)", "percent"),
     Column("scenarios", "scenarios", "count"),
     Column("liquidating_share", "with liquidations (%)", "percent"),
-    Column("liquidated_mean", "liquidated, mean", "money"),
+    Column("liquidated_mean", "liquidated value, mean", "money"),
+    Column("liquidated_face_mean", "liquidated face, mean", "money"),
     Column("liquidated_p95", "liquidated, p95", "money"),
     Column("cascade_depth_max", "max rounds", "count"),
     Column("pool_price_min", "min pool price", "price"),
     Column("model_price_min", "min model price", "price"),
     Column("bad_debt_mean", "bad debt, mean", "money"),
     Column("unsold_share", "pool out of cash (%)", "percent"),
+    Column("stalled_share", "stalled (%)", "percent"),
     Column("liquidator_pnl_mean", "liquidator P&L, mean", "money"),
     Column("lp_loss_pct_mean", "LP loss, mean (% pool)", "number", 2),
     Column("lp_loss_pct_p95", "LP loss, p95 (% pool)", "number", 2),
@@ -72,7 +74,8 @@ SCENARIO = [
     Column("cdr", "CDR (%)", "number", 2),
     Column("depth", "pool depth (%)", "percent"),
     Column("leverage", "mean LTV (%)", "percent"),
-    Column("liquidated", "liquidated", "money"),
+    Column("liquidated", "liquidated value", "money"),
+    Column("liquidated_face", "liquidated face", "money"),
     Column("cascade_depth", "rounds", "count"),
     Column("pool_price_min", "min pool price", "price"),
     Column("model_price_end", "model price, end", "price"),
@@ -112,6 +115,9 @@ def stress(
     arb_speed: Annotated[
         float, typer.Option("--arb-speed", help="monthly arbitrage toward the model, 0..1")
     ] = 1.0,
+    liquidator: Annotated[
+        str, typer.Option("--liquidator", help="always, or profitable (stops at break-even)")
+    ] = "always",
     amp: Annotated[int, typer.Option("--amp", help="pool concentration")] = 20,
     fee_bps: Annotated[int, typer.Option("--fee-bps", help="pool fee, bp")] = 10,
     by: Annotated[str, typer.Option("--by", help="summary or scenario")] = "summary",
@@ -151,6 +157,7 @@ def stress(
         arb_speed=arb_speed,
         amp=amp,
         fee_bps=fee_bps,
+        liquidator=liquidator,
     )
     deal = load_spec(spec)
     with _progress(fmt == "table") as cb:
@@ -161,7 +168,8 @@ def stress(
         f"tranche {r.model.tranche}, face {r.model.face:,.0f}; prices per 100 of current face;"
         f" model discounts at {100 * r.model.discount_yield:.3f}%",
         f"mark = {mark_weight:g} x pool spot + {1 - mark_weight:g} x model; illustrative"
-        " parameters (no debt interest, no top-ups); LP loss vs holding the seeded assets",
+        " parameters (no debt interest, no top-ups); LP loss vs holding the seeded assets;"
+        f" liquidator: {liquidator}",
     ]
     if by == "summary":
         emit(summary_rows(r), SUMMARY, fmt, output, "market stress: by depth and leverage", notes)

@@ -40,18 +40,24 @@ The model, in order, each month ``t``:
    pool's real cash can pay; the rest stays with the liquidator). The new
    spot sets the next round's mark.
 
-Properties the tests hold (hypothesis): more leverage never reduces the
-liquidated volume; with full liquidation (``close_factor=1``) a thinner pool
-never reduces it either. With partial liquidation it can: hypothesis found a
-case (one holder, ``close_factor`` 0.31, no bonus) where the thinner pool
-liquidated 0.7% less current face, because the chunked repayments fall on
-different months and marks. No liquidation without a shock while every
-LTV is at most ``ltv_max``; tokens, cash and debt are conserved.
+Properties the tests hold (hypothesis), each for the measure it is true of:
+more leverage never reduces the value liquidated (at the mark); with full
+liquidation (``close_factor=1``) a thinner pool never reduces the tokens
+seized (current face). Hypothesis found counterexamples to the other
+pairings, all timing effects: a less leveraged holder liquidated a month
+later, at a lower price, gives up more tokens; a thinner pool's lower mark
+seizes more tokens but less value; with ``close_factor`` 0.31 a thinner pool
+seized 0.7% fewer tokens because the chunked repayments fell on other months.
+No liquidation without a shock while every LTV is at most ``ltv_max``;
+tokens, cash and debt are conserved.
 
-Liquidators act whether or not the sale pays them (their cash from the pool
-less the debt repaid is reported; with a thin pool it is negative, so real
-liquidators would stop and leave bad debt instead: not modelled). Debt does
-not accrue interest and holders do not top up; the figures are
+With ``liquidator="always"`` (default) liquidators act whether or not the
+sale pays them (their cash from the pool less the debt repaid is reported;
+with a thin pool it is negative). With ``liquidator="profitable"`` a round
+does only the share of its liquidations whose sale still covers the debt
+repaid (closed form, :func:`_break_even_share`); the rest stalls for the
+month and shows as bad debt: debt not covered by the pledged tokens at the
+model price. Debt does not accrue interest and holders do not top up; the figures are
 illustrative parameters, not calibrated to any lending market.
 
 Examples
@@ -119,6 +125,7 @@ class StressConfig:
     amp: int = 20
     fee_bps: int = 10
     max_rounds: int = 50
+    liquidator: str = "always"
     discount_yield: float | None = None
 
     def __post_init__(self) -> None:
@@ -153,20 +160,24 @@ class StressConfig:
         need(1 <= self.amp <= 1000, "amp", "must be within 1..1000")
         need(0 <= self.fee_bps < 1000, "fee_bps", "must be within 0..999")
         need(1 <= self.max_rounds <= 1_000, "max_rounds", "must be within 1..1000")
+        need(self.liquidator in ("always", "profitable"), "liquidator", "always or profitable")
 
 
 @dataclass
 class StressResult:
     """Per scenario ``s`` (and month ``t = 0..n_months`` where two-dimensional).
 
-    Prices are per 100 of current face. Volumes are in currency at the
-    tranche's current face (``liquidated``: current face of tokens seized in
-    the month; ``proceeds``: cash the liquidators got from the pool).
+    Prices are per 100 of current face. Volumes are in currency:
+    ``liquidated`` is the value at the mark of the tokens seized in the month
+    (what the holders lost: debt repaid plus bonus), ``liquidated_face`` their
+    current face, ``proceeds`` the cash the liquidators got from the pool.
     ``rounds`` counts the cascade rounds with a liquidation in the month.
     ``lp_value``/``hold_value``: the LPs' position (reserves at the model
     price plus everything credited to them) against holding the seeded
-    tokens and cash. Conservation totals: ``tokens_*`` in original-face
-    units, ``cash_*`` in currency.
+    tokens and cash. ``bad_debt``: debt above its pledged tokens' value at
+    the model price, at each month's end. ``stalled``: months where a
+    profitable-only liquidator left due liquidations undone. Conservation
+    totals: ``tokens_*`` in original-face units, ``cash_*`` in currency.
     """
 
     config: StressConfig
@@ -191,6 +202,8 @@ class StressResult:
     arb_cash: F
     cash_in_pool0: F
     tokens_in_pool0: F
+    stalled: npt.NDArray[np.bool_]
+    liquidated_face: F
     extra: dict[str, F] = field(default_factory=dict)
 
     @property
@@ -200,7 +213,7 @@ class StressResult:
 
     @property
     def total_liquidated(self) -> F:
-        """Current face liquidated over the horizon, per scenario (currency)."""
+        """Value liquidated (at the mark) over the horizon, per scenario (currency)."""
         return np.asarray(self.liquidated.sum(axis=1), dtype=np.float64)
 
     @property
@@ -223,6 +236,23 @@ def _draw(cfg: StressConfig, rng: np.random.Generator) -> tuple[I64, F, F, F]:
     u = np.linspace(-1.0, 1.0, h) if h > 1 else np.zeros(1)
     ltv = np.clip(lev[:, None] + cfg.spread * u[None, :], 0.0, cfg.ltv_max)
     return level.astype(np.int64), depth, lev, ltv
+
+
+def _break_even_share(seized: F, repay: F, cash: F, off_c: F, tok: F, off_t: F, fee_bps: int) -> F:
+    """Share of a round's liquidations a liquidator who must not lose does.
+
+    Selling ``x`` tokens pays on average ``(Y + B) g / (T + A + x g)`` per
+    token (``g`` the fee factor), falling in ``x``; it breaks even against
+    ``q = repay / seized`` at ``x* = ((Y + B) g / q - (T + A)) / g``, capped by
+    the pool's real cash. The share is ``clip(x* / seized, 0, 1)``.
+    """
+    g = 1.0 - fee_bps / 10_000.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.where(seized > 0, repay / np.where(seized > 0, seized, 1.0), np.inf)
+        x = np.where(q > 0, ((cash + off_c) * g / q - (tok + off_t)) / g, np.inf)
+        x = np.minimum(x, sell_capacity(cash, off_c, tok, off_t, fee_bps))
+        share = np.where(seized > 0, x / np.where(seized > 0, seized, 1.0), 0.0)
+    return np.asarray(np.clip(share, 0.0, 1.0), dtype=np.float64)
 
 
 def run_stress(
@@ -289,6 +319,8 @@ def simulate(
     repaid_l, rounds, bad = np.zeros(shape), np.zeros(shape, dtype=np.int64), np.zeros(shape)
     lp_value, hold_value = np.zeros(shape), np.zeros(shape)
     swept, released = np.zeros(s_n), np.zeros(s_n)
+    stalled = np.zeros(shape, dtype=np.bool_)
+    liquidated_face = np.zeros(shape)
 
     def spot(f: F) -> F:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -301,7 +333,8 @@ def simulate(
         val = f * mprice[:, t] / 100.0
         lp_value[:, t] = cash + tok * val + credited
         hold_value[:, t] = cash0 + tok0 * val + hold_dist
-        bad[:, t] = np.where(coll <= 0, debt, 0.0).sum(axis=1)
+        cover = coll * (f * mprice[:, t] / 100.0)[:, None]
+        bad[:, t] = np.maximum(debt - cover, 0.0).sum(axis=1)
 
     book(0)
     for t in range(1, m_n + 1):
@@ -351,12 +384,22 @@ def simulate(
             any_hit = hit.any(axis=1)
             if not any_hit.any():
                 break
-            rounds[:, t] += any_hit
             repay = np.where(hit, cfg.close_factor * debt, 0.0)
             uv = np.where(unit_val > 0, unit_val, np.inf)[:, None]
             seize = np.minimum(coll, repay * (1.0 + cfg.bonus) / uv)
             repay = np.where(hit, np.minimum(repay, seize * uv / (1.0 + cfg.bonus)), 0.0)
             seize = np.where(hit, seize, 0.0)
+            if cfg.liquidator == "profitable":
+                phi = _break_even_share(
+                    seize.sum(axis=1), repay.sum(axis=1), cash, off_c, tok, off_t, fee
+                )
+                stalled[:, t] |= any_hit & (phi < 1.0)
+                repay, seize = repay * phi[:, None], seize * phi[:, None]
+                any_hit = any_hit & (phi > 0)
+                go_on = any_hit & (phi >= 1.0)
+            else:
+                go_on = any_hit
+            rounds[:, t] += any_hit
             coll, debt = coll - seize, debt - repay
             sold = seize.sum(axis=1)
             cap = sell_capacity(cash, off_c, tok, off_t, fee)
@@ -365,10 +408,11 @@ def simulate(
             t_in = np.where(c_out > 0, t_in, 0.0)
             stuck += sold - t_in
             tok, cash = tok + t_in, cash - c_out
-            liquidated[:, t] += sold * f
+            liquidated[:, t] += (seize * unit_val[:, None]).sum(axis=1)
+            liquidated_face[:, t] += sold * f
             proceeds[:, t] += c_out
             repaid_l[:, t] += repay.sum(axis=1)
-            active = any_hit
+            active = go_on
         book(t)
         if progress is not None:
             progress(t, m_n)
@@ -396,6 +440,8 @@ def simulate(
         arb_cash=arb_cash,
         cash_in_pool0=cash0,
         tokens_in_pool0=tok0,
+        stalled=stalled,
+        liquidated_face=liquidated_face,
         extra={
             "debt": debt.sum(axis=1),
             "debt0": debt0,

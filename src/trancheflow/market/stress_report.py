@@ -32,13 +32,17 @@ __all__ = ["scenario_rows", "stress_chart", "summary_rows"]
 def summary_rows(r: StressResult) -> list[dict[str, Any]]:
     """One row per (pool depth, mean leverage): means and tails over its scenarios.
 
-    ``unsold_share``: scenarios where the pool's real cash ran out and
-    liquidators were left holding seized tokens; ``liquidator_pnl_mean``: cash
+    ``liquidated``: value at the mark; ``liquidated_face``: tokens seized, at
+    current face. ``stalled_share``: scenarios where a profitable-only
+    liquidator left liquidations undone. ``unsold_share``: scenarios where
+    the pool's real cash ran out and liquidators were left holding seized
+    tokens; ``liquidator_pnl_mean``: cash
     from the pool less debt repaid (unsold tokens count as nothing).
     """
     rows: list[dict[str, Any]] = []
     liq, loss, pct = r.total_liquidated, r.lp_loss, r.lp_loss_pct
     pnl = r.proceeds.sum(axis=1) - r.repaid.sum(axis=1)
+    face = r.liquidated_face.sum(axis=1)
     for d in np.unique(r.depth):
         for lev in np.unique(r.leverage):
             m = (r.depth == d) & (r.leverage == lev)
@@ -51,6 +55,7 @@ def summary_rows(r: StressResult) -> list[dict[str, Any]]:
                     "scenarios": int(m.sum()),
                     "liquidated_mean": float(liq[m].mean()),
                     "liquidated_p95": float(np.percentile(liq[m], 95)),
+                    "liquidated_face_mean": float(face[m].mean()),
                     "liquidating_share": float((liq[m] > 0).mean()),
                     "cascade_depth_max": int(r.cascade_depth[m].max()),
                     "cascade_depth_mean": float(r.cascade_depth[m].mean()),
@@ -58,6 +63,7 @@ def summary_rows(r: StressResult) -> list[dict[str, Any]]:
                     "model_price_min": float(r.model_price[m].min()),
                     "bad_debt_mean": float(r.bad_debt[m, -1].mean()),
                     "unsold_share": float((r.tokens_stuck[m] > 0).mean()),
+                    "stalled_share": float(r.stalled[m].any(axis=1).mean()),
                     "liquidator_pnl_mean": float(pnl[m].mean()),
                     "lp_loss_mean": float(loss[m].mean()),
                     "lp_loss_pct_mean": float(pct[m].mean()),
@@ -77,6 +83,7 @@ def scenario_rows(r: StressResult, *, paths: bool = False) -> list[dict[str, Any
             "depth": float(r.depth[s]),
             "leverage": float(r.leverage[s]),
             "liquidated": float(r.total_liquidated[s]),
+            "liquidated_face": float(r.liquidated_face[s].sum()),
             "cascade_depth": int(r.cascade_depth[s]),
             "pool_price_min": float(r.pool_price[s].min()),
             "pool_price_end": float(r.pool_price[s, -1]),
@@ -119,7 +126,7 @@ def stress_chart(r: StressResult, file: str | Path) -> Path:
     ax1.set_title(f"tranche {r.model.tranche}: CDR >= {np.percentile(r.cdr, 75):.1f}")
     bars = ax1.twinx()
     bars.bar(x, r.liquidated[hard].mean(axis=0) / 1e6, color="tab:red", alpha=0.35)
-    bars.set_ylabel("mean liquidated (current face, millions)")
+    bars.set_ylabel("mean liquidated value at the mark (millions)")
     ax1.legend(loc="lower left")
     ax1.grid(alpha=0.3)
     for lev in np.unique(r.leverage):
