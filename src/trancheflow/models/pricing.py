@@ -2,11 +2,9 @@
 
 :func:`ml_path_accumulators` projects a tape on mortgage-rate paths with a
 trained :class:`~trancheflow.models.model.HazardModel` compiled by
-:mod:`trancheflow.models.compiled`. As in
-:mod:`trancheflow.collateral.path_kernel`, numba runs groups of ``LANES``
-paths in parallel and walks the loans one at a time: everything but the
-incentive and burnout is the same on every path, so per loan and month the
-kernel evaluates once
+:mod:`trancheflow.models.compiled`. Everything but the incentive and burnout
+is the same on every path, so :func:`loan_month_rates` evaluates once per
+loan and month
 
 * the prepay log-odds of the loan's covariates (per loan), age × month of
   year and mark-to-market LTV (scheduled balance over the origination value
@@ -22,9 +20,14 @@ kernel evaluates once
 and per path only ``odds = A · exp(G[incentive, burnout])`` from one table
 (the prepay model's incentive × burnout trees, tabulated exactly), the SMM
 ``odds / (1 + odds)`` plus the buyout rate, and the balances. Burnout starts
-at zero (a tape carries no incentive history). The accumulators are those of
-``path_kernel`` (P0, PQ, VOL, ACT, EINT, FEE; the rest zero), turned into
-cash-flow columns by the collateral engine.
+at zero (a tape carries no incentive history). Two kernels: :func:`ml_mc_kernel`
+(default; float32, loans innermost in blocks of :data:`BLOCK`, a loan's
+balance on a path is its scheduled balance times its prepayment survival,
+paths in chunks on numba threads; the layout of the collateral engine's
+Monte Carlo kernel) and :func:`ml_path_kernel` (float64, paths in the vector
+lanes; the reference it is tested against, to 1e-5 relative). The
+accumulators are those of ``path_kernel`` (P0, PQ, VOL, ACT, EINT, FEE; the
+rest zero), turned into cash-flow columns by the collateral engine.
 
 Examples
 --------
@@ -64,6 +67,7 @@ from .model import HazardModel
 __all__ = [
     "CompiledModel",
     "compile_model",
+    "compress_table",
     "loans_from_tape",
     "ml_path_accumulators",
     "project_paths_ml",
@@ -294,6 +298,153 @@ def ml_path_kernel(
     return out
 
 
+#: Loans per block of :func:`ml_mc_kernel` (its tables, 3 x 361 x BLOCK float32, stay in L2).
+BLOCK = 128
+#: Paths per parallel job of :func:`ml_mc_kernel`.
+JOBS_PER_CHUNK = 8
+
+
+@njit(cache=True, parallel=True, fastmath=True)
+def ml_mc_kernel(
+    A: np.ndarray,
+    buy: np.ndarray,
+    sb: np.ndarray,
+    rn: np.ndarray,
+    rs: np.ndarray,
+    nu: np.ndarray,
+    blk_life: np.ndarray,
+    mm: np.ndarray,
+    imap: np.ndarray,
+    bmap: np.ndarray,
+    g_flat: np.ndarray,
+    n_burn: int,
+    top_i: float,
+    top_b: int,
+    zero_cell: float,
+    half: float,
+    inv_div: float,
+    n_periods: int,
+) -> np.ndarray:
+    """Loans-innermost float32 kernel: accumulators ``(n_paths, n_periods + 1, 6)`` float64.
+
+    ``A``, ``buy`` ``(n_blocks, T, BLOCK)`` and ``sb`` ``(n_blocks, T + 1, BLOCK)``
+    (scheduled dollar balance at the start of each period) per block of
+    loans; ``mm`` ``(n_paths, T)`` the mortgage rate in incentive units less
+    the grid's lowest incentive. A loan's balance on a path is ``sb * s``
+    with ``s`` its prepayment survival, so the per-path state is ``s`` and
+    the burnout units. The ``exp(G)`` table is stored compressed: ``imap``
+    and ``bmap`` send a grid cell to its interval between the trees' split
+    thresholds, and ``g_flat`` holds one value per pair of intervals (exact,
+    and small enough to stay in L1). Paths run in chunks on numba threads; each chunk walks
+    the loan blocks outermost, so a block's tables are read from memory once
+    per chunk. Columns: start balance, after scheduled principal, prepaid +
+    bought out, net interest, fee, scheduled principal (summed directly: the
+    difference of the first two would lose digits in float32).
+    """
+    n_blocks = A.shape[0]
+    W = A.shape[2]
+    n_paths = mm.shape[0]
+    n_chunks = (n_paths + JOBS_PER_CHUNK - 1) // JOBS_PER_CHUNK
+    out = np.zeros((n_paths, n_periods + 1, 6))
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    ti = np.float32(top_i)
+    zc = np.float32(zero_cell)
+    hf = np.float32(half)
+    idv = np.float32(inv_div)
+    for c in prange(n_chunks):
+        p_lo = c * JOBS_PER_CHUNK
+        p_hi = min(p_lo + JOBS_PER_CHUNK, n_paths)
+        s = np.empty(W, dtype=np.float32)
+        bu = np.empty(W, dtype=np.float32)
+        gv = np.empty(W, dtype=np.float32)
+        cell = np.empty(W, dtype=np.int32)
+        bcell = np.empty(W, dtype=np.int32)
+        top_b32 = np.int32(top_b)
+        for b in range(n_blocks):
+            t_end = min(blk_life[b], n_periods)
+            nub = nu[b]
+            rnb = rn[b]
+            rsb = rs[b]
+            for p in range(p_lo, p_hi):
+                for i in range(W):
+                    s[i] = one
+                    bu[i] = zero
+                for t in range(1, t_end + 1):
+                    m = mm[p, t - 1]
+                    a_row = A[b, t - 1]
+                    d_row = buy[b, t - 1]
+                    s0 = sb[b, t - 1]
+                    s1 = sb[b, t]
+                    x0 = zero
+                    x1 = zero
+                    x2 = zero
+                    x3 = zero
+                    x4 = zero
+                    x5 = zero
+                    # three short loops: cells (vectorised), table reads, balances (vectorised)
+                    for i in range(W):
+                        kf = min(max(np.rint(nub[i] - m), zero), ti)
+                        cell[i] = np.int32(kf)
+                        bcell[i] = min(np.int32((bu[i] + hf) * idv), top_b32)
+                        bu[i] += max(kf - zc, zero)
+                    for i in range(W):
+                        gv[i] = g_flat[imap[cell[i]] * n_burn + bmap[bcell[i]]]
+                    for i in range(W):
+                        odds = a_row[i] * gv[i]
+                        sm = min(odds / (one + odds) + d_row[i], one)
+                        si = s[i]
+                        p0 = s0[i] * si
+                        pq = s1[i] * si
+                        x0 += p0
+                        x1 += pq
+                        x2 += pq * sm
+                        x3 += p0 * rnb[i]
+                        x4 += p0 * rsb[i]
+                        x5 += (s0[i] - s1[i]) * si
+                        s[i] = si - si * sm
+                    out[p, t - 1, 0] += x0
+                    out[p, t - 1, 1] += x1
+                    out[p, t - 1, 2] += x2
+                    out[p, t - 1, 3] += x3
+                    out[p, t - 1, 4] += x4
+                    out[p, t - 1, 5] += x5
+                tail = zero
+                for i in range(W):
+                    tail += sb[b, n_periods, i] * s[i] if t_end >= n_periods else zero
+                out[p, n_periods, 0] += tail
+    return out
+
+
+def compress_table(g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact compression of a piecewise-constant 2-d table: ``g == small[imap][:, bmap]``.
+
+    Consecutive equal rows (columns) share one row (column) of ``small``.
+
+    Examples
+    --------
+    >>> g = np.array([[1.0, 1.0, 2.0], [1.0, 1.0, 2.0], [3.0, 3.0, 4.0]])
+    >>> i, b, small = compress_table(g)
+    >>> small.tolist(), i.tolist(), b.tolist()
+    ([[1.0, 2.0], [3.0, 4.0]], [0, 0, 1], [0, 0, 1])
+    """
+    rows = np.concatenate([[0], np.cumsum(np.any(g[1:] != g[:-1], axis=1))]).astype(np.int32)
+    cols = np.concatenate([[0], np.cumsum(np.any(g[:, 1:] != g[:, :-1], axis=0))]).astype(np.int32)
+    r_first = np.flatnonzero(np.concatenate([[True], np.diff(rows) > 0]))
+    c_first = np.flatnonzero(np.concatenate([[True], np.diff(cols) > 0]))
+    small = np.ascontiguousarray(g[np.ix_(r_first, c_first)])
+    return rows, cols, small
+
+
+def _blocks(x: np.ndarray, n_blocks: int) -> np.ndarray:
+    """Loans on the last axis -> ``(n_blocks, ..., BLOCK)`` float32, zero-padded."""
+    n = x.shape[-1]
+    pad = n_blocks * BLOCK - n
+    y = np.concatenate([x, np.zeros((*x.shape[:-1], pad), dtype=x.dtype)], axis=-1)
+    y = y.reshape(*x.shape[:-1], n_blocks, BLOCK)
+    return np.ascontiguousarray(np.moveaxis(y, -2, 0), dtype=np.float32)
+
+
 def ml_path_accumulators(
     tape: pd.DataFrame,
     model: HazardModel | CompiledModel,
@@ -302,6 +453,7 @@ def ml_path_accumulators(
     start_month_of_year: int = 1,
     hpa: float = 0.0,
     n_periods: int | None = None,
+    engine: str = "blocks",
 ) -> np.ndarray:
     """Kernel accumulators ``(n_paths, n_periods + 1, NACC)`` of a tape under an ML model.
 
@@ -318,6 +470,10 @@ def ml_path_accumulators(
         House-price appreciation a year (decimal) for mark-to-market LTV.
     n_periods : int, optional
         Default the longest remaining life.
+    engine : {"blocks", "lanes"}
+        ``"blocks"`` (default): :func:`ml_mc_kernel`, float32, loans innermost;
+        ``"lanes"``: :func:`ml_path_kernel`, float64, paths in the lanes
+        (the reference the tests compare the first with).
     """
     cm = model if isinstance(model, CompiledModel) else compile_model(model)
     if isinstance(start_month_of_year, bool) or start_month_of_year not in range(1, 13):
@@ -394,6 +550,43 @@ def ml_path_accumulators(
         1.0 / GRIDS["mtm_ltv"][1],
         n,
     )
+    if engine == "blocks":
+        imap, bmap, g_small = compress_table(g_exp)
+        n_blocks = max((n_loans + BLOCK - 1) // BLOCK, 1)
+        sched = np.concatenate([np.ones((n_loans, 1)), np.cumprod(qq, axis=1)], axis=1)
+        sb = (la.bal[:, None] * sched).T  # (T + 1, n_loans)
+        life_pad = np.concatenate([la.life, np.zeros(n_blocks * BLOCK - n_loans, np.int64)])
+        acc5 = ml_mc_kernel(
+            _blocks(A.T, n_blocks),
+            _blocks(buy.T, n_blocks),
+            _blocks(sb, n_blocks),
+            _blocks(la.net_m, n_blocks),
+            _blocks(la.fee_m, n_blocks),
+            _blocks(note_units, n_blocks),
+            life_pad.reshape(n_blocks, BLOCK).max(axis=1),
+            np.ascontiguousarray(mr_units.T + inc_lo, dtype=np.float32),
+            imap,
+            bmap,
+            np.ascontiguousarray(g_small, dtype=np.float32).ravel(),
+            int(g_small.shape[1]),
+            float(g_exp.shape[0] - 1),
+            int(g_exp.shape[1] - 1),
+            float(-inc_lo),
+            round(BURNOUT_STEP / INCENTIVE_STEP) // 2 + 0.5,
+            1.0 / round(BURNOUT_STEP / INCENTIVE_STEP),
+            n,
+        )
+        out = np.zeros((acc5.shape[0], n + 1, NACC))
+        out[:, :, P0] = acc5[:, :, 0]
+        out[:, :, PQ] = acc5[:, :, 1]
+        out[:, :, VOL] = acc5[:, :, 2]
+        out[:, :, ACT] = acc5[:, :, 5]
+        out[:, n, ACT] = acc5[:, n, 0]
+        out[:, :, EINT] = acc5[:, :, 3]
+        out[:, :, FEE] = acc5[:, :, 4]
+        return out
+    if engine != "lanes":
+        raise ModelError(f"engine {engine!r} must be 'blocks' or 'lanes'")
     return ml_path_kernel(
         la.bal,
         la.net_m,
