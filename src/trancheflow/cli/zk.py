@@ -75,7 +75,7 @@ def prove_tape(
         max_balance_cents=round(max_balance * 100),
         states=allowed,
     )
-    records = read_tape(tape).to_dict("records")
+    records = [{str(k): v for k, v in row.items()} for row in read_tape(tape).to_dict("records")]
     if limit:
         records = records[:limit]
     with console.status(f"committing {len(records)} loans (Poseidon tree, depth 20)"):
