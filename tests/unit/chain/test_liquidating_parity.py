@@ -168,6 +168,13 @@ class LiquidatingLife:
         root = merkle_root(leaves)
         assert bytes(self.w.deal.latest_loan_root()) == root
         self.setup.value(lid, n.house)
+        # adversary: the previous period's root (same loan, same data) is refused
+        old = self.leaves(t - 1)
+        j = old.index(status_leaf(lid, n.balance, self.days(n, t - 1)))
+        with boa.reverts("liquidation: not the latest finalized loan root"):
+            self.setup.mark(
+                lid, n.balance, self.days(n, t - 1), merkle_proof(old, j), merkle_root(old)
+            )
         self.setup.mark(lid, n.balance, self.days(n, t), merkle_proof(leaves, i), root)
 
     def bid(self, n: Note) -> None:
