@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from trancheflow.errors import ZkError
+from trancheflow.zk.artifacts import artifact_path
 from trancheflow.zk.batch import TapeCommitment, prove_tape, verify_folder
+from trancheflow.zk.prover import SnarkjsWorker, circuit_input
 
 from .conftest import CRITERIA
 
@@ -33,3 +38,18 @@ def test_tampered_or_misplaced_proofs_are_flagged(proved: Path, tmp_path: Path) 
     (copy / "proofs" / "2.json").write_text((proved / "proofs" / "1.json").read_text())
     valid, loans, bad = verify_folder(copy)
     assert (valid, loans, bad) == (0, 3, [0, 2])
+
+
+def test_the_circuit_refuses_an_ineligible_loan_and_a_lying_witness(
+    node_modules: Path, commitment: TapeCommitment
+) -> None:
+    paths = [artifact_path(r) for r in ("wasm", "zkey", "verification_key.json")]
+    with SnarkjsWorker(*paths) as worker:
+        # position 2 has FICO 640 < 660: no witness satisfies the constraints
+        signals = circuit_input(commitment.leaves[2], commitment.tree, 2, CRITERIA)
+        with pytest.raises(ZkError, match="snarkjs"):
+            worker.prove(signals)
+        # claiming a higher FICO for it changes the leaf: the path no longer gives the root
+        lying = {**signals, "fico": "700"}
+        with pytest.raises(ZkError, match="snarkjs"):
+            worker.prove(lying)
