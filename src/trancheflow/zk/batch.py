@@ -198,6 +198,8 @@ def prove_tape(
                     proof, public = worker.prove(signals)
                 except ZkError as exc:
                     record(position, "failed", str(exc))
+                    if not worker.alive:  # interrupted or crashed: leave the rest for a rerun
+                        return
                     continue
                 body = {"proof": proof, "public": [str(x) for x in public]}
                 body["words"] = [str(w) for w in proof_words(proof)]

@@ -144,9 +144,12 @@ class SnarkjsWorker:
 
     def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
         assert self._proc.stdin is not None and self._proc.stdout is not None
-        self._proc.stdin.write(json.dumps(request) + "\n")
-        self._proc.stdin.flush()
-        line = self._proc.stdout.readline()
+        try:
+            self._proc.stdin.write(json.dumps(request) + "\n")
+            self._proc.stdin.flush()
+            line = self._proc.stdout.readline()
+        except (OSError, ValueError):  # broken pipe, or a closed file after an interrupt
+            line = ""
         if not line:
             raise ZkError("snarkjs worker: exited unexpectedly")
         reply: dict[str, Any] = json.loads(line)
@@ -172,6 +175,11 @@ class SnarkjsWorker:
             {"op": "verify", "proof": proof, "publicSignals": [str(x) for x in public]}
         )
         return bool(reply["ok"])
+
+    @property
+    def alive(self) -> bool:
+        """Whether the node process is still running."""
+        return self._proc.poll() is None
 
     def close(self) -> None:
         """Stop the worker."""
