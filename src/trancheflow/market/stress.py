@@ -133,7 +133,7 @@ class StressConfig:
             if not ok:
                 raise MarketError(f"{what}={getattr(self, what)!r}: {rule}")
 
-        need(1 <= self.n_scenarios <= 1_000_000, "n_scenarios", "must be within 1..1000000")
+        need(1 <= self.n_scenarios <= 100_000, "n_scenarios", "must be within 1..100000")
         need(1 <= self.n_months <= 600, "n_months", "must be within 1..600")
         need(0 <= self.cdr_max <= 100, "cdr_max", "must be within 0..100 (CDR percent)")
         need(1 <= self.levels <= 1_000, "levels", "must be within 1..1000")
