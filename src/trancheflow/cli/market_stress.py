@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ._options import check_output, check_seed
 from ._tables import Column, emit
+
+if TYPE_CHECKING:
+    from trancheflow.market.stress import StressConfig
 
 
 def _floats(text: str, option: str) -> tuple[float, ...]:
@@ -84,6 +87,32 @@ SCENARIO = [
 ]
 
 
+_OPTIONS = {
+    "n_scenarios": "--scenarios",
+    "n_months": "--months",
+    "cdr_max": "--cdr-max",
+    "ltv_max": "--ltv-max",
+    "close_factor": "--close-factor",
+    "mark_weight": "--mark-weight",
+    "arb_speed": "--arb-speed",
+    "fee_bps": "--fee-bps",
+}
+
+
+def _option_names(message: str) -> str:
+    """A StressConfig message with its field named as the CLI option."""
+    field, sep, rest = message.partition("=")
+    if sep and field.isidentifier():
+        return f"{_OPTIONS.get(field, '--' + field.replace('_', '-'))} {rest}"
+    return message
+
+
+def _config(**kw: object) -> StressConfig:
+    from trancheflow.market.stress import StressConfig
+
+    return StressConfig(**kw)  # type: ignore[arg-type]
+
+
 def stress(
     spec: Annotated[Path, typer.Option("--spec", help="deal spec (YAML)")],
     tranche: Annotated[
@@ -129,7 +158,7 @@ def stress(
     """Credit shock -> model price -> liquidations sold into the pool -> cascades."""
     from trancheflow.deal.spec import load_spec
     from trancheflow.errors import MarketError
-    from trancheflow.market.stress import StressConfig, run_stress
+    from trancheflow.market.stress import run_stress
     from trancheflow.market.stress_report import scenario_rows, stress_chart, summary_rows
 
     check_seed(seed)
@@ -139,26 +168,29 @@ def stress(
         raise MarketError(f"--by {by!r}: must be summary or scenario")
     if chart is not None and chart.suffix.lower() != ".png":
         raise MarketError(f"--chart {chart}: must end in .png")
-    cfg = StressConfig(
-        n_scenarios=scenarios,
-        n_months=months,
-        seed=seed,
-        tranche=tranche,
-        cdr_max=cdr_max,
-        levels=levels,
-        depths=_floats(depths, "--depths"),
-        leverages=_floats(leverages, "--leverages"),
-        pledged=pledged,
-        ltv_max=ltv_max,
-        threshold=threshold,
-        bonus=bonus,
-        close_factor=close_factor,
-        mark_weight=mark_weight,
-        arb_speed=arb_speed,
-        amp=amp,
-        fee_bps=fee_bps,
-        liquidator=liquidator,
-    )
+    try:
+        cfg = _config(
+            n_scenarios=scenarios,
+            n_months=months,
+            seed=seed,
+            tranche=tranche,
+            cdr_max=cdr_max,
+            levels=levels,
+            depths=_floats(depths, "--depths"),
+            leverages=_floats(leverages, "--leverages"),
+            pledged=pledged,
+            ltv_max=ltv_max,
+            threshold=threshold,
+            bonus=bonus,
+            close_factor=close_factor,
+            mark_weight=mark_weight,
+            arb_speed=arb_speed,
+            amp=amp,
+            fee_bps=fee_bps,
+            liquidator=liquidator,
+        )
+    except MarketError as exc:
+        raise MarketError(_option_names(str(exc))) from None
     deal = load_spec(spec)
     with _progress(fmt == "table") as cb:
         r = run_stress(deal, cfg, progress=cb)

@@ -43,7 +43,8 @@ def test_table_names_the_mark() -> None:
 
 def test_bad_input_is_one_line() -> None:
     for extra, needle in (
-        (["--threshold", "1.5"], "threshold"),
+        (["--threshold", "1.5"], "--threshold 1.5"),
+        (["--scenarios", "0"], "--scenarios 0"),
         (["--leverages", "0.5,x"], "--leverages"),
         (["--tranche", "Q"], "tranche 'Q'"),
         (["--by", "month"], "--by"),
