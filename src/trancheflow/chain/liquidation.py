@@ -82,12 +82,12 @@ def loan_status_leaf(name: str, balance_units: int, days_delinquent: int = 0) ->
     Raises
     ------
     ChainError
-        A negative balance or days delinquent (``uint256`` fields).
+        A balance or days delinquent outside ``uint256``.
     """
-    if balance_units < 0 or days_delinquent < 0:
+    if not (0 <= balance_units < 2**256 and 0 <= days_delinquent < 2**256):
         raise ChainError(
             f"loan {name!r}: balance {balance_units} and days delinquent {days_delinquent} "
-            "must not be negative"
+            "must be uint256 values (not negative, below 2**256)"
         )
     return status_leaf(loan_id(name), int(balance_units), int(days_delinquent))
 

@@ -45,7 +45,10 @@ from .schema import (
     days_in_range,
 )
 
-__all__ = ["DEFAULT_CAP", "Problems", "detect_format", "read_remittance"]
+__all__ = ["DEFAULT_CAP", "MAX_DAYS", "Problems", "detect_format", "read_remittance"]
+
+#: Largest ``days_delinquent`` accepted (100 years): beyond it a cell is a typo.
+MAX_DAYS = 36_500
 
 #: Problems collected before a file is given up on.
 DEFAULT_CAP = 50
@@ -250,9 +253,12 @@ def read_remittance(
         days: int | None = None
         if has_days and not _blank(row["days_delinquent"]):
             days = _integer(row["days_delinquent"])
-            if days is None or days < 0:
+            if days is None or not 0 <= days <= MAX_DAYS:
                 probs.add(
-                    i, "days_delinquent", row["days_delinquent"], "must be a whole number >= 0"
+                    i,
+                    "days_delinquent",
+                    row["days_delinquent"],
+                    f"must be a whole number from 0 to {MAX_DAYS}",
                 )
                 ok = False
             elif status in STATUSES and not days_in_range(status, days):
