@@ -8,15 +8,18 @@ records nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import boa
 import pytest
 
 from trancheflow.chain.compile import CONTRACTS_DIR
+from trancheflow.errors import ZkError
 from trancheflow.zk.audit import draw_positions
 from trancheflow.zk.batch import TapeCommitment, commit_tape
 from trancheflow.zk.leaf import Criteria, pack_criteria
+from trancheflow.zk.onchain import answer_audit, deploy_registry, eligibility_status
 from trancheflow.zk.poseidon import FIELD_MODULUS
 
 from .conftest import CRITERIA, TAPE
@@ -149,7 +152,9 @@ def test_audit_passes_when_drawn_loans_are_proven(
     for position in sorted(set(drawn)):
         registry.prove(lid(commitment, position), position, proofs[position])
     registry.settle_audit()
-    assert registry.audit_state() == registry.AUDIT_PASSED()
+    status = eligibility_status(registry)
+    assert status["audit"] == "passed" and status["audits_passed"] == 1
+    assert status["summary"] == f"{len(set(drawn))} of 2 loans proven eligible"
     assert (registry.audits_passed(), registry.audits_failed()) == (1, 0)
 
 
@@ -165,3 +170,21 @@ def test_audit_fails_after_the_window_with_the_missing_positions(
     assert registry.audit_state() == registry.AUDIT_FAILED()
     assert (registry.audits_passed(), registry.audits_failed()) == (0, 1)
     assert type(logs[-1]).__name__ == "AuditFailed" and list(logs[-1].missing) == drawn
+
+
+def test_answer_audit_from_a_prove_tape_folder(
+    proved: Path, commitment: TapeCommitment, proofs: dict[int, list[int]]
+) -> None:
+    deal = boa.load(str(ZK / "mocks" / "MockDealOwner.vy"))
+    deal.set_closed(True)
+    _, registry = deploy_registry(deal.address, k=6, window=600)
+    with pytest.raises(ZkError, match="no open audit"):
+        answer_audit(registry, commitment, CRITERIA, proved)
+    commit(registry, commitment, n=2)  # the two eligible positions
+    drawn = _draw(registry)
+    submitted = answer_audit(registry, commitment, CRITERIA, proved)
+    assert submitted == sorted(set(drawn))
+    registry.settle_audit()
+    status = eligibility_status(registry)
+    assert status["audit"] == "passed" and status["audits_passed"] == 1
+    assert status["summary"] == f"{len(submitted)} of 2 loans proven eligible"
