@@ -18,9 +18,10 @@ At the end:
   never claim (``TrancheToken.claimable(pair)``);
 - ``stranded_market_units``: the same for TrancheMarket after a sync;
 - ``lp_vs_hold_pct``: TrancheMarket LP value (tokens at the model price +
-  cash + claimed LP distributions) against holding the seed tokens and cash
-  (with their distributions), in percent (fees included; V2's figure is
-  printed above the last line);
+  cash + claimed LP distributions) less holding the seed tokens and cash (with
+  their distributions) plus the fees the pool earned (valued when paid), in
+  percent of the hold value: what arbitrage took beyond the fees (the line
+  above shows the raw values and V2's LP against hold, no fee adjustment);
 - ``swap_gas`` / ``v2_swap_gas``: whole-transaction gas of selling tranche
   tokens: one ``TrancheMarket.sell`` versus the V2 route without a router
   (``transfer`` to the pair + ``pair.swap``, counted as ONE transaction: the
@@ -126,6 +127,7 @@ def main() -> None:
         idx0 = int(sb.token.index())
         gas_ours: list[int] = []
         gas_v2: list[int] = []
+        fees = 0.0  # the pool's fees at their value when paid (cash units)
         for month in range(1, MONTHS + 1):
             bal = sb.balance()
             principal = bal * 250 // 10_000
@@ -140,8 +142,10 @@ def main() -> None:
             with boa.env.prank(arb):
                 if side == "buy" and amt > 0:
                     sb.pool.buy(amt, 0, 2**63)
+                    fees += amt * FEE_BPS / 10_000
                 elif side == "sell" and amt > 0:
                     sb.pool.sell(amt, 0, 2**63)
+                    fees += amt * FEE_BPS / 10_000 * target
             vt, vc = v2.reserves()
             side, amt = arbitrage(vt, vc, target, 0.003)
             if side == "buy" and amt > 0:
@@ -152,6 +156,7 @@ def main() -> None:
             with boa.env.prank(arb):
                 begin_transaction()
                 sb.pool.sell(100 * UNIT, 0, 2**63)
+                fees += 100 * UNIT * FEE_BPS / 10_000 * target
                 gas_ours.append(tx_gas(sb.pool))
                 begin_transaction()
                 sb.token.transfer(pair.address, 100 * UNIT)
@@ -179,11 +184,11 @@ def main() -> None:
         stranded_ours = int(sb.token.claimable(sb.pool.address))
         print(
             f"hold={hold / UNIT:,.2f} market_lp={ours / UNIT:,.2f} v2_lp={v2_value / UNIT:,.2f}"
-            f" v2_lp_vs_hold_pct={100 * (v2_value - hold) / hold:.3f}"
+            f" fees={fees / UNIT:,.2f} v2_lp_vs_hold_pct={100 * (v2_value - hold) / hold:.3f}"
         )
         print(
             f"stranded_v2_units={stranded_v2} stranded_market_units={stranded_ours}"
-            f" lp_vs_hold_pct={100 * (ours - hold) / hold:.3f}"
+            f" lp_vs_hold_pct={100 * (ours - hold - fees) / hold:.3f}"
             f" swap_gas={max(gas_ours[1:])} v2_swap_gas={max(gas_v2[1:])}"
         )
 
