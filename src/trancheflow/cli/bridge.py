@@ -4,9 +4,12 @@
 into its SQLite file; ``relayer`` reads an origin's dispatches, gathers the
 validators' checkpoints (their SQLite files, opened read-only) and calls
 ``process`` on the destination's Mailbox. Both resume from their state file
-after a restart. ``demo`` deploys Hyperlane's published contracts on two
-in-process chains and relays spoke -> hub messages with a 2-of-3 validator
-set (development keys derived from fixed labels: never use them for value).
+after a restart. ``demo`` deploys Hyperlane's published contracts on a hub
+and two spokes in process, sends the spokes' sub-pool reports through their
+outboxes to the hub inbox (one spoke misses a deadline), prints the summed
+period reports beside the Python mirror, and moves cash over the warp route;
+2-of-3 validators with development keys derived from fixed labels (never use
+them for value).
 """
 
 from __future__ import annotations
@@ -122,47 +125,145 @@ def relayer(
 
 @app.command()
 def demo(
-    messages: Annotated[int, typer.Option(help="spoke -> hub messages to relay")] = 3,
+    periods: Annotated[int, typer.Option(help="hub periods to run (a spoke misses period 2)")] = 3,
 ) -> None:
-    """Two in-process chains, Hyperlane's published contracts, 2-of-3 validators."""
+    """A hub and two spokes in process: reports and cash over Hyperlane's published contracts."""
     from eth_account import Account
     from eth_hash.auto import keccak
 
+    from trancheflow.bridge.aggregate import HubLedger
     from trancheflow.bridge.chain import EmbeddedChain, deploy_core
     from trancheflow.bridge.message import address_to_bytes32
     from trancheflow.bridge.relayer import Relayer
+    from trancheflow.bridge.routes import (
+        CONTRACTS,
+        deal_id,
+        deploy_inbox,
+        deploy_outbox,
+        open_deal,
+        summed_report,
+    )
     from trancheflow.bridge.validator import Validator
+    from trancheflow.bridge.warp import deploy_warp_route
+    from trancheflow.chain.reports import ServicerReport
 
-    if not 1 <= messages <= 100:
-        raise BridgeError(f"--messages={messages}: must be in 1..100")
+    if not 1 <= periods <= 24:
+        raise BridgeError(f"--periods={periods}: must be in 1..24")
+    month = 30 * 86400
     keys = [bytes(keccak(f"trancheflow demo validator {i}".encode())) for i in range(3)]
     addrs = [Account.from_key(k).address for k in keys]
-    hub, spoke = EmbeddedChain(71001), EmbeddedChain(71002)
-    hub_core, spoke_core = deploy_core(hub, addrs, 2), deploy_core(spoke, addrs, 2)
-    recipient = hub.deploy("TestRecipient")
+    hub = EmbeddedChain(71001)
+    spokes = {d: EmbeddedChain(d) for d in (71002, 71003)}
+    hub_core = deploy_core(hub, addrs, 2)
+    cores = {d: deploy_core(c, addrs, 2) for d, c in spokes.items()}
+    inbox, deal = deploy_inbox(hub, hub_core), deal_id("demo two-spoke deal")
+    servicer = {d: c.accounts[1] for d, c in spokes.items()}
+    routes = {
+        d: deploy_outbox(c, cores[d], hub.domain, inbox, deal, servicer[d])
+        for d, c in spokes.items()
+    }
+    open_deal(hub, inbox, deal, list(routes.values()), hub.backend.timestamp() + month, month)
+    usdc = hub.deploy_vyper(CONTRACTS.parent / "mocks" / "MockUSDC.vy")
+    warp = deploy_warp_route(hub, hub_core, usdc, spokes[71002], cores[71002])
+    ledger = HubLedger(list(spokes))
+    table = Table(title="hub 71001: summed spoke reports (6-decimal units; DEVELOPMENT keys)")
+    for col in (
+        "period",
+        "interest",
+        "principal",
+        "60+ delinquent",
+        "delinquent spokes",
+        "= mirror",
+    ):
+        table.add_column(col)
     with tempfile.TemporaryDirectory(prefix="tf-bridge-") as tmp:
-        vals = [Validator(spoke, spoke_core, k, Path(tmp) / f"v{i}.db") for i, k in enumerate(keys)]
-        relay = Relayer(
-            spoke,
-            spoke_core,
-            {hub.domain: (hub, hub_core)},
-            [v.store() for v in vals],
-            Path(tmp) / "relayer.db",
-        )
-        for i in range(messages):
-            body = f"spoke report {i + 1}".encode()
-            spoke.transact(
-                spoke_core.mailbox, "dispatch", [hub.domain, address_to_bytes32(recipient), body]
+        vals = {
+            d: [
+                Validator(c, cores[d], k, Path(tmp) / f"v{d}-{i}.db")
+                for i, k in enumerate(keys[:2])
+            ]
+            for d, c in spokes.items()
+        }  # the third validator is down: 2 of 3 is quorum
+        relays = {
+            d: Relayer(
+                c,
+                cores[d],
+                {hub.domain: (hub, hub_core)},
+                [v.store() for v in vals[d]],
+                Path(tmp) / f"r{d}.db",
             )
-        for v in vals[:2]:  # the third validator is down: 2 of 3 is quorum
-            v.step()
-        relay.step()
-        table = Table(
-            title="spoke 71002 -> hub 71001 (Hyperlane @hyperlane-xyz/core 12.1.0 bytecode)"
-        )
-        for col in ("nonce", "status", "process gas", "message id"):
-            table.add_column(col)
-        for d in relay.deliveries():
-            table.add_row(str(d.nonce), d.status, str(d.gas_used), "0x" + d.id.hex()[:16] + "…")
+            for d, c in spokes.items()
+        }
+        owed: dict[int, list[tuple[ServicerReport, int]]] = {d: [] for d in spokes}
+        for t in range(1, periods + 1):
+            for k, d in enumerate(spokes):
+                rep = ServicerReport(
+                    t,
+                    (5 + k) * 10**9,
+                    2 * 10**10,
+                    10**9,
+                    0,
+                    0,
+                    dq60_balance=10**9,
+                    loans_root=bytes(keccak(f"{d}/{t}".encode())),
+                )
+                owed[d].append((rep, (3 - k) * 10**12))
+                if t == 2 and k == 1:
+                    continue  # spoke 71003 misses period 2's deadline
+                for r, bal in owed[d]:
+                    spokes[d].transact(
+                        routes[d].outbox, "send_report", [r.as_tuple(), bal], sender=servicer[d]
+                    )
+                    ledger.receive(d, r, bal)
+                owed[d] = []
+            for d in spokes:
+                for v in vals[d]:
+                    v.step()
+                relays[d].step()
+            hub.backend.advance_time(month)
+            hub.transact(inbox, "close_period", [deal])
+            got, want = summed_report(hub, inbox, deal, t), ledger.close()
+            table.add_row(
+                str(t),
+                f"{got.interest:,}",
+                f"{got.scheduled_principal + got.prepayments:,}",
+                f"{got.delinquent_60_plus:,}",
+                ",".join(map(str, ledger.delinquent[t])) or "-",
+                "yes" if got == want else "NO",
+            )
         console.print(table)
-        console.print(f"hub recipient last body: {bytes(hub.call(recipient, 'lastData')).decode()}")
+        # cash: collateral locked on the hub backs synthetic cash on spoke 71002 and comes back
+        who, spoke = hub.accounts[1], spokes[71002]
+        hub.transact(usdc, "mint", [who, 10**12])
+        hub.transact(usdc, "approve", [warp.hub_router, 10**12], sender=who)
+        hub.transact(
+            warp.hub_router,
+            "transferRemote",
+            [spoke.domain, address_to_bytes32(who), 10**12],
+            sender=who,
+        )
+        hv = [Validator(hub, hub_core, k, Path(tmp) / f"h{i}.db") for i, k in enumerate(keys[:2])]
+        for v in hv:
+            v.step()
+        Relayer(
+            hub,
+            hub_core,
+            {spoke.domain: (spoke, cores[spoke.domain])},
+            [v.store() for v in hv],
+            Path(tmp) / "rh.db",
+        ).step()
+        spoke.transact(
+            warp.spoke_router,
+            "transferRemote",
+            [hub.domain, address_to_bytes32(who), 4 * 10**11],
+            sender=who,
+        )
+        for v in vals[spoke.domain]:
+            v.step()
+        relays[spoke.domain].step()
+        locked = hub.call(usdc, "balanceOf", [warp.hub_router])
+        supply = spoke.call(warp.spoke_router, "totalSupply")
+        console.print(
+            f"warp route: hub collateral locked {locked:,} = spoke synthetic supply {supply:,}; "
+            f"messages delivered: {sum(len(r.deliveries()) for r in relays.values())} spoke->hub"
+        )

@@ -9,16 +9,17 @@ from trancheflow.cli import app
 
 
 def test_demo_delivers_every_message() -> None:
-    res = CliRunner().invoke(app, ["bridge", "demo", "--messages", "2"])
+    res = CliRunner().invoke(app, ["bridge", "demo", "--periods", "2"])
     assert res.exit_code == 0, res.output
-    assert res.output.count("delivered") == 2
-    assert "spoke report 2" in res.output
+    assert res.output.count("yes") == 2 and "NO" not in res.output
+    assert "71003" in res.output  # the spoke that missed period 2 is reported delinquent
+    assert "messages delivered: 4" in res.output  # 2 + 1 reports (one owed) + 1 cash leg
 
 
 @pytest.mark.parametrize(
     ("args", "env", "needle"),
     [
-        (["bridge", "demo", "--messages", "0"], {}, "--messages=0"),
+        (["bridge", "demo", "--periods", "0"], {}, "--periods=0"),
         (
             [
                 "bridge",

@@ -25,8 +25,8 @@ from trancheflow.chain.reports import ServicerReport, sign_report
 from ..chain.client.scenario import SIGNER_KEYS, WINDOW, Scenario
 from .test_report_routes import SPOKE_A, SPOKE_B, Net
 
-PERIODS = 8
-MISS = {(3, SPOKE_B), (6, SPOKE_A)}  # (period, spoke) pairs that miss the deadline
+PERIODS = 6
+MISS = {(3, SPOKE_B), (5, SPOKE_A)}  # (period, spoke) pairs that miss the deadline
 
 
 def _split(r: ServicerReport, share_num: int, domain: int) -> ServicerReport:
@@ -83,4 +83,4 @@ def test_two_spoke_deal_equals_exact_waterfall_on_summed_reports(
         ], where
         assert s.deal.pool_balance() == res.pool_ending, where
         assert s.deal.reserve() == res.reserve_balance, where
-    assert ledger.delinquent[3] == [SPOKE_B] and ledger.delinquent[6] == [SPOKE_A]
+    assert ledger.delinquent[3] == [SPOKE_B] and ledger.delinquent[5] == [SPOKE_A]
