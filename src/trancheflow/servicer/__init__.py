@@ -9,6 +9,8 @@
 * :mod:`~trancheflow.servicer.report`: the aggregate report and loan root;
 * :mod:`~trancheflow.servicer.period`: the whole pipeline plus the checks
   against the deployed deal;
+* :mod:`~trancheflow.servicer.books`: period-end loan books on disk (the
+  leaves of each loan root) for audits, ``auction mark`` and the keeper;
 * :mod:`~trancheflow.servicer.simulate`: SIMULATION ONLY, remittance files
   drawn from the model for demos and tests.
 """
