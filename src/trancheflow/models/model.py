@@ -4,8 +4,8 @@ Examples
 --------
 >>> from trancheflow.models.simulate import simulate_panel
 >>> from trancheflow.models.train import train_hazard_model
->>> sim = simulate_panel(1500, seed=2)
->>> m = train_hazard_model(sim.panel, sim.market, split="2020-01", rounds=30)
+>>> sim = simulate_panel(800, seed=2)
+>>> m = train_hazard_model(sim.panel, sim.market, split="2020-01", rounds=10)
 >>> sorted(m.boosters)
 ['cure', 'default', 'prepay']
 """

@@ -19,8 +19,8 @@ Examples
 --------
 >>> from trancheflow.models.simulate import simulate_panel
 >>> from trancheflow.models.train import train_hazard_model
->>> sim = simulate_panel(1500, seed=2)
->>> m = train_hazard_model(sim.panel, sim.market, split="2020-01", rounds=30)
+>>> sim = simulate_panel(800, seed=2)
+>>> m = train_hazard_model(sim.panel, sim.market, split="2020-01", rounds=10)
 >>> h = performance_history(m, sim.panel, sim.market, first="2020-01", last="2020-03")
 >>> list(h["period"])
 ['2020-01', '2020-02', '2020-03']

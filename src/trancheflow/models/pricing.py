@@ -34,8 +34,8 @@ Examples
 >>> from trancheflow.models.simulate import simulate_panel
 >>> from trancheflow.models.train import train_hazard_model
 >>> from trancheflow.tape import generate_tape
->>> sim = simulate_panel(1500, seed=2)
->>> m = train_hazard_model(sim.panel, sim.market, split="2020-01", rounds=30)
+>>> sim = simulate_panel(800, seed=2)
+>>> m = train_hazard_model(sim.panel, sim.market, split="2020-01", rounds=10)
 >>> rates = np.array([[0.08] * 360, [0.03] * 360])
 >>> acc = ml_path_accumulators(generate_tape(20, seed=1), m, rates)
 >>> bool(acc[1, :60, 4].sum() > acc[0, :60, 4].sum())   # VOL: low rates prepay faster

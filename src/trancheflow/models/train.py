@@ -13,8 +13,8 @@ simulated panel, the true hazards.
 Examples
 --------
 >>> from trancheflow.models.simulate import simulate_panel
->>> sim = simulate_panel(1500, seed=2)
->>> m = train_hazard_model(sim.panel, sim.market, split="2020-01", rounds=30)
+>>> sim = simulate_panel(800, seed=2)
+>>> m = train_hazard_model(sim.panel, sim.market, split="2020-01", rounds=10)
 >>> ev = evaluate_model(m, sim.panel, sim.market, truth=sim.truth_prob)
 >>> set(ev["prepay"]) >= {"lightgbm", "truth", "psa100", "refi_scurve"}
 True
