@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import boa
 
@@ -55,7 +56,7 @@ def model_price(month: int) -> float:
     return SEED_PRICE + 0.03 * math.sin(month / 5.0) - 0.0008 * month
 
 
-def v2_deploy(sb: MarketSandbox, owner: str) -> tuple[object, bool]:
+def v2_deploy(sb: MarketSandbox, owner: str) -> tuple[Any, bool]:
     fac = json.loads((V2 / "UniswapV2Factory.json").read_text())
     pair_abi = json.loads((V2 / "UniswapV2Pair.json").read_text())["abi"]
     ctor = boa.util.abi.abi_encode("(address)", (owner,))
@@ -70,20 +71,20 @@ def v2_deploy(sb: MarketSandbox, owner: str) -> tuple[object, bool]:
 class V2Pool:
     """The agent's view of the V2 pair (fee 30 bp, as published)."""
 
-    def __init__(self, pair: object, tok0: bool, sb: MarketSandbox) -> None:
+    def __init__(self, pair: Any, tok0: bool, sb: MarketSandbox) -> None:
         self.pair, self.tok0, self.sb = pair, tok0, sb
 
     def reserves(self) -> tuple[int, int]:
-        r0, r1, _ = self.pair.getReserves()  # type: ignore[attr-defined]
+        r0, r1, _ = self.pair.getReserves()
         return (r0, r1) if self.tok0 else (r1, r0)
 
     def sell(self, who: str, tokens: int) -> int:
         t, c = self.reserves()
         out = tokens * 997 * c // (t * 1000 + tokens * 997)
         with boa.env.prank(who):
-            self.sb.token.transfer(self.pair.address, tokens)  # type: ignore[attr-defined]
+            self.sb.token.transfer(self.pair.address, tokens)
             a0, a1 = (0, out) if self.tok0 else (out, 0)
-            self.pair.swap(a0, a1, who, b"")  # type: ignore[attr-defined]
+            self.pair.swap(a0, a1, who, b"")
         return out
 
     def buy(self, who: str, cash: int) -> int:
@@ -92,7 +93,7 @@ class V2Pool:
         with boa.env.prank(who):
             self.sb.usdc.transfer(self.pair.address, cash)
             a0, a1 = (out, 0) if self.tok0 else (0, out)
-            self.pair.swap(a0, a1, who, b"")  # type: ignore[attr-defined]
+            self.pair.swap(a0, a1, who, b"")
         return out
 
 
