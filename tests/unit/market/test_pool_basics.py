@@ -167,3 +167,27 @@ def test_min_holding_binds_investors_not_the_registered_venue(sb: MarketSandbox)
     assert code == sb.compliance.BELOW_MINIMUM_HOLDING()
     with boa.env.prank(sb.trader), boa.reverts(sb.token.messageForTransferRestriction(code)):  # type: ignore[attr-defined]
         sb.pool.buy(1_000 * UNIT, 0, DEADLINE)
+
+
+def test_lp_whose_identity_lapsed_still_claims_and_may_sell_shares(sb: MarketSandbox) -> None:
+    """Accrued LP cash follows the shares only from the transfer on; an LP whose
+    identity was revoked keeps its claim and may pass its shares to an eligible
+    investor, but cannot take tranche tokens out."""
+    seed(sb)
+    sb.period(950_000 * UNIT, 60_000 * UNIT)
+    sb.pool.sync()
+    owed = sb.pool.lp_claimable(sb.lp)  # type: ignore[attr-defined]
+    assert owed > 0
+    with boa.env.prank(sb.owner):
+        sb.compliance.revoke(sb.lp)  # type: ignore[attr-defined]
+    with boa.env.prank(sb.lp), boa.reverts("compliance: receiver not registered"):  # type: ignore[attr-defined]
+        sb.pool.remove_liquidity(1_000 * UNIT, 0, 0, DEADLINE)
+    shares = sb.pool.balanceOf(sb.lp)  # type: ignore[attr-defined]
+    with boa.env.prank(sb.lp):  # type: ignore[attr-defined]
+        sb.pool.transfer(sb.trader, shares)  # type: ignore[attr-defined]
+        assert sb.pool.claim() == owed
+    assert sb.pool.lp_claimable(sb.trader) == 0  # type: ignore[attr-defined]
+    sb.period(900_000 * UNIT, 60_000 * UNIT)
+    sb.pool.sync()
+    assert sb.pool.lp_claimable(sb.lp) == 0  # type: ignore[attr-defined]
+    assert sb.pool.lp_claimable(sb.trader) > 0  # type: ignore[attr-defined]
