@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# npm test tools (anvil, Safe artifacts): only the tests need them.
+# npm packages: anvil and the Safe artifacts (tests), the Uniswap V2 and Hyperlane build
+# artifacts (market bench, the bridge demo and tests), circom2/snarkjs/circomlib(js) (ZK).
 NODE_STAMP := node_modules/.installed
 $(NODE_STAMP): package.json
 	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found; install Node.js to run the integration tests"; exit 1; }
