@@ -38,8 +38,8 @@ Two numba kernels, one model function
   per-month BMA step is the engine's own function
   (:func:`~trancheflow.collateral.kernel.bma_month`; the deterministic
   kernel writes the same formulas inline for speed, and only the ring buffer
-  of pending liquidations and the accumulator layout differ). With no model
-  (``model=None``) it reads the assumptions' constant speed table and equals
+  of pending liquidations and the accumulator layout differ). With no model (``model=None``) it reads the
+  assumptions' constant speed table and equals
   :func:`~trancheflow.collateral.project_pool` on every path (tested to
   1e-12 relative); with the model and no defaults it equals
   :func:`mc_kernel` in float64 (tested), which guards the
