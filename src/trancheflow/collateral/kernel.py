@@ -71,14 +71,7 @@ _NSTATE = 14
 
 @njit(inline="always", error_model="numpy")
 def bma_month(p0, f0, nd, raw, adb, q, smm, severity, advance, ended):  # type: ignore[no-untyped-def]
-    """The BMA month of one loan, as the path kernels compute it.
-
-    ``project_kernel`` below writes the same formulas out inline: calling
-    this function there (even inlined) cost the deterministic projection about
-    a third of its speed (``bench/collateral.py``: 300-330 M loan-months/s
-    against 400-630 M written out), so the two copies are kept equal by the
-    tests that path projection at constant speed equals ``project_pool`` to
-    1e-12.
+    """The BMA month of one loan (shared by this kernel and the path kernels).
 
     Given the performing and foreclosure balances ``p0, f0``, the new
     defaults ``nd``, the liquidation arriving this month (``raw`` defaulted
@@ -218,15 +211,12 @@ def project_kernel(
                     lagged_adb = old_norm * s_prev if advance else old_raw
                     raw = nd if no_lag else old_raw
                     adb = nd if no_lag else lagged_adb
-                    d = p0 - nd
-                    loss = min(raw * severity, adb)
-                    pq = p0 * q
-                    vol = min(pq * st[_SMM * W + w], d * q)
+                    d, pq, vol, fd, loss, perf, fcl = bma_month(
+                        p0, f0, nd, raw, adb, q, st[_SMM * W + w], severity, advance, tf >= lw
+                    )
                     omq = 1.0 - q
-                    fd = nd + f0 - adb
-                    st[_PERF * W + w] = d * q - vol
-                    f_new = fd * q if advance else fd
-                    st[_FCL * W + w] = 0.0 if tf >= lw else f_new
+                    st[_PERF * W + w] = perf
+                    st[_FCL * W + w] = fcl
                     st[_SCHED * W + w] = s_prev * q
                     row[P0 * W + w] += p0
                     row[F0 * W + w] += f0

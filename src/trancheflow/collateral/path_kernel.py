@@ -36,9 +36,9 @@ Two numba kernels, one model function
   the MDR table, ``severity``, ``recovery_lag`` and ``advance`` of an
   :class:`~trancheflow.collateral.Assumptions` are used unchanged, and the
   per-month BMA step is the engine's own function
-  (:func:`~trancheflow.collateral.kernel.bma_month`; the deterministic
-  kernel writes the same formulas inline for speed, and only the ring buffer
-  of pending liquidations and the accumulator layout differ). With no model (``model=None``) it reads the
+  (:func:`~trancheflow.collateral.kernel.bma_month`, inlined in both
+  kernels; only the ring buffer of pending liquidations and the
+  accumulator layout differ). With no model (``model=None``) it reads the
   assumptions' constant speed table and equals
   :func:`~trancheflow.collateral.project_pool` on every path (tested to
   1e-12 relative); with the model and no defaults it equals
