@@ -23,6 +23,7 @@ from trancheflow.cli import app
 
 from . import anvil as anvil_mod
 from .anvil import AnvilNode, anvil_binary
+from .conftest import missing
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.integration
 def two_nodes(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AnvilNode, AnvilNode]]:
     binary = anvil_binary()
     if binary is None:
-        pytest.skip("anvil not found; run 'make test' to install it from npm")
+        missing("anvil not found; run 'make test' to install it from npm")
     with tempfile.TemporaryDirectory(prefix="tf-bridge-") as tmp:
         nodes = []
         for k, chain_id in enumerate((31337, 31338)):
