@@ -146,6 +146,7 @@ def demo(
     from trancheflow.bridge.validator import Validator
     from trancheflow.bridge.warp import deploy_warp_route
     from trancheflow.chain.reports import ServicerReport
+    from trancheflow.units import format_money
 
     if not 1 <= periods <= 24:
         raise BridgeError(f"--periods={periods}: must be in 1..24")
@@ -166,7 +167,7 @@ def demo(
     usdc = hub.deploy_vyper(CONTRACTS.parent / "mocks" / "MockUSDC.vy")
     warp = deploy_warp_route(hub, hub_core, usdc, spokes[71002], cores[71002])
     ledger = HubLedger(list(spokes))
-    table = Table(title="hub 71001: summed spoke reports (6-decimal units; DEVELOPMENT keys)")
+    table = Table(title="hub 71001: summed spoke reports (USDC; DEVELOPMENT keys)")
     for col in (
         "period",
         "interest",
@@ -225,9 +226,9 @@ def demo(
             got, want = summed_report(hub, inbox, deal, t), ledger.close()
             table.add_row(
                 str(t),
-                f"{got.interest:,}",
-                f"{got.scheduled_principal + got.prepayments:,}",
-                f"{got.delinquent_60_plus:,}",
+                format_money(got.interest, 6),
+                format_money(got.scheduled_principal + got.prepayments, 6),
+                format_money(got.delinquent_60_plus, 6),
                 ",".join(map(str, ledger.delinquent[t])) or "-",
                 "yes" if got == want else "NO",
             )
@@ -264,6 +265,7 @@ def demo(
         locked = hub.call(usdc, "balanceOf", [warp.hub_router])
         supply = spoke.call(warp.spoke_router, "totalSupply")
         console.print(
-            f"warp route: hub collateral locked {locked:,} = spoke synthetic supply {supply:,}; "
+            f"warp route: hub collateral locked {format_money(locked, 6)} USDC = spoke synthetic "
+            f"supply {format_money(supply, 6)}; "
             f"messages delivered: {sum(len(r.deliveries()) for r in relays.values())} spoke->hub"
         )
