@@ -304,8 +304,11 @@ def create_app(db_url: str | Engine, *, rpc_url: str | None = None) -> FastAPI:
         return sch.YieldTableOut(deal=row.name, columns=list(table.columns), rows=records)
 
     from trancheflow.api.dashboard import router
+    from trancheflow.api.panels import routers
 
     app.include_router(router)
+    for panel_router in routers():
+        app.include_router(panel_router)
     _offline_docs(app)  # before /static: its /static/swagger-ui mount must match first
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     return app

@@ -175,7 +175,10 @@ def render_deal(s: Session, ref: str) -> str:
         title=f"Tranche balances ({deal.currency})",
         fmt=money_fmt,
     )
-    fees = queries.deal_spec_data(find_deal(s, ref)).get("fees", [])
+    from trancheflow.api.panels import render_panels
+
+    row = find_deal(s, ref)
+    fees = queries.deal_spec_data(row).get("fees", [])
     tpl = _env.get_template("deal.html")
     return tpl.render(
         deal=deal,
@@ -185,6 +188,7 @@ def render_deal(s: Session, ref: str) -> str:
         holders=holders,
         charts=[pool_chart, factor_chart, dq_chart, loss_chart, balance_chart],
         dec=dec,
+        panels=render_panels(s, row),
     )
 
 

@@ -15,6 +15,11 @@ def demo(
     months: int = typer.Option(60, min=1, help="months of on-chain servicing"),
     investors: int = typer.Option(4, min=1, max=7, help="investor accounts buying the tranches"),
     spec: Path | None = typer.Option(None, help="deal spec (default: examples/demo/deal.yaml)"),
+    without: list[str] = typer.Option(
+        [],
+        "--without",
+        help="skip an extra step: market, zk or models (repeatable)",
+    ),
 ) -> None:
     """Run a deal's life end to end on the in-process chain and write an HTML report.
 
@@ -23,7 +28,14 @@ def demo(
     audits every period and writes report.html.
     """
     from trancheflow.ops.demo import run_demo
+    from trancheflow.ops.demo_extras import DEMO_EXTRAS
 
+    unknown = sorted(set(without) - set(DEMO_EXTRAS))
+    if unknown:
+        raise typer.BadParameter(
+            f"{', '.join(unknown)}: not an extra step; choose from {', '.join(DEMO_EXTRAS)}",
+            param_hint="--without",
+        )
     console = Console()
     result = run_demo(
         out,
@@ -33,8 +45,9 @@ def demo(
         investors=investors,
         spec_path=spec,
         console=console,
+        extras=[e for e in DEMO_EXTRAS if e not in without],
     )
     console.print(f"report: [bold]{result.report_path.resolve()}[/]")
     console.print(f"database: {result.db_url}  (trancheflow serve --db '{result.db_url}')")
-    if not result.audit_ok:
+    if not result.ok:
         raise typer.Exit(1)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,12 @@ class DemoResult:
     exact_vs_float_max_diff: float
     alerts: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    extras: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """The audit passed and every extra step's own checks passed."""
+        return self.audit_ok and all(self.extras.values())
 
 
 def _spec_for_tape(
@@ -161,6 +168,7 @@ def run_demo(
     investors: int = 4,
     spec_path: str | Path | None = None,
     console: Console | None = None,
+    extras: Sequence[str] | None = None,
 ) -> DemoResult:
     """Run the main job and write its report under ``out_dir``.
 
@@ -179,6 +187,9 @@ def run_demo(
         Deal spec to run (default ``examples/demo/deal.yaml``).
     console : rich.console.Console, optional
         Where to print; a quiet console when None.
+    extras : sequence of str, optional
+        Extra steps beside the life (:data:`~trancheflow.ops.demo_extras.DEMO_EXTRAS`,
+        all by default; ``()`` for none).
 
     Returns
     -------
@@ -195,6 +206,7 @@ def run_demo(
         tranche_balance_chart,
         yield_chart,
     )
+    from trancheflow.ops.demo_extras import DEMO_EXTRAS, load_extras
     from trancheflow.ops.lifecycle import run_life, sale_prices
     from trancheflow.tape import generate_tape, validate_tape, write_tape
 
@@ -202,6 +214,7 @@ def run_demo(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
+    hooks = load_extras(DEMO_EXTRAS if extras is None else extras, out, con)
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -264,6 +277,7 @@ def run_demo(
             investors=investors,
             seed=seed,
             prices=prices,
+            hooks=hooks,
             on_month=lambda t: progress.update(
                 life_task, completed=t, description=f"month {t}: report, attest, finalize, claim"
             ),
@@ -337,6 +351,8 @@ def run_demo(
             else "<p>none</p>",
         ),
     ]
+    for hook in hooks:
+        sections.extend(hook.report_sections())
     if notes:
         sections.append(
             ("Notes", "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
@@ -355,8 +371,12 @@ def run_demo(
         exact_vs_float_max_diff=diff,
         alerts=life.alerts,
         notes=notes,
+        extras={h.name: h.ok for h in hooks},
     )
     _print_summary(con, spec.deal, result, life)
+    for hook in hooks:
+        for line in hook.summary_lines():
+            con.print(line, highlight=False)
     return result
 
 

@@ -27,10 +27,10 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -152,6 +152,51 @@ class Investor:
 
 
 @dataclass
+class LifeContext:
+    """What a :class:`LifeHook` sees of the running deal.
+
+    ``spare`` are funded-by-mint accounts no other actor uses (market makers,
+    arbitrageurs, a KYC'd buyer...); ``report`` is the latest period's
+    servicer report (None before the first) and ``period`` its number.
+    """
+
+    client: Any
+    handle: Any
+    spec: Any
+    pool: pd.DataFrame
+    feed: Any
+    tape_path: Path
+    db_url: str
+    issuer: str
+    servicer: str
+    keeper: str
+    investors: list[Investor]
+    spare: list[str]
+    rng: np.random.Generator
+    period: int = 0
+    report: Any = None
+
+
+class LifeHook(Protocol):
+    """A step that runs beside the deal's life (market trading, ZK audit, model re-pricing).
+
+    Every method is called in the order the hooks were given. A hook must not
+    finalize or veto periods: the keeper does that.
+    """
+
+    name: str
+
+    def on_closing(self, ctx: LifeContext) -> None:
+        """After the subscription windows closed, before period 1."""
+
+    def on_period(self, ctx: LifeContext) -> None:
+        """After period ``ctx.period`` finalized and investors claimed and traded."""
+
+    def on_end(self, ctx: LifeContext) -> None:
+        """After the last period was indexed."""
+
+
+@dataclass
 class LifeResult:
     """What happened on chain, in numbers the report and the summary use."""
 
@@ -182,6 +227,7 @@ def run_life(
     dispute_window: int = 3 * DAY,
     client: Any = None,
     on_month: Callable[[int], None] | None = None,
+    hooks: Sequence[LifeHook] = (),
 ) -> LifeResult:
     """Deploy ``spec`` over ``pool`` and run ``months`` of servicing on chain.
 
@@ -210,6 +256,9 @@ def run_life(
         Where to deploy; a fresh embedded chain when omitted.
     on_month : callable, optional
         Called with each finished month (progress bars).
+    hooks : sequence of LifeHook
+        Steps run at closing, after each period and at the end (see
+        :class:`LifeHook`); each gets its own seeded random generator.
 
     Returns
     -------
@@ -302,6 +351,26 @@ def run_life(
     client.advance_time(7 * DAY)
     for sale in open_sales:
         sale.finish(sender=issuer)  # unsold tokens go back to the issuer
+    contexts = [
+        LifeContext(
+            client=client,
+            handle=handle,
+            spec=spec,
+            pool=pool,
+            feed=feed,
+            tape_path=tape_path,
+            db_url=db_url,
+            issuer=issuer,
+            servicer=servicer,
+            keeper=keeper_acct,
+            investors=people,
+            spare=list(acc[3 + investors :]),
+            rng=np.random.default_rng([seed, k + 1]),
+        )
+        for k in range(len(hooks))
+    ]
+    for hook, ctx in zip(hooks, contexts, strict=True):
+        hook.on_closing(ctx)
 
     # ---- monthly servicing
     rows: list[dict[str, Any]] = []
@@ -330,6 +399,9 @@ def run_life(
             if amount > 0:
                 handle.transfer(i, people[src].address, people[dst].address, amount)
                 transfers += 1
+        for hook, ctx in zip(hooks, contexts, strict=True):
+            ctx.period, ctx.report = t, report
+            hook.on_period(ctx)
         indexer.run_once()
         buckets = feed.buckets(t)
         rows.append(
@@ -348,6 +420,8 @@ def run_life(
         if on_month is not None:
             on_month(t)
     indexer.run_once()
+    for hook, ctx in zip(hooks, contexts, strict=True):
+        hook.on_end(ctx)
     summary = _tranche_summary(handle, people, names, feed.decimals, issuer=issuer)
     return LifeResult(
         handle=handle,

@@ -511,3 +511,28 @@ class AuditResult(Base):
     summary: Mapped[str] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class DealMetric(Base):
+    """An off-chain figure about a deal, by kind and period.
+
+    The indexer's tables hold what the chain said; this table holds what
+    operations computed beside it: the market pool's depth, price and TWAP
+    against the model's fair value (``kind="market"``), the ZK eligibility
+    proofs and random audits (``kind="zk"``), the behaviour model's forecast
+    against realized rates and each tranche's model value (``kind="model"``).
+    ``period`` is the deal period the figure belongs to (``None`` for a
+    deal-level figure); ``payload`` is a JSON object whose keys the writer of
+    that kind documents.
+    """
+
+    __tablename__ = "deal_metrics"
+    __table_args__ = (UniqueConstraint("deal_id", "kind", "period", "key", name="uq_deal_metric"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(24), index=True)
+    period: Mapped[int] = mapped_column(Integer, default=0)
+    key: Mapped[str] = mapped_column(String(64), default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)

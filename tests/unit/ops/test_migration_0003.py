@@ -63,9 +63,10 @@ def test_0002_database_upgrades_to_0003_and_keeps_its_rows(tmp_path) -> None:  #
                 " 1, 10, '0x01', 0)"
             )
         )
-    upgrade(engine)
+    upgrade(engine, "0003")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+    upgrade(engine)  # and on to the newest revision with the rows kept
     with Session(engine) as s:
         p = s.scalars(select(Period)).one()
         assert (p.pool_balance, p.insurance_premium, p.auction_proceeds) == (big - 1, 8, 10)
