@@ -34,6 +34,7 @@ FACTORIES: dict[str, str] = {
     "StaticMessageIdMultisigIsm": (
         "isms/multisig/StaticMultisigIsm.sol/StaticMessageIdMultisigIsm__factory.js"
     ),
+    "DomainRoutingIsm": "isms/routing/DomainRoutingIsm__factory.js",
     "TestRecipient": "test/TestRecipient__factory.js",
     "HypERC20Collateral": "token/HypERC20Collateral__factory.js",
     "HypERC20": "token/HypERC20__factory.js",

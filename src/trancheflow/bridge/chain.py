@@ -16,7 +16,7 @@ by a published ABI and bytecode. :func:`deploy_core` deploys, on one chain:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,7 +32,17 @@ from trancheflow.chain.backends.boa_backend import BoaBackend, revert_reason
 from trancheflow.chain.gas import begin_transaction, tx_gas
 from trancheflow.errors import BridgeError
 
-__all__ = ["EmbeddedChain", "HyperlaneCore", "deploy_core", "event_topic"]
+__all__ = [
+    "EmbeddedChain",
+    "HyperlaneCore",
+    "deploy_core",
+    "deploy_multisig_ism",
+    "event_topic",
+    "ROUTING_MODULE_TYPE",
+]
+
+#: Hyperlane's ``IInterchainSecurityModule.Types.ROUTING``.
+ROUTING_MODULE_TYPE = 1
 
 
 @cache
@@ -175,7 +185,12 @@ class EmbeddedChain:
 
 @dataclass(frozen=True)
 class HyperlaneCore:
-    """Addresses of one chain's Hyperlane deployment."""
+    """Addresses of one chain's Hyperlane deployment.
+
+    ``validators``/``threshold`` are the default multisig set (empty/0 when the
+    default ISM routes per origin); ``origin_isms`` maps each origin domain to
+    its own multisig ISM when it does.
+    """
 
     domain: int
     mailbox: str
@@ -184,33 +199,75 @@ class HyperlaneCore:
     ism: str
     validators: tuple[str, ...]
     threshold: int
+    origin_isms: tuple[tuple[int, str], ...] = ()
+
+    def ism_for(self, origin: int) -> str:
+        """The ISM that verifies messages from ``origin`` (the default when not routed)."""
+        return dict(self.origin_isms).get(origin, self.ism)
+
+
+def _checked(validators: Sequence[str], threshold: int) -> list[str]:
+    vals = [to_checksum_address(v) for v in validators]
+    if not 1 <= threshold <= len(vals):
+        raise BridgeError(f"threshold={threshold}: must be in 1..{len(vals)} (validators)")
+    if len(set(vals)) != len(vals):
+        raise BridgeError("validators: an address appears twice")
+    return vals
+
+
+def deploy_multisig_ism(
+    chain: EmbeddedChain, validators: Sequence[str], threshold: int, factory: str | None = None
+) -> str:
+    """An M-of-N ``StaticMessageIdMultisigIsm`` through the published factory; its address."""
+    vals = _checked(validators, threshold)
+    factory = factory or chain.deploy("StaticMessageIdMultisigIsmFactory")
+    chain.transact(factory, "deploy", [vals, threshold])
+    ism = to_checksum_address(chain.call(factory, "getAddress", [vals, threshold]))
+    chain.attach("StaticMessageIdMultisigIsm", ism)
+    return ism
 
 
 def deploy_core(
-    chain: EmbeddedChain, validators: Sequence[str], threshold: int, *, owner: str | None = None
+    chain: EmbeddedChain,
+    validators: Sequence[str] = (),
+    threshold: int = 0,
+    *,
+    owner: str | None = None,
+    origins: Mapping[int, tuple[Sequence[str], int]] | None = None,
 ) -> HyperlaneCore:
-    """Deploy Mailbox, hooks and an M-of-N message-id multisig ISM on ``chain``.
+    """Deploy Mailbox, hooks and the default ISM on ``chain``.
 
     The ISM verifies messages *arriving* on ``chain``, so ``validators`` are
-    the validators of the origin chains whose messages it accepts.
+    the validators of the origin chains whose messages it accepts. With
+    ``origins`` (origin domain -> (validators, threshold)) the default ISM is a
+    ``DomainRoutingIsm`` over one multisig ISM per origin instead, and
+    ``validators``/``threshold`` are ignored.
 
     Raises
     ------
     BridgeError
         When ``threshold`` is not in ``1..len(validators)`` or validators repeat.
     """
-    vals = [to_checksum_address(v) for v in validators]
-    if not 1 <= threshold <= len(vals):
-        raise BridgeError(f"threshold={threshold}: must be in 1..{len(vals)} (validators)")
-    if len(set(vals)) != len(vals):
-        raise BridgeError("validators: an address appears twice")
     owner = owner or chain.accounts[0]
     mailbox = chain.deploy("Mailbox", [chain.domain])
     tree = chain.deploy("MerkleTreeHook", [mailbox])
     pausable = chain.deploy("PausableHook")
     factory = chain.deploy("StaticMessageIdMultisigIsmFactory")
-    chain.transact(factory, "deploy", [vals, threshold])
-    ism = to_checksum_address(chain.call(factory, "getAddress", [vals, threshold]))
-    chain.attach("StaticMessageIdMultisigIsm", ism)
+    routed: tuple[tuple[int, str], ...] = ()
+    if origins:
+        routed = tuple(
+            (int(d), deploy_multisig_ism(chain, v, t, factory)) for d, (v, t) in origins.items()
+        )
+        ism = chain.deploy("DomainRoutingIsm")
+        chain.transact(
+            ism, "initialize", [owner, [d for d, _ in routed], [a for _, a in routed]]
+        )
+        vals: list[str] = []
+        threshold = 0
+    else:
+        vals = _checked(validators, threshold)
+        ism = deploy_multisig_ism(chain, vals, threshold, factory)
     chain.transact(mailbox, "initialize", [owner, ism, pausable, tree])
-    return HyperlaneCore(chain.domain, mailbox, tree, pausable, ism, tuple(vals), threshold)
+    return HyperlaneCore(
+        chain.domain, mailbox, tree, pausable, ism, tuple(vals), threshold, routed
+    )

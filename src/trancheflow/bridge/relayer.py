@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from eth_abi import decode as abi_decode
 from eth_utils import to_checksum_address
 
-from trancheflow.bridge.chain import HyperlaneCore, event_topic
+from trancheflow.bridge.chain import ROUTING_MODULE_TYPE, HyperlaneCore, event_topic
 from trancheflow.bridge.message import Message, bytes32_to_address, encode_metadata
 from trancheflow.bridge.validator import Checkpoint, CheckpointStore, LogSource
 from trancheflow.chain.backends import TxResult
@@ -218,8 +218,18 @@ class Relayer:
 
     @staticmethod
     def _ism_set(chain: Destination, ism: str, raw: bytes) -> tuple[list[str], int]:
-        if hasattr(chain, "attach"):
-            chain.attach("StaticMessageIdMultisigIsm", ism)
+        """The validator set and threshold that verify ``raw`` at ``ism``; a
+        ``DomainRoutingIsm`` is followed to the module of the message's origin."""
+        attach = getattr(chain, "attach", None)
+        if attach is not None:
+            attach("DomainRoutingIsm", ism)
+        if int(chain.call(ism, "moduleType")) == ROUTING_MODULE_TYPE:
+            try:
+                ism = to_checksum_address(chain.call(ism, "route", [raw]))
+            except BridgeError:  # no module for this origin: nobody can attest it
+                return [], 1
+        if attach is not None:
+            attach("StaticMessageIdMultisigIsm", ism)
         vals, threshold = chain.call(ism, "validatorsAndThreshold", [raw])
         return [to_checksum_address(v) for v in vals], int(threshold)
 

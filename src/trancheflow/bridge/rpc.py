@@ -18,7 +18,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import to_checksum_address
 
 from trancheflow.bridge.artifacts import load
-from trancheflow.bridge.chain import HyperlaneCore
+from trancheflow.bridge.chain import ROUTING_MODULE_TYPE, HyperlaneCore
 from trancheflow.chain.backends import RawLog, TxResult
 from trancheflow.chain.backends.rpc_backend import RpcBackend
 from trancheflow.errors import BridgeError, ChainError
@@ -131,8 +131,17 @@ def core_at(chain: Any, mailbox: str) -> HyperlaneCore:
     hook = to_checksum_address(chain.call(mailbox, "defaultHook"))
     ism = to_checksum_address(chain.call(mailbox, "defaultIsm"))
     chain.attach("MerkleTreeHook", tree)
-    chain.attach("StaticMessageIdMultisigIsm", ism)
-    vals, threshold = chain.call(ism, "validatorsAndThreshold", [b""])
+    chain.attach("DomainRoutingIsm", ism)
+    routed: tuple[tuple[int, str], ...] = ()
+    if int(chain.call(ism, "moduleType")) == ROUTING_MODULE_TYPE:
+        vals, threshold = [], 0
+        for d in chain.call(ism, "domains"):
+            sub = to_checksum_address(chain.call(ism, "module", [int(d)]))
+            chain.attach("StaticMessageIdMultisigIsm", sub)
+            routed += ((int(d), sub),)
+    else:
+        chain.attach("StaticMessageIdMultisigIsm", ism)
+        vals, threshold = chain.call(ism, "validatorsAndThreshold", [b""])
     return HyperlaneCore(
         domain,
         to_checksum_address(mailbox),
@@ -141,4 +150,5 @@ def core_at(chain: Any, mailbox: str) -> HyperlaneCore:
         ism,
         tuple(to_checksum_address(v) for v in vals),
         int(threshold),
+        routed,
     )
