@@ -79,6 +79,7 @@ __all__ = [
     "Security",
     "deal_security",
     "pool_security",
+    "security_cash_flows",
     "simulate_values",
     "simulate_values_many",
 ]
@@ -91,12 +92,15 @@ _TOTAL_CF = CASHFLOW_COLUMNS.index("total_cash_flow")
 class Security:
     """What is valued: a pool (one instrument) or a deal's tranches (one per tranche).
 
-    Build with :func:`pool_security` or :func:`deal_security`.
+    Build with :func:`pool_security` or :func:`deal_security`. ``model`` is a
+    :class:`~trancheflow.collateral.prepay_model.RefiPrepayModel`, ``None``
+    (the assumptions' constant speed) or any behaviour with a
+    ``project_paths`` method (see :func:`security_cash_flows`).
     """
 
     loans: LoanArrays
     assumptions: Assumptions
-    model: RefiPrepayModel | None
+    model: RefiPrepayModel | Any
     n_periods: int
     names: tuple[str, ...]
     faces: tuple[float, ...]
@@ -154,7 +158,7 @@ def pool_security(
 
 def deal_security(
     spec: Any,
-    model: RefiPrepayModel | None = None,
+    model: RefiPrepayModel | Any = None,
     *,
     assumptions: Assumptions | None = None,
     start_month_of_year: int = 1,
@@ -326,31 +330,57 @@ class PathValues:
         return int(self.dcf.shape[0])
 
 
+def security_cash_flows(
+    security: Security, mrates: F, short: F | None, precision: str = "float64"
+) -> tuple[F, Any]:
+    """Project the collateral on every path and run the waterfall (one chunk of paths).
+
+    Returns the undiscounted cash flow per path, period and instrument
+    ``(n_paths, n_periods, n_instruments)`` and the deal's
+    :class:`~trancheflow.deal.waterfall.FloatResult` (``None`` for a pool).
+    The projection is ``security.model.project_paths(...)`` when the model
+    has that method (a behaviour model bound to its tape, such as
+    :class:`trancheflow.models.tranche_pricing.MLBehaviour`), else
+    :func:`~trancheflow.collateral.path_kernel.project_paths`.
+    """
+    project = getattr(security.model, "project_paths", None)
+    if callable(project):
+        cube = project(
+            security.loans,
+            mrates,
+            security.assumptions,
+            start_month_of_year=security.start_month_of_year,
+            n_periods=security.n_periods,
+            precision=precision,
+        )
+    else:
+        cube = project_paths(
+            security.loans,
+            security.model,
+            mrates,
+            security.assumptions,
+            start_month_of_year=security.start_month_of_year,
+            n_periods=security.n_periods,
+            precision=precision,  # type: ignore[arg-type]
+        )
+    if security.waterfall is None:
+        return cube[:, :, _TOTAL_CF : _TOTAL_CF + 1], None
+    from trancheflow.deal.collections import Collections
+    from trancheflow.deal.waterfall import FloatWaterfall
+
+    idx = dict.fromkeys(security.indices, short) if short is not None else None
+    res = FloatWaterfall(security.waterfall).run(
+        Collections.from_scenarios(cube),
+        pool_balance=security.pool_balance,
+        index_paths=idx,
+    )
+    return np.concatenate([res.cash_flow, res.residual[:, :, None]], axis=2), res
+
+
 def _value_chunk(security: Security, payload: tuple[F, F, F | None, str]) -> tuple[F, F]:
     """Project, run the waterfall and discount one chunk of paths."""
     mrates, disc, short, precision = payload
-    cube = project_paths(
-        security.loans,
-        security.model,
-        mrates,
-        security.assumptions,
-        start_month_of_year=security.start_month_of_year,
-        n_periods=security.n_periods,
-        precision=precision,  # type: ignore[arg-type]
-    )
-    if security.waterfall is None:
-        cf = cube[:, :, _TOTAL_CF : _TOTAL_CF + 1]
-    else:
-        from trancheflow.deal.collections import Collections
-        from trancheflow.deal.waterfall import FloatWaterfall
-
-        idx = dict.fromkeys(security.indices, short) if short is not None else None
-        res = FloatWaterfall(security.waterfall).run(
-            Collections.from_scenarios(cube),
-            pool_balance=security.pool_balance,
-            index_paths=idx,
-        )
-        cf = np.concatenate([res.cash_flow, res.residual[:, :, None]], axis=2)
+    cf, _ = security_cash_flows(security, mrates, short, precision)
     return cf * disc[:, :, None], cf.sum(axis=0)
 
 
@@ -425,7 +455,7 @@ def _fast(security: Security, settings: MonteCarloSettings) -> bool:
     """A pool with the rate-driven model and no defaults, run in this process."""
     return (
         security.waterfall is None
-        and security.model is not None
+        and isinstance(security.model, RefiPrepayModel)
         and settings.scheduler is None
         and not has_defaults(security.loans, security.assumptions, security.n_periods)
     )
@@ -467,7 +497,7 @@ def simulate_values_many(
 
             out.append(simulate_values(security, c, settings, progress=step))
         return out
-    assert security.model is not None
+    assert isinstance(security.model, RefiPrepayModel)
     T = security.n_periods
     n = settings.n_paths
     all_paths = [_simulate_paths(c, settings, T) for c in curves]
