@@ -13,13 +13,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from eth_abi import encode as abi_encode
 from eth_account import Account
 
-from trancheflow.bridge import tokens as T
+from trancheflow.bridge import tokens as tk
 from trancheflow.bridge.chain import EmbeddedChain, HyperlaneCore, deploy_core
 from trancheflow.bridge.message import address_to_bytes32
 from trancheflow.bridge.routes import CONTRACTS
@@ -43,8 +42,8 @@ class World:
     hub_core: HyperlaneCore
     spoke_core: HyperlaneCore
     s: Scenario
-    route: T.TokenRoute
-    lanes: T.Lanes
+    route: tk.TokenRoute
+    lanes: tk.Lanes
     compliance: str
     hub_compliance: str
     t: int = 0
@@ -68,7 +67,7 @@ class World:
         c.advance_time(WINDOW)
         self.s.deal.finalize(self.t)
         if sync:
-            T.sync(self.hub, self.route)
+            tk.sync(self.hub, self.route)
 
     def index(self) -> int:
         return int(self.hub.call(self.route.hub_token, "index"))
@@ -76,8 +75,8 @@ class World:
     def spoke_claimable(self, who: str) -> int:
         return int(self.spoke.call(self.route.spoke_token, "claimable", [who]))
 
-    def conserved(self) -> T.Conservation:
-        c = T.conservation(self.hub, self.hub_core, self.spoke, self.spoke_core, self.route)
+    def conserved(self) -> tk.Conservation:
+        c = tk.conservation(self.hub, self.hub_core, self.spoke, self.spoke_core, self.route)
         assert c.ok, c
         return c
 
@@ -92,13 +91,13 @@ def w(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     s = Scenario(DealClient(hub.backend, DeploymentStore(None)))
     comp_src = CONTRACTS.parent / "compliance" / "Compliance.vy"
     owner = spoke.accounts[0]
-    compliance = spoke.deploy_vyper(comp_src, [owner, T.ZERO])
-    route = T.deploy_token_route(
+    compliance = spoke.deploy_vyper(comp_src, [owner, tk.ZERO])
+    route = tk.deploy_token_route(
         hub, hub_core, s.deal.token(0), s.deal.record.settlement, spoke, spoke_core,
         compliance=compliance,
     )  # fmt: skip
     # the same rules for the spoke token on the spoke and, for comparison, on a hub instance
-    hub_compliance = hub.deploy_vyper(comp_src, [hub.accounts[0], T.ZERO])
+    hub_compliance = hub.deploy_vyper(comp_src, [hub.accounts[0], tk.ZERO])
     for chain, comp, tok in (
         (spoke, compliance, route.spoke_token),
         (hub, hub_compliance, route.hub_token),
@@ -107,7 +106,7 @@ def w(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         chain.transact(comp, "set_jurisdiction", [tok, US, True])
         for who in (s.issuer, s.alice, s.bob):
             chain.transact(comp, "register", [who, US, ACCREDITED, 2**40])
-    lanes = T.Lanes(hub, hub_core, spoke, spoke_core, keys, tmp)
+    lanes = tk.Lanes(hub, hub_core, spoke, spoke_core, keys, tmp)
     world = World(hub, spoke, hub_core, spoke_core, s, route, lanes, compliance, hub_compliance)
     world.period()
     s.deal.transfer(0, s.issuer, s.alice, 10**12)
@@ -121,7 +120,7 @@ def test_send_settles_before_leaving_and_conserves(w: World) -> None:
     owed = w.s.deal.claimable(0, w.alice)
     assert owed > 0
     w.s.deal.claim(0, w.bob)  # bob, the hub twin, starts from the same index
-    T.send_to_spoke(w.hub, w.route, w.alice, w.alice, 10**12)
+    tk.send_to_spoke(w.hub, w.route, w.alice, w.alice, 10**12)
     assert w.s.deal.claimable(0, w.alice) == owed  # settled on the hub, not carried away
     c = w.conserved()
     assert c.minting == 10**12 and c.spoke_supply == 0
@@ -142,7 +141,7 @@ def test_spoke_claims_equal_what_the_hub_pays(w: World) -> None:
     assert i1 > i0
     want = 10**12 * (i1 - i0) // S
     assert w.spoke_claimable(w.alice) == w.s.deal.claimable(0, w.bob) == want
-    assert T.claim_on_spoke(w.spoke, w.route, w.alice) == want
+    assert tk.claim_on_spoke(w.spoke, w.route, w.alice) == want
     assert w.s.deal.claim(0, w.bob) == want
     # the spoke token holds at least what its holders can still claim
     cash = int(w.spoke.call(w.route.warp.spoke_router, "balanceOf", [w.route.spoke_token]))
@@ -151,7 +150,7 @@ def test_spoke_claims_equal_what_the_hub_pays(w: World) -> None:
 
 def test_return_and_crossing_return_lose_nothing(w: World) -> None:
     # a plain return: released on the hub, earns there from then on
-    T.send_home(w.spoke, w.route, w.alice, w.alice, 10**11)
+    tk.send_home(w.spoke, w.route, w.alice, w.alice, 10**11)
     assert w.conserved().returning == 10**11
     w.lanes.step()
     c = w.conserved()
@@ -159,7 +158,7 @@ def test_return_and_crossing_return_lose_nothing(w: World) -> None:
     assert w.s.deal.balances(w.alice)[w.s.deal.tranche_names[0]] == 10**11
     # a return that crosses a period's index message in flight
     i0 = w.index()
-    T.send_home(w.spoke, w.route, w.alice, w.alice, 3 * 10**11)
+    tk.send_home(w.spoke, w.route, w.alice, w.alice, 3 * 10**11)
     w.period()  # hub distributes and syncs: its cash counts the 3e11 still locked
     i1 = w.index()
     w.lanes.step(3)
@@ -170,7 +169,7 @@ def test_return_and_crossing_return_lose_nothing(w: World) -> None:
     # alice: 6e11 stayed on the spoke, 3e11 crossed; each floored as the hub floors
     assert w.spoke_claimable(w.alice) == 6 * 10**11 * d // S + 3 * 10**11 * d // S
     assert w.s.deal.claimable(0, w.alice) == 10**11 * d // S  # the plain return, on the hub
-    assert T.claim_on_spoke(w.spoke, w.route, w.alice) > 0
+    assert tk.claim_on_spoke(w.spoke, w.route, w.alice) > 0
 
 
 def test_compliance_refused_on_spoke_with_the_same_code(w: World) -> None:
@@ -183,7 +182,7 @@ def test_compliance_refused_on_spoke_with_the_same_code(w: World) -> None:
         w.spoke.transact(w.route.spoke_token, "transfer", [carol, 1], sender=w.alice)
     # a mint to a refused spoke receiver goes back to the hub sender
     before = w.s.deal.balances(w.bob)[w.s.deal.tranche_names[0]]
-    T.send_to_spoke(w.hub, w.route, w.bob, carol, 10**10)
+    tk.send_to_spoke(w.hub, w.route, w.bob, carol, 10**10)
     w.lanes.step(3)
     assert int(w.spoke.call(w.route.spoke_token, "balanceOf", [carol])) == 0
     assert w.s.deal.balances(w.bob)[w.s.deal.tranche_names[0]] == before
@@ -233,7 +232,7 @@ def test_forged_unknown_and_replayed_messages_refused(w: World) -> None:
 
 def test_paused_route_queues_then_delivers(w: World) -> None:
     w.spoke.transact(w.route.spoke_token, "pause_inbound", [True])
-    T.send_to_spoke(w.hub, w.route, w.bob, w.bob, 10**10)
+    tk.send_to_spoke(w.hub, w.route, w.bob, w.bob, 10**10)
     w.lanes.step()
     assert any("route paused" in (d.last_error or "") for d in w.lanes.down.deliveries())
     assert w.conserved().minting == 10**10
@@ -245,8 +244,8 @@ def test_paused_route_queues_then_delivers(w: World) -> None:
 
 def test_exactly_once_under_relayer_restart(w: World) -> None:
     supply = int(w.spoke.call(w.route.spoke_token, "totalSupply"))
-    T.send_to_spoke(w.hub, w.route, w.bob, w.bob, 10**9)
-    T.send_to_spoke(w.hub, w.route, w.bob, w.bob, 2 * 10**9)
+    tk.send_to_spoke(w.hub, w.route, w.bob, w.bob, 10**9)
+    tk.send_to_spoke(w.hub, w.route, w.bob, w.bob, 2 * 10**9)
     w.lanes.step()
     # a crash after `process` but before the bookkeeping: the state file says pending
     db = sqlite3.connect(str(w.lanes.folder / f"r-hub-{SPOKE}.db"))
@@ -262,7 +261,7 @@ def test_exactly_once_under_relayer_restart(w: World) -> None:
 
 
 def test_token_leg_gas_is_measured(w: World) -> None:
-    gas = T.measure_token_leg(w.lanes, w.route, w.bob, 10**9)
+    gas = tk.measure_token_leg(w.lanes, w.route, w.bob, 10**9)
     assert set(gas) == {"send", "deliver", "return", "release"}
     assert all(21_000 < g < 2_000_000 for g in gas.values()), gas
     w.conserved()
