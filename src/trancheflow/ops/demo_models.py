@@ -33,7 +33,7 @@ from typing import Any
 
 from rich.console import Console
 
-from trancheflow.api.charts import PALETTE, Series, line_chart
+from trancheflow.models.ops_charts import rate_chart, value_chart
 from trancheflow.ops.lifecycle import LifeContext
 
 #: Demo settings (illustrative): training panel, OAS, paths, re-price cadence.
@@ -262,48 +262,6 @@ def section_html(meta: dict[str, Any], recs: list[dict[str, Any]], errors: list[
         + charts
         + f'<table class="grid"><thead><tr>{head}</tr></thead>'
         + f"<tbody>{''.join(body)}</tbody></table>"
-    )
-
-
-def rate_chart(recs: list[dict[str, Any]]) -> str:
-    """SVG: forecast vs realized CPR and CDR by period."""
-    pts = {
-        k: [(float(r["period"]), float(r[k])) for r in recs if r.get(k) is not None]
-        for k in ("forecast_cpr", "realized_cpr", "forecast_cdr", "realized_cdr")
-    }
-    return line_chart(
-        "model-rates",
-        [
-            Series("CPR forecast", pts["forecast_cpr"], PALETTE[0], dashed=True),
-            Series("CPR realized", pts["realized_cpr"], PALETTE[0]),
-            Series("CDR forecast", pts["forecast_cdr"], PALETTE[3], dashed=True),
-            Series("CDR realized", pts["realized_cdr"], PALETTE[3]),
-        ],
-        title="Forecast vs realized prepayment (CPR) and default (CDR), % a year",
-        fmt=lambda v: f"{v:g}%",
-    )
-
-
-def value_chart(recs: list[dict[str, Any]]) -> str:
-    """SVG: model value per 100 of current face by period (pool and each tranche)."""
-    names = sorted({k for r in recs for k in (r.get("tranches") or {})})
-    series = [
-        Series(
-            "pool",
-            [(float(r["period"]), float(r["pool_value"])) for r in recs if "pool_value" in r],
-            PALETTE[7],
-            dashed=True,
-        )
-    ]
-    for i, n in enumerate(names):
-        pts = [
-            (float(r["period"]), float(r["tranches"][n]))
-            for r in recs
-            if r.get("tranches") and r["tranches"].get(n) is not None
-        ]
-        series.append(Series(n, pts, PALETTE[i % 7]))
-    return line_chart(
-        "model-values", series, title="Model value per 100 of current face", fmt=lambda v: f"{v:g}"
     )
 
 
