@@ -238,6 +238,7 @@ class DealClient:
         sender: str | None = None,
         owner: str | None = None,
         overwrite: bool = False,
+        oracle_contract: str = "ReportOracle",
         **config: Any,
     ) -> DealHandle:
         """Deploy a deal from its spec, close it to the issuer and record it.
@@ -264,6 +265,9 @@ class DealClient:
             Proposed owner after closing (two-step: it becomes owner when it
             calls ``accept_ownership``; for governance, the timelock through
             a Safe-scheduled operation). Default: the sender stays owner.
+        oracle_contract : str
+            The oracle blueprint the deal deploys: ``"ReportOracle"``, or
+            ``"HubReportOracle"`` for a hub deal fed by spokes (bridge).
         **config
             Further :class:`~trancheflow.chain.deploy.DealConfig` fields.
 
@@ -313,7 +317,9 @@ class DealClient:
         engine_bp = str(
             self.backend.deploy_blueprint("WaterfallEngine", sender=me).contract_address
         )
-        oracle_bp = str(self.backend.deploy_blueprint("ReportOracle", sender=me).contract_address)
+        oracle_bp = str(
+            self.backend.deploy_blueprint(oracle_contract, sender=me).contract_address
+        )
         tx = self.backend.deploy(
             "Deal", cfg.constructor_args(settlement, blueprint, engine_bp, oracle_bp), sender=me
         )

@@ -29,6 +29,7 @@ CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
 CONTRACTS: dict[str, str] = {
     "Deal": "Deal.vy",
     "ReportOracle": "core/ReportOracle.vy",
+    "HubReportOracle": "bridge/HubReportOracle.vy",
     "WaterfallEngine": "core/WaterfallEngine.vy",
     "TrancheToken": "TrancheToken.vy",
     "MockUSDC": "mocks/MockUSDC.vy",

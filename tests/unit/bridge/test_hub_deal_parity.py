@@ -1,13 +1,16 @@
-"""Parity: a two-spoke deal on the embedded backend. Each period the collateral
-engine's report (tests/unit/chain/client/scenario.py) is split between two
-spokes, sent through SpokeOutbox -> Hyperlane (published Mailbox and ISM,
-Python validators and relayer) -> HubInbox; the hub's summed report is attested
-by the deal's oracle signers and finalized on H1's Deal. After every period the
-deal equals, to the unit, the exact waterfall run on the summed inputs
-(HubLedger), including a period where one spoke misses the deadline.
-
-Cash here is deposited by the issuer account as in the single-chain scenario;
-the warp route carrying it is tested on its own (test_warp.py)."""
+"""Parity: a two-spoke hub deal on the embedded backend, cash and reports both
+over Hyperlane. Each period the collateral engine's report is split between
+two spokes; each spoke's servicer sends its sub-pool report (SpokeOutbox ->
+Mailbox -> per-origin ISM -> HubInbox) and bridges its collections over the
+settlement token's warp route (synthetic burned on the spoke, collateral
+released on the hub) into its InboundLimiter; the token bucket releases to the
+deal's HubReportOracle, queueing the excess until it refills. After the inbox
+closes the period, anyone pushes the summed report (the hub-reporter path: no
+oracle signer key), the deal pulls exactly its cash, and once finalized the
+deal equals, to the unit, the exact waterfall run on HubLedger's summed inputs,
+including periods where one spoke misses the deadline (its report and cash
+count in the next period). Σ settlement token across chains is conserved
+every period."""
 
 from __future__ import annotations
 
@@ -17,26 +20,26 @@ from pathlib import Path
 import pytest
 
 from trancheflow.bridge.aggregate import HubLedger
+from trancheflow.bridge.hub import push_report
 from trancheflow.bridge.routes import summed_report
-from trancheflow.chain.client import DealClient
-from trancheflow.chain.deployments import DeploymentStore
-from trancheflow.chain.reports import ServicerReport, sign_report
+from trancheflow.chain.reports import ServicerReport
+from trancheflow.errors import ChainError
 
-from ..chain.client.scenario import SIGNER_KEYS, WINDOW, Scenario
-from .test_report_routes import SPOKE_A, SPOKE_B, Net
+from ..chain.client.scenario import WINDOW
+from .hubnet import SPOKE_A, SPOKE_B, SPOKES, HubNet
 
 PERIODS = 6
 MISS = {(3, SPOKE_B), (5, SPOKE_A)}  # (period, spoke) pairs that miss the deadline
 
 
-def _split(r: ServicerReport, share_num: int, domain: int) -> ServicerReport:
-    """The spoke's part of each amount (share_num / 5 for A, the rest for B)."""
+def _split(r: ServicerReport, domain: int) -> ServicerReport:
+    """The spoke's part of each amount (3/5 for A, the rest for B)."""
     out = {}
     for f in dataclasses.fields(r):
-        v = getattr(r, f.name)
         if f.name in ("period", "loans_root"):
             continue
-        a = v * share_num // 5
+        v = getattr(r, f.name)
+        a = v * 3 // 5
         out[f.name] = a if domain == SPOKE_A else v - a
     root = bytes([domain % 256]) * 31 + bytes([r.period % 256])
     return ServicerReport(period=r.period, loans_root=root, **out)
@@ -48,16 +51,30 @@ def _split(r: ServicerReport, share_num: int, domain: int) -> ServicerReport:
 def test_two_spoke_deal_equals_exact_waterfall_on_summed_reports(
     tmp_path: Path, periods: int
 ) -> None:
-    net = Net(tmp_path)
-    client = DealClient(net.hub.backend, DeploymentStore(None))
-    s = Scenario(client)
-    ledger = HubLedger([SPOKE_A, SPOKE_B])
+    probe = ServicerFeedProbe()
+    # bucket: 2/3 of spoke A's first-period cash at once, refilled once per period
+    net = HubNet(tmp_path, seed=probe.total_cash(periods), capacity=probe.first_cash * 2 // 5)
+    feed = net.feed
+    ledger = HubLedger(list(SPOKES))
     owed: dict[int, list[tuple[ServicerReport, int]]] = {SPOKE_A: [], SPOKE_B: []}
+    waited = 0
+    be = net.client.backend
+    with pytest.raises(ChainError, match="period not closed in the inbox"):
+        push_report(be, net.oracle, 1)
+    with pytest.raises(ChainError, match="only deal owner"):
+        be.transact(
+            "HubReportOracle", net.oracle, "bind_inbox", [net.inbox, net.deal_id],
+            sender=be.accounts[3],
+        )  # fmt: skip
+    with pytest.raises(ChainError, match="inbox already bound"):
+        be.transact("HubReportOracle", net.oracle, "bind_inbox", [be.accounts[3], net.deal_id])
+    pool = feed.pool_balance_units
     for t in range(1, periods + 1):
-        full = s.feed.report(t)
-        for d in (SPOKE_A, SPOKE_B):
-            part = _split(full, 3, d)
-            balance = s.state.pool_balance * (3 if d == SPOKE_A else 2) // 5
+        full = feed.report(t)
+        pool -= full.scheduled_principal + full.prepayments + full.losses
+        for d in SPOKES:
+            part = _split(full, d)
+            balance = pool * 3 // 5 if d == SPOKE_A else pool - pool * 3 // 5
             owed[d].append((part, balance))
             if (t, d) in MISS:
                 continue
@@ -66,21 +83,53 @@ def test_two_spoke_deal_equals_exact_waterfall_on_summed_reports(
                 ledger.receive(d, rr, bal)
             owed[d] = []
         net.relay()
+        assert all(x.status == "delivered" for r in net.to_hub.values() for x in r.deliveries())
+        net.release()
         net.close()
-        summed = summed_report(net.hub, net.inbox, net.deal, t)
+        summed = summed_report(net.hub, net.inbox, net.deal_id, t)
         assert summed == ledger.close()
         if t < 3:  # before any miss the hub's sum is the single-chain report
             assert dataclasses.replace(summed, loans_root=full.loans_root) == full
-        sigs = sign_report(summed, SIGNER_KEYS[1:], client.chain_id, s.deal.address)
-        s.deal.submit_report(summed, sigs)
-        client.advance_time(WINDOW)
-        s.deal.finalize(t)
-        res = s.wf.run_period(s.state, ledger.period_input(t))
-        s.state = res.state
+        net.conserved()
+        # the deal waits for queued cash rather than take part of it
+        while net.usdc_of(net.oracle) < summed.cash:
+            with pytest.raises(ChainError, match="bridged cash not yet released"):
+                push_report(net.client.backend, net.oracle, t)
+            waited += 1
+            net.hub.backend.advance_time(86400 * 10)
+            net.release()
+        before = net.usdc_of(net.deal.address)
+        push_report(net.client.backend, net.oracle, t, sender=net.client.accounts[7])
+        assert net.usdc_of(net.deal.address) - before == summed.cash
+        net.client.advance_time(WINDOW)
+        net.deal.finalize(t)
+        res = net.wf.run_period(net.state, ledger.period_input(t))
+        net.state = res.state
         where = f"period {t}"
-        assert list(s.deal.tranche_balances().values()) == [
+        assert list(net.deal.tranche_balances().values()) == [
             x.ending_balance for x in res.tranches
         ], where
-        assert s.deal.pool_balance() == res.pool_ending, where
-        assert s.deal.reserve() == res.reserve_balance, where
+        assert net.deal.pool_balance() == res.pool_ending, where
+        assert net.deal.reserve() == res.reserve_balance, where
+        net.conserved()
     assert ledger.delinquent[3] == [SPOKE_B] and ledger.delinquent[5] == [SPOKE_A]
+    assert waited > 0  # the rate limit held some cash back at least once
+    # a period is pushed once: the deal refuses a second stage of it
+    with pytest.raises(ChainError):
+        push_report(net.client.backend, net.oracle, periods)
+
+
+class ServicerFeedProbe:
+    """Cash figures of the example deal's feed, to size the float and the bucket."""
+
+    def __init__(self) -> None:
+        from trancheflow.chain.servicer import ServicerFeed
+        from trancheflow.deal.spec import load_spec
+
+        from ..chain.client.scenario import EXAMPLE
+
+        self.feed = ServicerFeed(load_spec(EXAMPLE, onchain=True))
+        self.first_cash = self.feed.report(1).cash
+
+    def total_cash(self, periods: int) -> int:
+        return sum(self.feed.report(t).cash for t in range(1, periods + 1))
