@@ -8,14 +8,14 @@ takes the period's attested loan records (:class:`~trancheflow.models.ops_loans.
    probabilities of every loan current at the start of the month (features
    as :func:`~trancheflow.models.features.build_features` computes them:
    incentive against the market mortgage rate of the month before, burnout
-   accumulated over the months the monitor has seen, loan age, month of
+   over the months since closing at that flat rate, loan age, month of
    year, mark-to-market LTV), balance-weighted into an SMM and a default
    rate, annualized as CPR and CDR;
 2. **realized**: :meth:`PeriodLoans.realized`;
 3. **re-score and re-price**: the surviving loans (balance > 0 at the end)
    as a tape, aged by the period, valued with the model at a chosen OAS:
-   every tranche by :func:`trancheflow.models.tranche_pricing.value_tranches`
-   when that module is present, and the pool by
+   every debt tranche by :func:`trancheflow.models.tranche_pricing.value_tranches`
+   (from the tranches' current balances) and the pool by
    :func:`~trancheflow.models.pricing.ml_path_values` (per 100 of current face).
 
 The market is a **flat** mortgage rate (the deal's monitoring has no rate
@@ -147,15 +147,22 @@ class DealMonitor:
         self.market = MarketPath(
             lo, np.full(hi - lo + 1, float(self.mortgage_rate)), np.ones(hi - lo + 1)
         )
-        self.burn = np.zeros(len(self.loans), dtype=np.int64)
         self.compiled: CompiledModel | None = None
         self.decimals = int(self.spec.currency.decimals)
 
     # ------------------------------------------------------------- one period
     def forecast(self, pl: PeriodLoans) -> dict[str, float]:
-        """The model's balance-weighted monthly prepayment and default-start rates."""
+        """The model's balance-weighted monthly prepayment and default-start rates.
+
+        With the flat market rate a loan's incentive is the same every month,
+        so its burnout before period ``t`` is ``t - 1`` months of it: no state
+        is carried between periods (the demo's and ``model monitor``'s
+        forecasts of a period agree).
+        """
         m = self.closing_month + pl.period
         cur = pl.current_at_start
+        note = self.loans["orig_rate"].to_numpy(dtype=np.float64)
+        inc = incentive_of(note, np.full(len(note), self.market.rate_at(m - 1)))
         X = forecast_features(
             self.loans,
             self.model.codes,
@@ -163,16 +170,14 @@ class DealMonitor:
             m,
             upb_start=pl.begin / 10.0**self.decimals,
             loan_age=self.age0 + pl.period,
-            burn_units=self.burn,
+            burn_units=incentive_units(inc) * (pl.period - 1),
             status=np.where(pl.days_begin > 0, 1.0, 0.0),
         )
-        inc = X["incentive"].to_numpy()
         w = pl.begin[cur].astype(np.float64)
         out = {}
         for risk in ("prepay", "default"):
             p = self.model.predict(risk, X.iloc[np.flatnonzero(cur)])
             out[risk] = float((w * p).sum() / w.sum()) if w.sum() > 0 else math.nan
-        self.burn = self.burn + np.where(pl.begin > 0, incentive_units(inc), 0)
         return out
 
     def surviving_tape(self, pl: PeriodLoans) -> pd.DataFrame:

@@ -76,7 +76,7 @@ class ModelInfoOut(BaseModel):
     train_window: list[str] = []
     test_from: str | None = None
     data_hash: str | None = None
-    metrics: dict[str, dict[str, float | int | None]] = {}
+    metrics: dict[str, dict[str, Any]] = {}
     closing: dict[str, Any] = {}
 
 
