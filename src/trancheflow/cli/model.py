@@ -250,3 +250,8 @@ def list_cmd(models_dir: Path | None = ModelsDir) -> None:
         table.add_row(m["name"], f"{w[0]}..{w[1]}", str(m["test_from"]), ",".join(m["risks"] or []),
                       m["data_hash"])  # fmt: skip
     console.print(table)
+
+
+from trancheflow.cli.model_monitor import monitor as _monitor  # noqa: E402
+
+app.command("monitor")(_monitor)
