@@ -5,12 +5,16 @@ workers, the committed development keys), then verifies one proof on chain
 (titanoboa, the generated Vyper verifier behind the EligibilityRegistry).
 
     .venv/bin/python bench/zk.py --loans 8 --workers 2
+    .venv/bin/python bench/zk.py --loans 2000        # the whole-tape batch; prints batch_2000_s
 
-Last line: ``prove_s=<seconds per proof, wall / loans> verify_gas=<execution gas of
+Last line: ``prove_s=<seconds per proof, wall / loans> prove_cpu_s=<CPU seconds of the
+node workers per proof, start-up included> prove_node_s=<mean time of one proof inside a
+worker> verify_gas=<execution gas of
 Groth16Verifier.verify, comparable with snarkjs's Solidity figure> constraints=<R1CS
 constraints> verify_tx_gas=<the same call as a whole transaction: + 21,000 base + calldata>
 registry_prove_tx_gas=<EligibilityRegistry.prove as a transaction: verify + records>
-tree_s=<Poseidon tree build> workers=<n> loans=<n>``. The machine is shared: wall-clock
+tree_s=<Poseidon tree build> workers=<n> loans=<n> load=<1-minute load average at the
+end>``; with ``--loans 2000`` or more, ``batch_<n>_s`` (the batch's wall clock) too. The machine is shared: wall-clock
 figures depend on the load at the time.
 """
 
@@ -18,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -28,7 +34,7 @@ import boa
 from trancheflow.chain.compile import CONTRACTS_DIR
 from trancheflow.chain.gas import begin_transaction, tx_gas
 from trancheflow.zk.artifacts import ARTIFACTS_DIR
-from trancheflow.zk.batch import commit_tape, prove_tape
+from trancheflow.zk.batch import commit_tape, default_workers, prove_tape
 from trancheflow.zk.leaf import STATES, Criteria
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,16 +65,29 @@ def constraints() -> int:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--loans", type=int, default=4)
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=None, help="default: one per core")
     args = ap.parse_args()
     criteria = Criteria(620, 9700, 5000, 100_000_000, STATES)
     t0 = time.perf_counter()
     commitment = commit_tape(tape(args.loans), secret=42)
     tree_s = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
+        from rich.progress import Progress
+
+        cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        result = prove_tape(commitment, criteria, Path(tmp), workers=args.workers)
+        with Progress(transient=True) as bar:
+            task = bar.add_task("proving", total=args.loans)
+            result = prove_tape(
+                commitment,
+                criteria,
+                Path(tmp),
+                workers=args.workers,
+                on_done=lambda _p, _o: bar.advance(task),
+            )
         prove_wall = time.perf_counter() - t0
+        cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers have exited
+        cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
         assert not result.failed, result.failed
         body = json.loads((Path(tmp) / "proofs" / "0.json").read_text())
     words = [int(w) for w in body["words"]]
@@ -97,12 +116,16 @@ def main() -> None:
     begin_transaction()
     registry.prove(public[2], 0, words)
     prove_gas = tx_gas(registry)
+    n = max(len(result.proven), 1)
+    node_s = sum(result.prove_ms) / 1000 / n
+    batch = f"batch_{args.loans}_s={prove_wall:.1f} " if args.loans >= 2000 else ""
+    workers = args.workers or default_workers()
     print(
-        f"prove_s={prove_wall / max(len(result.proven), 1):.2f} verify_gas={verify_gas} "
-        f"constraints={constraints()} verify_tx_gas={verify_tx_gas} "
-        f"registry_prove_tx_gas={prove_gas} tree_s={tree_s:.2f} "
-        f"workers={args.workers} loans={args.loans}"
+        f"{batch}prove_cpu_s={cpu / n:.2f} prove_node_s={node_s:.2f} "
+        f"verify_tx_gas={verify_tx_gas} registry_prove_tx_gas={prove_gas} tree_s={tree_s:.2f} "
+        f"workers={workers} loans={args.loans} load={os.getloadavg()[0]:.2f}"
     )
+    print(f"prove_s={prove_wall / n:.2f} verify_gas={verify_gas} constraints={constraints()}")
 
 
 if __name__ == "__main__":

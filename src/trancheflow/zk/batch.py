@@ -35,7 +35,14 @@ from trancheflow.zk.tree import PoseidonTree
 #: The artifact roles a worker needs, in its argument order.
 ARTIFACT_ROLES = ("wasm", "zkey", "verification_key.json")
 
-__all__ = ["BatchResult", "TapeCommitment", "commit_tape", "prove_tape", "verify_folder"]
+__all__ = [
+    "BatchResult",
+    "TapeCommitment",
+    "commit_tape",
+    "default_workers",
+    "prove_tape",
+    "verify_folder",
+]
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,8 @@ class BatchResult:
     skipped: list[int] = field(default_factory=list)
     ineligible: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
+    #: Milliseconds each new proof took inside its node worker (witness + Groth16).
+    prove_ms: list[int] = field(default_factory=list)
 
 
 def _atomic_write(path: Path, body: dict[str, Any]) -> None:
@@ -123,11 +132,19 @@ def _existing(path: Path, public: list[int]) -> bool:
     return [int(x) for x in body.get("public", [])] == public
 
 
+def default_workers() -> int:
+    """One single-threaded snarkjs worker per available core."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(os.cpu_count() or 1, 1)
+
+
 def prove_tape(
     commitment: TapeCommitment,
     criteria: Criteria,
     out: Path,
-    workers: int = 2,
+    workers: int | None = None,
     on_done: Callable[[int, str], None] | None = None,
     artifacts: Path | None = None,
 ) -> BatchResult:
@@ -141,8 +158,8 @@ def prove_tape(
         The deal's criteria (public inputs).
     out : Path
         Output folder (created); existing proofs for the same root and criteria are kept.
-    workers : int
-        Parallel snarkjs processes.
+    workers : int, optional
+        Parallel snarkjs processes (default: one per core, :func:`default_workers`).
     on_done : callable, optional
         Called with ``(position, outcome)`` after each loan (``proven``, ``skipped``,
         ``ineligible``, ``failed``): drives a progress bar.
@@ -153,6 +170,8 @@ def prove_tape(
     -------
     BatchResult
     """
+    if workers is None:
+        workers = default_workers()
     if workers < 1:
         raise ZkError(f"workers {workers}: must be at least 1")
     proofs = out / "proofs"
@@ -201,6 +220,8 @@ def prove_tape(
                     if not worker.alive:  # interrupted or crashed: leave the rest for a rerun
                         return
                     continue
+                with lock:
+                    result.prove_ms.append(worker.last_ms)
                 body = {"proof": proof, "public": [str(x) for x in public]}
                 body["words"] = [str(w) for w in proof_words(proof)]
                 _atomic_write(proofs / f"{position}.json", body)

@@ -41,10 +41,22 @@ def deploy_registry(deal: str, k: int = 59, window: int = 7 * 86_400) -> tuple[A
     return verifier, registry
 
 
-def commit(registry: Any, commitment: TapeCommitment, criteria: Criteria) -> None:
-    """Commit the tape's root, loan count and criteria (call as the deal's owner)."""
+def commit(registry: Any, commitment: TapeCommitment, criteria: Criteria, tape_root: bytes) -> None:
+    """Commit the tape's Poseidon root beside the deal's keccak ``tape_root``.
+
+    Call as the deal's owner. The registry checks ``tape_root`` equals the
+    deal's ``TAPE_ROOT`` and records the pair, the loan count and the criteria.
+
+    Raises
+    ------
+    ZkError
+        When ``tape_root`` is not 32 bytes.
+    """
+    if len(tape_root) != 32:
+        raise ZkError(f"tape root: expected 32 bytes, got {len(tape_root)}")
     registry.commit(
         commitment.root,
+        tape_root,
         len(commitment.leaves),
         criteria.min_fico,
         criteria.max_ltv_bps,

@@ -126,21 +126,32 @@ class SnarkjsWorker:
     ----------
     wasm, zkey, vkey : Path
         The circuit's witness generator, proving key and verification key.
+    threads : int
+        Threads of the worker's BN254 curve: 1 (the default) for one worker
+        per core, as the batch prover runs them; 0 lets snarkjs use every core.
+
+    Notes
+    -----
+    The worker compiles the witness calculator, reads the proving key and
+    builds the curve once, then proves witness after witness
+    (``js/prove_worker.js``); :attr:`last_ms` is the last proof's time inside node.
     """
 
-    def __init__(self, wasm: Path, zkey: Path, vkey: Path) -> None:
+    def __init__(self, wasm: Path, zkey: Path, vkey: Path, threads: int = 1) -> None:
         for path in (wasm, zkey, vkey):
             if not path.is_file():
                 raise ZkError(f"circuit artifact {path}: missing (run src/trancheflow/zk/setup.sh)")
         env = {**os.environ, "NODE_PATH": str(find_node_modules())}
         self._proc = subprocess.Popen(
-            ["node", str(_WORKER), str(wasm), str(zkey), str(vkey)],
+            ["node", str(_WORKER), str(wasm), str(zkey), str(vkey), str(threads)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
             env=env,
         )
+        #: Milliseconds the last proof took inside the worker (witness + Groth16).
+        self.last_ms = 0
 
     def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
         assert self._proc.stdin is not None and self._proc.stdout is not None
@@ -167,6 +178,7 @@ class SnarkjsWorker:
             path does not give the root).
         """
         reply = self._ask({"op": "prove", "input": signals})
+        self.last_ms = int(reply.get("ms", 0))
         return reply["proof"], [int(x) for x in reply["publicSignals"]]
 
     def verify(self, proof: dict[str, Any], public: list[int]) -> bool:

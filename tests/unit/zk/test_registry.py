@@ -13,6 +13,7 @@ from typing import Any
 
 import boa
 import pytest
+from eth_hash.auto import keccak
 
 from trancheflow.chain.compile import CONTRACTS_DIR
 from trancheflow.errors import ZkError
@@ -25,6 +26,8 @@ from trancheflow.zk.poseidon import FIELD_MODULUS
 from .conftest import CRITERIA, TAPE
 
 ZK = CONTRACTS_DIR / "zk"
+#: A stand-in keccak tape root for the mock deal.
+TAPE_ROOT = bytes(keccak(b"tape"))
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +41,7 @@ def deploy(verifier: Any, k: int = 3, window: int = 3600) -> tuple[Any, Any]:
         str(ZK / "EligibilityRegistry.vy"), deal.address, verifier.address, k, window
     )
     deal.set_closed(True)
+    deal.set_tape_root(TAPE_ROOT)
     return deal, registry
 
 
@@ -45,7 +49,7 @@ def commit(
     registry: Any, commitment: TapeCommitment, criteria: Criteria = CRITERIA, n: int = 3
 ) -> None:
     registry.commit(
-        commitment.root, n, criteria.min_fico, criteria.max_ltv_bps, criteria.max_dti_bps,
+        commitment.root, TAPE_ROOT, n, criteria.min_fico, criteria.max_ltv_bps, criteria.max_dti_bps,
         criteria.max_balance_cents, criteria.state_mask,
     )  # fmt: skip
 
@@ -78,6 +82,30 @@ def test_commit_rules(verifier: Any, commitment: TapeCommitment) -> None:
         commit(registry, commitment)
 
 
+def test_commit_records_the_deal_tape_root_beside_the_poseidon_root(
+    verifier: Any, commitment: TapeCommitment
+) -> None:
+    deal, registry = deploy(verifier)
+    other = bytes(keccak(b"another tape"))
+    with boa.reverts("zk: tape root is not the deal's"):
+        registry.commit(
+            commitment.root, other, 3, CRITERIA.min_fico, CRITERIA.max_ltv_bps,
+            CRITERIA.max_dti_bps, CRITERIA.max_balance_cents, CRITERIA.state_mask,
+        )  # fmt: skip
+    assert not registry.committed()
+    commit(registry, commitment)
+    event = registry.get_logs()[-1]
+    assert (registry.root(), registry.tape_root()) == (commitment.root, TAPE_ROOT)
+    assert (event.root, event.tape_root) == (commitment.root, TAPE_ROOT)
+
+
+@pytest.mark.parametrize("loan_id", ["L", "Z-1", "B-000001", "x" * 31, "prêt-7", "\x01a"])
+def test_proven_key_is_keccak_of_the_id_bytes(verifier: Any, loan_id: str) -> None:
+    _, registry = deploy(verifier)
+    field = int.from_bytes(loan_id.encode(), "big")
+    assert registry.internal._key(field) == keccak(loan_id.encode())
+
+
 def test_prove_records_once_and_refuses_every_bad_input(
     verifier: Any, commitment: TapeCommitment, proofs: dict[int, list[int]]
 ) -> None:
@@ -98,7 +126,9 @@ def test_prove_records_once_and_refuses_every_bad_input(
     assert registry.proven_count() == 0 and not registry.proven(id0)
     registry.prove(id0, 0, p0)
     assert registry.proven(id0) and registry.position_proven(0)
-    assert registry.proven_count() == 1 and registry.proven_loan(0) == id0
+    assert registry.proven_count() == 1
+    assert registry.proven_key(keccak(TAPE[0]["loan_id"].encode()))  # Liquidation's loan id
+    assert not registry.proven(id1) and not registry.position_proven(1)
     with boa.reverts("zk: loan already proven"):
         registry.prove(id0, 0, p0)
 
@@ -177,6 +207,7 @@ def test_answer_audit_from_a_prove_tape_folder(
 ) -> None:
     deal = boa.load(str(ZK / "mocks" / "MockDealOwner.vy"))
     deal.set_closed(True)
+    deal.set_tape_root(TAPE_ROOT)
     _, registry = deploy_registry(deal.address, k=6, window=600)
     with pytest.raises(ZkError, match="no open audit"):
         answer_audit(registry, commitment, CRITERIA, proved)

@@ -2,8 +2,10 @@
 """
 @title Loan eligibility registry (zero-knowledge)
 @notice Bound to one deal. At closing the deal's owner commits the tape's
-        Poseidon Merkle root (beside the deal's keccak root), the number of
-        loans and the eligibility criteria, once. Anyone then submits a Groth16
+        Poseidon Merkle root together with the deal's keccak tape root
+        (`Deal.TAPE_ROOT`, checked here: the pair is recorded, so a reader
+        sees both roots belong to this deal), the number of loans and the
+        eligibility criteria, once. Anyone then submits a Groth16
         proof that the loan with a given id, at a given position of the
         committed tree, meets the criteria; it is verified once and recorded.
         Nothing about the loan but its id and position is revealed.
@@ -17,6 +19,15 @@
      Because loan_id and position are public inputs, a proof cannot be
      replayed for another loan id or position, and a proof made for another
      root or other criteria does not verify against the committed ones.
+     The chain cannot check that the two roots commit the SAME loans (one is
+     Poseidon over salted attributes, the other keccak over id and balance):
+     the pair is the deal owner's signed statement, and an audit of the
+     tape (a loan opened under both roots) catches a mismatch.
+     Proven loans are keyed by `keccak256(loan id bytes)`, the same 32-byte
+     loan id `Liquidation` uses, so the liquidation contract can require a
+     marked loan to be proven in the committed pool (`proven_key`) without
+     learning anything else about it. Proven positions are a bitmap (256 a
+     storage word) to keep each proof's transaction cheap.
 """
 
 interface IVerifier:
@@ -26,6 +37,7 @@ interface IVerifier:
 interface IDeal:
     def owner() -> address: view
     def closed() -> bool: view
+    def TAPE_ROOT() -> bytes32: view
 
 
 #: Most positions one audit draws.
@@ -48,6 +60,8 @@ audit_window: public(immutable(uint256))
 
 committed: public(bool)
 root: public(uint256)
+#: The deal's keccak tape root (`Deal.TAPE_ROOT`) the Poseidon root was committed beside.
+tape_root: public(bytes32)
 loan_count: public(uint256)
 criteria: public(uint256)
 min_fico: public(uint256)
@@ -56,12 +70,10 @@ max_dti_bps: public(uint256)
 max_balance_cents: public(uint256)
 state_mask: public(uint256)
 
-#: loan id (field encoding) -> proven eligible
-proven: public(HashMap[uint256, bool])
-#: position -> proven eligible
-position_proven: public(HashMap[uint256, bool])
-#: i -> loan id of the i-th proof recorded
-proven_loan: public(HashMap[uint256, uint256])
+#: keccak256(loan id UTF-8 bytes) -> proven eligible (Liquidation's loan id)
+proven_key: public(HashMap[bytes32, bool])
+#: bit (position % 256) of word (position // 256): proven eligible
+_position_bits: HashMap[uint256, uint256]
 proven_count: public(uint256)
 
 audit_state: public(uint8)
@@ -75,6 +87,7 @@ audits_failed: public(uint256)
 
 event Committed:
     root: uint256
+    tape_root: bytes32
     loan_count: uint256
     criteria: uint256
 
@@ -123,6 +136,7 @@ def __init__(deal_: address, verifier_: address, k: uint256, window: uint256):
 @external
 def commit(
     root: uint256,
+    tape_root: bytes32,
     loan_count: uint256,
     min_fico: uint256,
     max_ltv_bps: uint256,
@@ -134,6 +148,8 @@ def commit(
     @notice Commit the tape's Poseidon root and the criteria. Deal owner only,
             after the deal closed, once.
     @param root Poseidon Merkle root (depth 20) of the loan leaves.
+    @param tape_root The deal's keccak tape root (`TAPE_ROOT`), restated by
+           the owner: the pair says both roots commit this deal's tape.
     @param loan_count Loans committed (positions 0 .. loan_count - 1).
     @param min_fico Lowest FICO allowed.
     @param max_ltv_bps Highest LTV, basis points.
@@ -145,11 +161,13 @@ def commit(
     assert staticcall IDeal(deal).closed(), "zk: deal not closed"
     assert not self.committed, "zk: already committed"
     assert root < R, "zk: root >= field modulus"
+    assert tape_root == staticcall IDeal(deal).TAPE_ROOT(), "zk: tape root is not the deal's"
     assert loan_count >= 1 and loan_count <= 2**20, "zk: loan count out of range"
     assert min_fico < 2**16 and max_ltv_bps < 2**16 and max_dti_bps < 2**16, "zk: criterion over 16 bits"
     assert max_balance_cents < 2**64 and state_mask < 2**64, "zk: criterion over 64 bits"
     self.committed = True
     self.root = root
+    self.tape_root = tape_root
     self.loan_count = loan_count
     self.min_fico = min_fico
     self.max_ltv_bps = max_ltv_bps
@@ -164,7 +182,7 @@ def commit(
         | (state_mask << 112)
     )
     self.criteria = packed
-    log Committed(root=root, loan_count=loan_count, criteria=packed)
+    log Committed(root=root, tape_root=tape_root, loan_count=loan_count, criteria=packed)
 
 
 @external
@@ -181,18 +199,64 @@ def prove(loan_id: uint256, position: uint256, proof: uint256[8]):
     """
     assert self.committed, "zk: nothing committed"
     assert loan_id < R, "zk: public input >= field modulus"
+    assert loan_id > 0, "zk: zero loan id"
     assert position < self.loan_count, "zk: position not committed"
-    assert not self.proven[loan_id], "zk: loan already proven"
-    assert not self.position_proven[position], "zk: position already proven"
+    key: bytes32 = self._key(loan_id)
+    assert not self.proven_key[key], "zk: loan already proven"
+    word: uint256 = self._position_bits[position >> 8]
+    bit: uint256 = 1 << (position & 255)
+    assert word & bit == 0, "zk: position already proven"
     ok: bool = staticcall IVerifier(verifier).verify(
         proof, [self.root, self.criteria, loan_id, position]
     )
     assert ok, "zk: proof does not verify"
-    self.proven[loan_id] = True
-    self.position_proven[position] = True
-    self.proven_loan[self.proven_count] = loan_id
+    self.proven_key[key] = True
+    self._position_bits[position >> 8] = word | bit
     self.proven_count += 1
     log LoanProven(loan_id=loan_id, position=position, by=msg.sender)
+
+
+@view
+@external
+def proven(loan_id: uint256) -> bool:
+    """
+    @notice Whether the loan with this id (field encoding) is proven eligible.
+    @param loan_id The loan id's field encoding (UTF-8 bytes, big-endian).
+    @return True once a proof for it was recorded.
+    """
+    if loan_id == 0 or loan_id >= 2**248:
+        return False
+    return self.proven_key[self._key(loan_id)]
+
+
+@view
+@external
+def position_proven(position: uint256) -> bool:
+    """
+    @notice Whether the loan at this position of the committed tree is proven.
+    @param position A leaf index.
+    @return True once a proof for it was recorded.
+    """
+    return self._position_proven(position)
+
+
+@view
+@internal
+def _position_proven(position: uint256) -> bool:
+    return (self._position_bits[position >> 8] >> (position & 255)) & 1 == 1
+
+
+@pure
+@internal
+def _key(loan_id: uint256) -> bytes32:
+    # The id's bytes are its big-endian encoding without leading zero bytes
+    # (UTF-8 ids never start with NUL); ids reach 31 bytes (< 2**248).
+    n: uint256 = 0
+    for i: uint256 in range(32):
+        if loan_id >> (8 * i) == 0:
+            break
+        n = i + 1
+    return keccak256(slice(convert(loan_id, bytes32), 32 - n, n))
 
 
 @external
@@ -260,7 +324,7 @@ def audit_missing() -> DynArray[uint256, MAX_AUDIT_K]:
 def _missing() -> DynArray[uint256, MAX_AUDIT_K]:
     missing: DynArray[uint256, MAX_AUDIT_K] = []
     for p: uint256 in self.audit_positions:
-        if not self.position_proven[p]:
+        if not self._position_proven(p):
             missing.append(p)
     return missing
 

@@ -1,11 +1,12 @@
 # pragma version ~=0.4.3
 """
 @title Mock deal for registry tests
-@notice Exposes the two views EligibilityRegistry reads: owner() and closed().
+@notice Exposes the views EligibilityRegistry reads: owner(), closed() and TAPE_ROOT().
 """
 
 owner: public(address)
 closed: public(bool)
+TAPE_ROOT: public(bytes32)
 
 
 @deploy
@@ -23,3 +24,12 @@ def set_closed(is_closed: bool):
     @param is_closed New closed flag.
     """
     self.closed = is_closed
+
+
+@external
+def set_tape_root(root: bytes32):
+    """
+    @notice Set the keccak tape root the mock reports.
+    @param root New root.
+    """
+    self.TAPE_ROOT = root
