@@ -14,8 +14,8 @@ Groth16Verifier.verify, comparable with snarkjs's Solidity figure> constraints=<
 constraints> verify_tx_gas=<the same call as a whole transaction: + 21,000 base + calldata>
 registry_prove_tx_gas=<EligibilityRegistry.prove as a transaction: verify + records>
 tree_s=<Poseidon tree build> workers=<n> loans=<n> load=<1-minute load average at the
-end>``; with ``--loans 2000`` or more, ``batch_<n>_s`` (the batch's wall clock) too. The machine is shared: wall-clock
-figures depend on the load at the time.
+end>``; with ``--loans 2000`` or more, ``batch_<n>_s`` (the batch's wall clock) too.
+The machine is shared: wall-clock figures depend on the load at the time.
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ def test_deal_owner_commits_and_a_loan_is_proven_on_a_real_deal(
             86_400,
         )
         args: tuple[Any, ...] = (
-            commitment.root, w.deal.TAPE_ROOT(), 3, CRITERIA.min_fico, CRITERIA.max_ltv_bps, CRITERIA.max_dti_bps,
-            CRITERIA.max_balance_cents, CRITERIA.state_mask,
+            commitment.root, w.deal.TAPE_ROOT(), 3, CRITERIA.min_fico, CRITERIA.max_ltv_bps,
+            CRITERIA.max_dti_bps, CRITERIA.max_balance_cents, CRITERIA.state_mask,
         )  # fmt: skip
         with boa.env.prank(w.roles["issuer"]), boa.reverts("zk: caller is not the deal owner"):
             registry.commit(*args)

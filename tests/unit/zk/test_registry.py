@@ -49,8 +49,8 @@ def commit(
     registry: Any, commitment: TapeCommitment, criteria: Criteria = CRITERIA, n: int = 3
 ) -> None:
     registry.commit(
-        commitment.root, TAPE_ROOT, n, criteria.min_fico, criteria.max_ltv_bps, criteria.max_dti_bps,
-        criteria.max_balance_cents, criteria.state_mask,
+        commitment.root, TAPE_ROOT, n, criteria.min_fico, criteria.max_ltv_bps,
+        criteria.max_dti_bps, criteria.max_balance_cents, criteria.state_mask,
     )  # fmt: skip
 
 
@@ -85,7 +85,7 @@ def test_commit_rules(verifier: Any, commitment: TapeCommitment) -> None:
 def test_commit_records_the_deal_tape_root_beside_the_poseidon_root(
     verifier: Any, commitment: TapeCommitment
 ) -> None:
-    deal, registry = deploy(verifier)
+    _, registry = deploy(verifier)
     other = bytes(keccak(b"another tape"))
     with boa.reverts("zk: tape root is not the deal's"):
         registry.commit(
