@@ -20,7 +20,9 @@ Two sources:
   every loan with a balance is ``current`` at 0 days, the balance decline is
   fractional, and the realized rates come from the attested report
   (prepayments; new defaults as the report's 60-89-day bucket, where the
-  feed puts the balance that stopped paying that month). Loans whose balance
+  feed puts the balance that stopped paying that month) over the performing
+  balance (the loans' balances less the 60+ pipeline the previous report
+  attested). Loans whose balance
   reaches zero are ``paid_off`` (maturity).
 
 Realized monthly rates, balance-weighted as a desk reads them
@@ -84,7 +86,9 @@ class PeriodLoans:
     ``prepaid`` (payoff + curtailment). ``fractional`` is True when balances
     are expected values (the simulated feed), so terminations are not per loan.
     ``report_prepaid``/``report_new_defaults`` override the per-loan sums
-    (the feed's pool-level figures).
+    (the feed's pool-level figures) and ``report_pipeline`` is the balance
+    already in the feed's 60+ pipeline at the start (stopped paying earlier;
+    still inside the expected loan balances), taken out of the balance at risk.
     """
 
     period: int
@@ -100,6 +104,7 @@ class PeriodLoans:
     fractional: bool = False
     report_prepaid: int | None = None
     report_new_defaults: int | None = None
+    report_pipeline: int = 0
 
     @property
     def current_at_start(self) -> npt.NDArray[np.bool_]:
@@ -114,12 +119,13 @@ class PeriodLoans:
     def realized(self) -> dict[str, float]:
         """Realized monthly prepayment SMM and default rate, and their bases (module docstring)."""
         cur = self.current_at_start
-        at_risk = float(self.begin[cur].sum())
+        at_risk = float(self.begin[cur].sum()) - float(self.report_pipeline)
         if at_risk <= 0:
             raise ModelError(f"period {self.period}: no loan was current at the start")
         if self.report_prepaid is not None:
             prepaid = float(self.report_prepaid)
-            base = float(self.begin[self.begin > 0].sum() - self.scheduled[self.begin > 0].sum())
+            live = self.begin > 0
+            base = float(self.begin[live].sum() - self.scheduled[live].sum()) - self.report_pipeline
         else:
             prepaid = float(self.prepaid[cur].sum())
             base = float(at_risk - self.scheduled[cur].sum())
@@ -180,6 +186,7 @@ def from_feed(feed: Any, period: int, report: Any, *, tape: Any) -> PeriodLoans:
         fractional=True,
         report_prepaid=int(report.prepayments),
         report_new_defaults=int(report.dq60_balance),
+        report_pipeline=int(feed.period_input(period - 1).delinquent_60_plus) if period > 1 else 0,
     )
 
 
