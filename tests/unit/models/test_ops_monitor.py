@@ -94,7 +94,7 @@ def test_forecast_features_equal_the_panel_features(small_sim, small_model):
 
 
 def test_feed_records_are_checked_against_the_attested_root(deal):
-    spec, tape, feed = deal
+    _spec, tape, feed = deal
     rep = feed.report(2)
     pl = from_feed(feed, 2, rep, tape=tape)
     assert pl.fractional and len(pl.loan_ids) == 60 and (pl.end <= pl.begin).all()
@@ -108,7 +108,7 @@ def test_feed_records_are_checked_against_the_attested_root(deal):
 
 def test_feed_realized_rates_are_the_collateral_engines(deal):
     """Realized SMM/MDR from the attested records equal the projection's own smm/mdr."""
-    spec, tape, feed = deal
+    _spec, tape, feed = deal
     cf = feed.cash_flows
     for t in range(1, 6):
         r = from_feed(feed, t, feed.report(t), tape=tape).realized()
