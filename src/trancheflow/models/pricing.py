@@ -354,10 +354,26 @@ def project_paths_ml(
         credit=credit,
         severity=severity,
     )
-    a = Assumptions("CPR 0", "CDR 0")
-    out = np.empty((acc.shape[0], acc.shape[1] - 1, len(CASHFLOW_COLUMNS)))
-    for p in range(acc.shape[0]):
-        out[p] = _columns(acc[p], a)
+    return _path_columns(acc)
+
+
+def _path_columns(acc: np.ndarray) -> np.ndarray:
+    """:func:`~trancheflow.collateral.projection._columns` on every path at once.
+
+    The paths' accumulator tables are stacked into one long table (every
+    column but the two running sums is elementwise in the rows ``t`` and
+    ``t + 1``), the rows that straddle two paths are dropped, and the running
+    sums are redone per path.
+    """
+    n_paths, rows, _ = acc.shape
+    T = rows - 1
+    flat = _columns(acc.reshape(n_paths * rows, acc.shape[2]), Assumptions("CPR 0", "CDR 0"))
+    flat = np.concatenate([flat, np.zeros((1, flat.shape[1]))])
+    out = flat.reshape(n_paths, rows, flat.shape[1])[:, :T].copy()
+    for name, src in (("cumulative_defaults", "new_defaults"), ("cumulative_loss", "loss")):
+        out[:, :, CASHFLOW_COLUMNS.index(name)] = np.cumsum(
+            out[:, :, CASHFLOW_COLUMNS.index(src)], axis=1
+        )
     return out
 
 

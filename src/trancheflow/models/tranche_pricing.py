@@ -72,7 +72,7 @@ from trancheflow.collateral.assumptions import Assumptions
 from trancheflow.collateral.loans import LoanArrays, loan_arrays
 from trancheflow.errors import ModelError
 from trancheflow.rates import RatePaths, ZeroCurve
-from trancheflow.units import to_units, to_units_array
+from trancheflow.units import to_units
 
 from .model import HazardModel
 from .pricing import CompiledModel, compile_model, project_paths_ml
@@ -239,7 +239,11 @@ def ml_deal_security(
             if not (math.isfinite(b) and b >= 0):
                 raise ModelError(f"balances[{n!r}] = {balances[n]!r} must be a finite amount >= 0")
         units = tuple(to_units(float(balances[n]), dec) for n in params.names)
-    pool_units = sum(to_units_array(pool["current_balance"].to_numpy(), dec))
+    bal = pool["current_balance"].to_numpy(dtype=np.float64)
+    if not np.all(np.isfinite(bal)) or np.any(bal < 0):
+        raise ModelError("pool current_balance must be finite amounts >= 0")
+    # valuation needs no exact units: floor each loan's balance in float (at most 1 unit apart)
+    pool_units = int(np.floor(bal * 10**dec + 1e-6).sum())
     if sum(units) > pool_units * (1 + 1e-9) + len(units):
         raise ModelError(
             f"tranche balances total {sum(units) / 10**dec:,.2f}, above the pool's "
