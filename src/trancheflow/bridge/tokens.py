@@ -65,13 +65,20 @@ class TokenRoute:
     compliance: str
 
 
-def attach_vyper(chain: EmbeddedChain, source: Path, address: str) -> None:
-    """Know the project contract at ``address`` on ``chain`` (for transact/call)."""
+def attach_vyper(chain: Any, source: Path, address: str) -> None:
+    """Know the project contract at ``address`` on ``chain`` (embedded or JSON-RPC)."""
     import boa
 
     from trancheflow.bridge.chain import _vyper
 
     address = to_checksum_address(address)
+    backend = getattr(chain, "backend", None)
+    if backend is not None and hasattr(backend, "w3"):  # an RpcChain
+        from vyper.compiler.output import build_abi_output
+
+        abi = build_abi_output(_vyper(str(source)).compiler_data)
+        chain._contracts[address] = backend.w3.eth.contract(address=address, abi=abi)
+        return
     with boa.swap_env(chain.backend.env):
         handle = _vyper(str(source)).at(address)
     chain._abi_contracts[address] = (source.stem, handle)

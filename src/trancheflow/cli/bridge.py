@@ -4,25 +4,22 @@
 into its SQLite file; ``relayer`` reads an origin's dispatches, gathers the
 validators' checkpoints (their SQLite files, opened read-only) and calls
 ``process`` on the destination's Mailbox. Both resume from their state file
-after a restart. ``demo`` deploys Hyperlane's published contracts on a hub
-and two spokes in process, sends the spokes' sub-pool reports through their
-outboxes to the hub inbox (one spoke misses a deadline), prints the summed
-period reports beside the Python mirror, and moves cash over the warp route;
-2-of-3 validators with development keys derived from fixed labels (never use
-them for value).
+after a restart. ``send``/``return``/``claim`` move tranche tokens between
+the hub's TrancheGateway and a spoke's SpokeTranche and claim on the spoke.
+``demo`` (logic in :mod:`trancheflow.bridge.demo`) runs a hub and two spokes
+in process: reports, cash and tranche tokens; 2-of-3 validators with
+development keys derived from fixed labels (never use them for value).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from trancheflow.errors import BridgeError
 
@@ -127,145 +124,74 @@ def relayer(
 def demo(
     periods: Annotated[int, typer.Option(help="hub periods to run (a spoke misses period 2)")] = 3,
 ) -> None:
-    """A hub and two spokes in process: reports and cash over Hyperlane's published contracts."""
-    from eth_account import Account
-    from eth_hash.auto import keccak
+    """A hub and two spokes in process: reports, cash and tranche tokens over Hyperlane."""
+    from trancheflow.bridge.demo import run_demo
 
-    from trancheflow.bridge.aggregate import HubLedger
-    from trancheflow.bridge.chain import EmbeddedChain, deploy_core
-    from trancheflow.bridge.message import address_to_bytes32
-    from trancheflow.bridge.relayer import Relayer
-    from trancheflow.bridge.routes import (
-        CONTRACTS,
-        deal_id,
-        deploy_inbox,
-        deploy_outbox,
-        open_deal,
-        summed_report,
-    )
-    from trancheflow.bridge.validator import Validator
-    from trancheflow.bridge.warp import deploy_warp_route
-    from trancheflow.chain.reports import ServicerReport
-    from trancheflow.units import format_money
+    out = run_demo(periods, console)
+    if not out.ok:
+        console.print("[red]a check failed (see NO above)[/red]")
+        raise typer.Exit(1)
 
-    if not 1 <= periods <= 24:
-        raise BridgeError(f"--periods={periods}: must be in 1..24")
-    month = 30 * 86400
-    keys = [bytes(keccak(f"trancheflow demo validator {i}".encode())) for i in range(3)]
-    addrs = [Account.from_key(k).address for k in keys]
-    hub = EmbeddedChain(71001)
-    spokes = {d: EmbeddedChain(d) for d in (71002, 71003)}
-    hub_core = deploy_core(hub, addrs, 2)
-    cores = {d: deploy_core(c, addrs, 2) for d, c in spokes.items()}
-    inbox, deal = deploy_inbox(hub, hub_core), deal_id("demo two-spoke deal")
-    servicer = {d: c.accounts[1] for d, c in spokes.items()}
-    routes = {
-        d: deploy_outbox(c, cores[d], hub.domain, inbox, deal, servicer[d])
-        for d, c in spokes.items()
-    }
-    open_deal(hub, inbox, deal, list(routes.values()), hub.backend.timestamp() + month, month)
-    usdc = hub.deploy_vyper(CONTRACTS.parent / "mocks" / "MockUSDC.vy")
-    warp = deploy_warp_route(hub, hub_core, usdc, spokes[71002], cores[71002])
-    ledger = HubLedger(list(spokes))
-    table = Table(title="hub 71001: summed spoke reports (USDC; DEVELOPMENT keys)")
-    for col in (
-        "period",
-        "interest",
-        "principal",
-        "60+ delinquent",
-        "delinquent spokes",
-        "= mirror",
-    ):
-        table.add_column(col)
-    with tempfile.TemporaryDirectory(prefix="tf-bridge-") as tmp:
-        vals = {
-            d: [
-                Validator(c, cores[d], k, Path(tmp) / f"v{d}-{i}.db")
-                for i, k in enumerate(keys[:2])
-            ]
-            for d, c in spokes.items()
-        }  # the third validator is down: 2 of 3 is quorum
-        relays = {
-            d: Relayer(
-                c,
-                cores[d],
-                {hub.domain: (hub, hub_core)},
-                [v.store() for v in vals[d]],
-                Path(tmp) / f"r{d}.db",
-            )
-            for d, c in spokes.items()
-        }
-        owed: dict[int, list[tuple[ServicerReport, int]]] = {d: [] for d in spokes}
-        for t in range(1, periods + 1):
-            for k, d in enumerate(spokes):
-                rep = ServicerReport(
-                    t,
-                    (5 + k) * 10**9,
-                    2 * 10**10,
-                    10**9,
-                    0,
-                    0,
-                    dq60_balance=10**9,
-                    loans_root=bytes(keccak(f"{d}/{t}".encode())),
-                )
-                owed[d].append((rep, (3 - k) * 10**12))
-                if t == 2 and k == 1:
-                    continue  # spoke 71003 misses period 2's deadline
-                for r, bal in owed[d]:
-                    spokes[d].transact(
-                        routes[d].outbox, "send_report", [r.as_tuple(), bal], sender=servicer[d]
-                    )
-                    ledger.receive(d, r, bal)
-                owed[d] = []
-            for d in spokes:
-                for v in vals[d]:
-                    v.step()
-                relays[d].step()
-            hub.backend.advance_time(month)
-            hub.transact(inbox, "close_period", [deal])
-            got, want = summed_report(hub, inbox, deal, t), ledger.close()
-            table.add_row(
-                str(t),
-                format_money(got.interest, 6),
-                format_money(got.scheduled_principal + got.prepayments, 6),
-                format_money(got.delinquent_60_plus, 6),
-                ",".join(map(str, ledger.delinquent[t])) or "-",
-                "yes" if got == want else "NO",
-            )
-        console.print(table)
-        # cash: collateral locked on the hub backs synthetic cash on spoke 71002 and comes back
-        who, spoke = hub.accounts[1], spokes[71002]
-        hub.transact(usdc, "mint", [who, 10**12])
-        hub.transact(usdc, "approve", [warp.hub_router, 10**12], sender=who)
-        hub.transact(
-            warp.hub_router,
-            "transferRemote",
-            [spoke.domain, address_to_bytes32(who), 10**12],
-            sender=who,
-        )
-        hv = [Validator(hub, hub_core, k, Path(tmp) / f"h{i}.db") for i, k in enumerate(keys[:2])]
-        for v in hv:
-            v.step()
-        Relayer(
-            hub,
-            hub_core,
-            {spoke.domain: (spoke, cores[spoke.domain])},
-            [v.store() for v in hv],
-            Path(tmp) / "rh.db",
-        ).step()
-        spoke.transact(
-            warp.spoke_router,
-            "transferRemote",
-            [hub.domain, address_to_bytes32(who), 4 * 10**11],
-            sender=who,
-        )
-        for v in vals[spoke.domain]:
-            v.step()
-        relays[spoke.domain].step()
-        locked = hub.call(usdc, "balanceOf", [warp.hub_router])
-        supply = spoke.call(warp.spoke_router, "totalSupply")
-        console.print(
-            f"warp route: hub collateral locked {format_money(locked, 6)} USDC = spoke synthetic "
-            f"supply {format_money(supply, 6)}; "
-            f"messages delivered: {sum(len(r.deliveries()) for r in relays.values())} spoke->hub"
-        )
+
+def _token_chain(rpc_url: str, key_env: str, source: str, address: str) -> object:
+    from trancheflow.bridge.routes import CONTRACTS
+    from trancheflow.bridge.rpc import RpcChain
+    from trancheflow.bridge.tokens import attach_vyper
+
+    chain = RpcChain(rpc_url, key_env)
+    attach_vyper(chain, CONTRACTS / source, address)
+    return chain
+
+
+Rpc = Annotated[str, typer.Option("--rpc-url", help="JSON-RPC URL of the chain")]
+KeyEnv = Annotated[str, typer.Option(help="env var with the sender's key")]
+Amount = Annotated[int, typer.Option(help="token units (original face)", min=1)]
+
+
+@app.command()
+def send(
+    rpc_url: Rpc,
+    gateway: Annotated[str, typer.Option(help="hub TrancheGateway address")],
+    token: Annotated[str, typer.Option(help="hub TrancheToken address")],
+    spoke_domain: Annotated[int, typer.Option(help="the spoke's Hyperlane domain")],
+    to: Annotated[str, typer.Option(help="holder on the spoke")],
+    amount: Amount,
+    key_env: KeyEnv = "TRANCHEFLOW_PRIVATE_KEY",
+) -> None:
+    """Lock tranche tokens on the hub and mint them on a spoke (accrued distributions
+    stay claimable on the hub)."""
+    from trancheflow.bridge.routes import CONTRACTS
+    from trancheflow.bridge.tokens import attach_vyper
+
+    chain = _token_chain(rpc_url, key_env, "TrancheGateway.vy", gateway)
+    attach_vyper(chain, CONTRACTS.parent / "TrancheToken.vy", token)
+    c = chain  # type: Any
+    c.transact(token, "approve", [gateway, amount])
+    tx = c.transact(gateway, "send", [spoke_domain, to, amount])
+    console.print(f"sent {amount:,} to {to} on domain {spoke_domain}: block {tx.block_number}")
+
+
+@app.command("return")
+def return_(
+    rpc_url: Rpc,
+    spoke_token: Annotated[str, typer.Option(help="SpokeTranche address")],
+    to: Annotated[str, typer.Option(help="receiver on the hub")],
+    amount: Amount,
+    key_env: KeyEnv = "TRANCHEFLOW_PRIVATE_KEY",
+) -> None:
+    """Burn spoke tranche tokens; the hub gateway releases them on delivery."""
+    c: Any = _token_chain(rpc_url, key_env, "SpokeTranche.vy", spoke_token)
+    tx = c.transact(spoke_token, "send_home", [to, amount])
+    console.print(f"returning {amount:,} to {to} on the hub: block {tx.block_number}")
+
+
+@app.command()
+def claim(
+    rpc_url: Rpc,
+    spoke_token: Annotated[str, typer.Option(help="SpokeTranche address")],
+    key_env: KeyEnv = "TRANCHEFLOW_PRIVATE_KEY",
+) -> None:
+    """Claim accrued distributions on a spoke (paid in the warp route's synthetic token)."""
+    c: Any = _token_chain(rpc_url, key_env, "SpokeTranche.vy", spoke_token)
+    tx = c.transact(spoke_token, "claim", [])
+    console.print(f"claimed on the spoke: block {tx.block_number}")
