@@ -118,7 +118,7 @@ class Security:
 def pool_security(
     pool: pd.DataFrame | RepLine | Sequence[RepLine] | LoanArrays,
     assumptions: Assumptions | None = None,
-    model: RefiPrepayModel | None = None,
+    model: RefiPrepayModel | Any = None,
     *,
     start_month_of_year: int = 1,
     n_periods: int | None = None,

@@ -255,3 +255,7 @@ def list_cmd(models_dir: Path | None = ModelsDir) -> None:
 from trancheflow.cli.model_monitor import monitor as _monitor  # noqa: E402
 
 app.command("monitor")(_monitor)
+
+from trancheflow.cli.model_price import price as _price  # noqa: E402
+
+app.command("price")(_price)

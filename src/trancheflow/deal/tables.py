@@ -44,6 +44,7 @@ from trancheflow.errors import AnalyticsError, SpeedNotationError
 __all__ = [
     "balance_chart",
     "expand_speeds",
+    "ml_yield_table",
     "tranche_analytics",
     "yield_table",
     "yield_table_rich",
@@ -254,6 +255,92 @@ def yield_table(
         )
         t.insert(0, "default", d)
         t.insert(0, "prepay", pp)
+        frames.append(
+            t.drop(columns=["balance", "interest_shortfall", "interest_forgiven", "loss"])
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def ml_yield_table(
+    spec: DealSpec,
+    pool: pd.DataFrame,
+    model: Any,
+    mortgage_rates: Sequence[float],
+    *,
+    price: float | Mapping[str, float] = 100.0,
+    credit: str = "loss",
+    severity: float | None = None,
+    hpa: float = 0.0,
+    start_month_of_year: int = 1,
+    delay_days: int | None = None,
+    price_type: PriceType = "clean",
+) -> pd.DataFrame:
+    """A yield table whose behaviour is a trained hazard model instead of PSA/SDA speeds.
+
+    Each scenario is the market mortgage rate held flat (annual decimal) on
+    which the model (:mod:`trancheflow.models.pricing`, ``credit`` and
+    ``severity`` as in :class:`~trancheflow.models.tranche_pricing.MLBehaviour`)
+    projects ``pool`` loan by loan; all scenarios run through the float
+    waterfall at once, as :func:`yield_table` does.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``mortgage_rate, prepay, default, tranche, price, yield, wal,
+        mod_duration, first_principal, last_principal, writedown, cpr, cdr``
+        (``cpr``/``cdr`` the pool's lifetime speeds in the scenario, percent;
+        ``prepay``/``default`` label the scenario for :func:`yield_table_rich`).
+    """
+    from trancheflow.collateral.projection import CASHFLOW_COLUMNS
+    from trancheflow.models.pricing import project_paths_ml
+    from trancheflow.models.tranche_pricing import compiled, ml_deal_security
+
+    rates = np.asarray(list(mortgage_rates), dtype=np.float64)
+    if rates.ndim != 1 or len(rates) == 0 or not np.all(np.isfinite(rates)):
+        raise AnalyticsError(f"mortgage_rates {list(mortgage_rates)!r} must be finite numbers")
+    if np.any((rates <= -0.05) | (rates > 0.5)):
+        raise AnalyticsError(f"mortgage_rates {rates.tolist()} look like percent: give decimals")
+    sec = ml_deal_security(spec, pool.reset_index(drop=True), None)
+    params = sec.waterfall
+    check_prices(price, params.names)
+    T = sec.n_periods
+    sev = spec.assumptions.severity if severity is None else float(severity)
+    cube = project_paths_ml(
+        pool.reset_index(drop=True),
+        compiled(model),
+        np.repeat(rates[:, None], T, axis=1),
+        start_month_of_year=start_month_of_year,
+        hpa=hpa,
+        n_periods=T,
+        credit=credit,
+        severity=sev,
+    )
+    flows = FloatWaterfall(params).run(
+        Collections.from_scenarios(cube),
+        pool_balance=sec.pool_balance,
+        index_paths=dict(spec.indices),
+    )
+    c = {n: i for i, n in enumerate(CASHFLOW_COLUMNS)}
+    frames = []
+    for k, r in enumerate(rates):
+        t = tranche_analytics(
+            flows,
+            price=price,
+            path=k,
+            delay_days=spec.delay_days if delay_days is None else delay_days,
+            price_type=price_type,
+        )
+        beg = cube[k, :, c["beginning_balance"]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            smm = cube[k, :, c["voluntary_prepayment"]].sum() / beg.sum()
+            mdr = cube[k, :, c["new_defaults"]].sum() / beg.sum()
+        cpr = 100.0 * (1.0 - (1.0 - smm) ** 12)
+        cdr = 100.0 * (1.0 - (1.0 - mdr) ** 12)
+        t.insert(0, "default", f"model {cdr:.2f} CDR")
+        t.insert(0, "prepay", f"mtg {100 * r:.2f}%: {cpr:.1f} CPR")
+        t.insert(0, "mortgage_rate", float(r))
+        t["cpr"] = cpr
+        t["cdr"] = cdr
         frames.append(
             t.drop(columns=["balance", "interest_shortfall", "interest_forgiven", "loss"])
         )

@@ -139,6 +139,23 @@ class MLBehaviour:
     credit: str = "loss"
     severity: float = 0.35
 
+    def describe(self) -> str:
+        """One line naming the model and the credit treatment (for risk tables)."""
+        meta = self.model.model.meta
+        name = meta.get("name", "unnamed")
+        w = meta.get("train_window") or ""
+        window = " to ".join(str(x) for x in w) if isinstance(w, list | tuple) else str(w)
+        credit = (
+            f"90+ days liquidated at {self.severity:.0%} severity"
+            if self.credit == "loss"
+            else "90+ days bought out at par"
+        )
+        return (
+            f"ML hazard model {name!r}{f' (trained {window})' if window else ''}: "
+            f"prepay/default/cure per loan, path mortgage rate -> incentive; {credit}; "
+            f"HPA {self.hpa:.1%}/yr"
+        )
+
     def project_paths(
         self,
         loans: LoanArrays,
