@@ -181,8 +181,8 @@ class _Hook:
         return [("Model re-pricing", section_html(self.meta, self.monitor.records, self.errors))]
 
     def summary_lines(self) -> list[str]:
-        if self.monitor is None:
-            return [f"[red]models: {'; '.join(self.errors)}[/red]"]
+        if self.monitor is None or not self.meta:
+            return [f"[red]models: {e}[/red]" for e in self.errors]
         m = self.meta["metrics"]
         recs = self.monitor.records
         lines = [
