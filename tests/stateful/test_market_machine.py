@@ -6,7 +6,8 @@ ineligible buyer, on the real TrancheToken + Compliance over a stand-in deal.
 After every step the contract's state equals the mirror's to the unit, and:
 
 - donations never reach reserves or LP accounting;
-- swaps never lower (T+A)(Y+B) (no value from rounding);
+- swaps never lower either position's (T+A)(Y+B) (no value from rounding);
+- the tail's cash covers the accrued-interest receivable;
 - the pool's cash covers its reserves, every LP's claimable cash and the dust,
   the excess bounded by donations plus one unit per LP settlement;
 - after a final sync every distribution the pool's tokens earned is credited
@@ -55,6 +56,21 @@ def _deployed() -> Any:
     _BASE.clear()
 
 
+def mirror_of(pool: Any, face: int) -> PoolMirror:
+    """A fresh mirror with the pool's parameters and first sync point."""
+    m = PoolMirror(
+        face=face,
+        amp=int(pool.AMP()),
+        fee_bps=int(pool.FEE_BPS()),
+        core_bps=int(pool.CORE_BPS()),
+        coupon=int(pool.COUPON()),
+        period_s=int(pool.PERIOD()),
+    )
+    m.seen_balance = int(pool.seen()[0])
+    m.acc_start = int(pool.accrual()[1])
+    return m
+
+
 class MarketMachine(RuleBasedStateMachine):
     """Contract vs mirror."""
 
@@ -66,7 +82,7 @@ class MarketMachine(RuleBasedStateMachine):
         self.sb: MarketSandbox = b["sb"]
         self.actors: list[str] = b["actors"]
         self.outsider: str = b["outsider"]
-        self.m = PoolMirror(face=FACE, amp=20, fee_bps=30)
+        self.m = mirror_of(self.sb.pool, FACE)
         self.donated_cash = 0
         self.donated_tokens = 0
         self.settles = 0
@@ -88,7 +104,13 @@ class MarketMachine(RuleBasedStateMachine):
         """Mirror the contract's sync that the next call performs first."""
         claimed = int(self.sb.token.claimable(self.sb.pool.address))
         self.claimed_total += claimed
-        self.m.sync(self.sb.balance(), claimed)
+        bal, idx = self.sb.balance(), int(self.sb.token.index())
+        moved = (bal, idx) != tuple(self.sb.pool.seen())
+        self.m.sync(bal, claimed, now=boa.env.timestamp, moved=moved)
+
+    def _k(self) -> tuple[int, int]:
+        m = self.m
+        return (m.tc + m.ac) * (m.yc + m.bc), m.tf * (m.yf + m.bf)
 
     # ------------------------------------------------------------ rules
     @rule(who=st.integers(0, 2), units=st.integers(1, 60_000 * UNIT))
@@ -96,9 +118,9 @@ class MarketMachine(RuleBasedStateMachine):
         a = self.actors[who]
         units = min(units, int(self.sb.token.balanceOf(a)))
         self._sync()
-        k0 = (self.m.tokens + self.m.off_tokens) * (self.m.cash + self.m.off_cash)
+        k0 = self._k()
         try:
-            expect = self.m.sell(units)
+            expect = self.m.sell(units, now=boa.env.timestamp)
         except MarketError:
             with boa.env.prank(a), boa.reverts():
                 self.sb.pool.sell(units, 0, DEADLINE)
@@ -106,15 +128,16 @@ class MarketMachine(RuleBasedStateMachine):
             return
         with boa.env.prank(a):
             assert self.sb.pool.sell(units, 0, DEADLINE) == expect
-        assert (self.m.tokens + self.m.off_tokens) * (self.m.cash + self.m.off_cash) >= k0
+        k1 = self._k()
+        assert k1[0] >= k0[0] and k1[1] >= k0[1]
 
     @rule(who=st.integers(0, 2), units=st.integers(1, 60_000 * UNIT))
     def buy(self, who: int, units: int) -> None:
         a = self.actors[who]
         self._sync()
-        k0 = (self.m.tokens + self.m.off_tokens) * (self.m.cash + self.m.off_cash)
+        k0 = self._k()
         try:
-            expect = self.m.buy(units)
+            expect = self.m.buy(units, now=boa.env.timestamp)
         except MarketError:
             with boa.env.prank(a), boa.reverts():
                 self.sb.pool.buy(units, 0, DEADLINE)
@@ -122,7 +145,8 @@ class MarketMachine(RuleBasedStateMachine):
             return
         with boa.env.prank(a):
             assert self.sb.pool.buy(units, 0, DEADLINE) == expect
-        assert (self.m.tokens + self.m.off_tokens) * (self.m.cash + self.m.off_cash) >= k0
+        k1 = self._k()
+        assert k1[0] >= k0[0] and k1[1] >= k0[1]
 
     @rule(who=st.integers(0, 2), bp=st.integers(1, 5_000))
     def add(self, who: int, bp: int) -> None:
@@ -191,6 +215,10 @@ class MarketMachine(RuleBasedStateMachine):
         self.sb.period(bal - principal - loss, principal + interest)
         boa.env.time_travel(seconds=86_400)
 
+    @rule(days=st.integers(1, 40))
+    def wait(self, days: int) -> None:
+        boa.env.time_travel(seconds=days * 86_400)
+
     @rule(cash=st.integers(1, 10**11), tokens=st.integers(0, 1_000 * UNIT))
     def donate(self, cash: int, tokens: int) -> None:
         self.sb.usdc.mint(self.sb.pool.address, cash)
@@ -213,6 +241,10 @@ class MarketMachine(RuleBasedStateMachine):
     def matches_mirror(self) -> None:
         m = self.m
         assert self.sb.pool.reserves() == (m.tokens, m.cash, m.off_tokens, m.off_cash)
+        assert self.sb.pool.positions() == (m.tc, m.yc, m.ac, m.bc, m.tf, m.yf, m.bf)
+        assert self.sb.pool.accrual() == (m.q, m.acc_start)
+        assert self.sb.pool.accrued_per_100() == m.accrued_per_100(boa.env.timestamp)
+        assert m.q <= 0 or m.yf >= m.q
         assert self.sb.pool.totalSupply() == m.supply
         assert self.sb.pool.lp_index() == m.lp_index
         assert self.sb.pool.lp_dust() == m.lp_dust

@@ -36,6 +36,9 @@ class PoolStatus:
     fee_bps: int
     amp: int
     pending_distribution: int
+    accrued_per_100: float = 0.0
+    core_bps: int = 0
+    receivable: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values for JSON."""
@@ -69,25 +72,40 @@ class MarketClient:
         return int(self.backend.call("Deal", self.deal, "tranche_balance", [self.tranche_id]))
 
     def mirror(self) -> PoolMirror:
-        """The pool's state with the next sync applied (exact quotes)."""
-        t, y, a, b = (int(v) for v in self._call("reserves"))
-        seen, _ = (int(v) for v in self._call("seen"))
+        """The pool's state with the next sync applied (exact quotes at the backend's time)."""
+        tc, yc, ac, bc, tf, yf, bf = (int(v) for v in self._call("positions"))
+        q, start = (int(v) for v in self._call("accrual"))
+        seen, seen_idx = (int(v) for v in self._call("seen"))
         m = PoolMirror(
             face=self.face,
             amp=int(self._call("AMP")),
             fee_bps=int(self._call("FEE_BPS")),
-            tokens=t,
-            cash=y,
-            off_tokens=a,
-            off_cash=b,
+            core_bps=int(self._call("CORE_BPS")),
+            coupon=int(self._call("COUPON")),
+            period_s=int(self._call("PERIOD")),
+            tc=tc,
+            yc=yc,
+            ac=ac,
+            bc=bc,
+            tf=tf,
+            yf=yf,
+            bf=bf,
+            q=q,
+            acc_start=start,
             seen_balance=seen,
             supply=int(self._call("totalSupply")),
             lp_index=int(self._call("lp_index")),
             lp_dust=int(self._call("lp_dust")),
         )
         claim = int(self.backend.call("TrancheToken", self.token, "claimable", [self.pool]))
-        m.sync(self.balance(), claim)
+        bal = self.balance()
+        idx = int(self.backend.call("TrancheToken", self.token, "index", []))
+        m.sync(bal, claim, now=self.now(), moved=(bal, idx) != (seen, seen_idx))
         return m
+
+    def now(self) -> int:
+        """The backend's current timestamp (what the next transaction sees, at least)."""
+        return int(self.backend.timestamp())
 
     def status(self) -> PoolStatus:
         """Depth, price and TWAP (prices per 100 of current face)."""
@@ -108,6 +126,9 @@ class MarketClient:
             pending_distribution=int(
                 self.backend.call("TrancheToken", self.token, "claimable", [self.pool])
             ),
+            accrued_per_100=m.accrued_per_100(self.now()) / PRICE_SCALE,
+            core_bps=m.core_bps,
+            receivable=m.q,
         )
 
     def quote(self, side: str, amount: int) -> int:
@@ -115,7 +136,8 @@ class MarketClient:
         if side not in SIDES:
             raise MarketError(f"side {side!r}: expected one of {', '.join(SIDES)}")
         m = self.mirror()
-        out = m.quote_buy(amount) if side == "buy" else m.quote_sell(amount)
+        now = self.now()
+        out = m.quote_buy(amount, now) if side == "buy" else m.quote_sell(amount, now)
         if out == 0:
             raise MarketError(f"{side} {amount}: the pool cannot fill it (output 0 or above depth)")
         return out

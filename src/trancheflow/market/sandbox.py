@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from trancheflow.chain.compile import CONTRACTS_DIR, load_partial
+from trancheflow.market.pool import PERIOD_S
 
 MARKET_DIR = Path(CONTRACTS_DIR) / "market"
 UNIT = 10**6
@@ -39,10 +40,23 @@ def _load_compliance() -> Any:
 
 
 def deploy_market(
-    token: str, cash: str, *, amp: int = 20, fee_bps: int = 10, twap_window: int = 3_600
+    token: str,
+    cash: str,
+    *,
+    amp: int = 20,
+    fee_bps: int = 10,
+    twap_window: int = 3_600,
+    core_bps: int = 5_000,
+    period_s: int = PERIOD_S,
 ) -> Any:
-    """Deploys a TrancheMarket for tranche ``token`` against ``cash``."""
-    return load_market("TrancheMarket").deploy(token, cash, amp, fee_bps, twap_window)
+    """Deploys a TrancheMarket for tranche ``token`` against ``cash`` (titanoboa).
+
+    ``core_bps`` of each seed goes to the concentrated core (``amp``), the rest
+    to the constant-product tail; ``period_s`` is the accrual period.
+    """
+    return load_market("TrancheMarket").deploy(
+        token, cash, amp, fee_bps, twap_window, core_bps, period_s
+    )
 
 
 class MarketSandbox:
@@ -52,8 +66,12 @@ class MarketSandbox:
     ----------
     face : int
         Original face of the tranche (settlement units).
-    amp, fee_bps, twap_window : int
+    amp, fee_bps, twap_window, core_bps, period_s : int
         Pool parameters (see :func:`deploy_market`).
+    coupon : int
+        The stand-in tranche's annual coupon at 1e9 (default 5%).
+    accrual : bool
+        Whether the stand-in tranche is an accrual (Z) tranche.
     """
 
     def __init__(
@@ -63,6 +81,10 @@ class MarketSandbox:
         amp: int = 20,
         fee_bps: int = 10,
         twap_window: int = 3_600,
+        core_bps: int = 5_000,
+        period_s: int = PERIOD_S,
+        coupon: int = 50_000_000,
+        accrual: bool = False,
     ) -> None:
         import boa
 
@@ -81,12 +103,15 @@ class MarketSandbox:
             self.compliance.set_rules(self.token.address, 1, 0, 0, 0)
             self.compliance.set_jurisdiction(self.token.address, JURISDICTION, True)
             self.deal.attach(0, self.token.address, face, self.issuer)
+            self.deal.set_coupon(0, coupon, accrual)
             self.pool = deploy_market(
                 self.token.address,
                 self.usdc.address,
                 amp=amp,
                 fee_bps=fee_bps,
                 twap_window=twap_window,
+                core_bps=core_bps,
+                period_s=period_s,
             )
         self.admit(self.issuer)
         self.admit(self.pool.address)  # the pool holds an identity and is a registered venue

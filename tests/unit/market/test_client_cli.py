@@ -42,7 +42,9 @@ def test_client_seeds_quotes_swaps_exactly(chain: tuple[BoaBackend, MarketSandbo
     assert mc.swap("sell", 5_000 * UNIT) == q
     with boa.swap_env(backend.env):
         assert int(sb.usdc.balanceOf(backend.accounts[0])) - c0 == q
-    assert abs(mc.status().spot_per_100 - 98.0) < 0.6  # principal paid: no price jump
+    # principal paid: no price jump; the 5% sale moves the price by under 1
+    # (depth about 10x a constant product: half the seed in an amp-20 core)
+    assert abs(mc.status().spot_per_100 - 98.0) < 1.0
     with pytest.raises(MarketError, match="side 'hold'"):
         mc.quote("hold", 1)
 

@@ -55,9 +55,9 @@ def test_paydown_keeps_price_and_credits_all(
     p0 = p.spot_price()
     cash0 = p.cash
     released = p.sync(FACE * keep_bp // 10_000, claimed)
-    # the price per 100 of current face moves only by the rescale's rounding
-    # (Y and B each floored: at most 2 units of Y+B)
-    assert abs(p.spot_price() - p0) <= p0 * 2 // (p.cash + p.off_cash) + 1
+    # the price per 100 of current face (the tail's) moves only by the
+    # rescale's rounding (Yf and Bf each floored: at most 2 units of Yf+Bf)
+    assert abs(p.spot_price() - p0) <= p0 * 2 // (p.yf + p.bf) + 1
     assert p.cash + released == cash0
     # all of it reaches the LP or the dust carried to the next credit, but for
     # at most one unit (the committed cash is rounded up, accruals down)

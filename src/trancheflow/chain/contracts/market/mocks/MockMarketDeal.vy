@@ -19,6 +19,9 @@ interface IToken:
 SETTLEMENT: public(immutable(address))
 token: public(HashMap[uint256, address])
 tranche_balance: public(HashMap[uint256, uint256])
+# coupon at 1e9 (high bits) | accrual flag (bit 0)
+_params: HashMap[uint256, uint256]
+_original: HashMap[uint256, uint256]
 
 
 @deploy
@@ -41,6 +44,7 @@ def attach(tranche_id: uint256, token: address, balance: uint256, to: address):
     """
     self.token[tranche_id] = token
     self.tranche_balance[tranche_id] = balance
+    self._original[tranche_id] = balance
     extcall IToken(token).mint_face(to)
 
 
@@ -78,3 +82,28 @@ def pay(tranche_id: uint256, holder: address, amount: uint256):
     """
     assert msg.sender == self.token[tranche_id], "mock deal: caller is not the token"
     assert extcall IERC20(SETTLEMENT).transfer(holder, amount)
+
+
+@external
+def set_coupon(tranche_id: uint256, coupon: uint256, accrual: bool):
+    """
+    @notice Sets tranche `tranche_id`'s coupon (at 1e9) and accrual flag.
+    @param tranche_id The tranche.
+    @param coupon Annual coupon at 1e9.
+    @param accrual Whether it is an accrual (Z) tranche.
+    """
+    self._params[tranche_id] = (coupon << 1) | convert(accrual, uint256)
+
+
+@external
+@view
+def tranche_params(tranche_id: uint256) -> (uint256, uint256, bool):
+    """
+    @notice Original balance, coupon at 1e9, accrual flag (as Deal.tranche_params).
+    @param tranche_id The tranche.
+    @return uint256 Original balance.
+    @return uint256 Coupon.
+    @return bool Accrual.
+    """
+    w: uint256 = self._params[tranche_id]
+    return self._original[tranche_id], w >> 1, w & 1 == 1
