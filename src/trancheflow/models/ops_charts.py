@@ -29,9 +29,9 @@ def rate_chart(recs: list[dict[str, Any]]) -> str:
     return line_chart(
         "model-rates",
         [
-            Series("CPR forecast", pts["forecast_cpr"], PALETTE[0], dashed=True),
+            Series("CPR forecast", pts["forecast_cpr"], PALETTE[5], dashed=True),
             Series("CPR realized", pts["realized_cpr"], PALETTE[0]),
-            Series("CDR forecast", pts["forecast_cdr"], PALETTE[3], dashed=True),
+            Series("CDR forecast", pts["forecast_cdr"], PALETTE[1], dashed=True),
             Series("CDR realized", pts["realized_cdr"], PALETTE[3]),
         ],
         title="Forecast vs realized prepayment (CPR) and default (CDR), % a year",
@@ -45,7 +45,7 @@ def value_chart(recs: list[dict[str, Any]]) -> str:
     Points are drawn (and carried in ``data-y``) as the value less par, so the
     axis is not squashed; the tick labels show the value itself.
     """
-    names = sorted({k for r in recs for k in (r.get("tranches") or {})})
+    names = list(dict.fromkeys(k for r in recs for k in (r.get("tranches") or {})))
     series = [
         Series(
             "pool",
@@ -64,7 +64,7 @@ def value_chart(recs: list[dict[str, Any]]) -> str:
             for r in recs
             if r.get("tranches") and r["tranches"].get(n) is not None
         ]
-        series.append(Series(n, pts, PALETTE[i % 7]))
+        series.append(Series(n, pts, (PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[4])[i % 4]))
     return line_chart(
         "model-values",
         series,

@@ -238,7 +238,7 @@ def section_html(meta: dict[str, Any], recs: list[dict[str, Any]], errors: list[
         "(realized = the report's prepayments and newly stopped balance).</p>"
     )
     charts = rate_chart(recs) + value_chart(recs)
-    names = sorted({k for r in recs for k in (r.get("tranches") or {})})
+    names = list(dict.fromkeys(k for r in recs for k in (r.get("tranches") or {})))
     head = "".join(
         f"<th>{h}</th>"
         for h in ["period", "CPR fcst", "CPR real", "CDR fcst", "CDR real", "pool", *names]
