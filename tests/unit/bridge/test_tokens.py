@@ -191,6 +191,20 @@ def test_compliance_refused_on_spoke_with_the_same_code(w: World) -> None:
     w.conserved()
 
 
+def test_return_refused_on_the_hub_comes_back_with_its_distributions(w: World) -> None:
+    held = int(w.spoke.call(w.route.spoke_token, "balanceOf", [w.alice]))
+    before, i0 = w.spoke_claimable(w.alice), w.index()
+    b = 10**10
+    # the deal itself can never hold tranche tokens (RECEIVER_CANNOT_HOLD on the hub)
+    tk.send_home(w.spoke, w.route, w.alice, w.s.deal.address, b)
+    w.period()  # crosses the return in flight
+    w.lanes.step(3)
+    d = w.index() - i0
+    assert int(w.spoke.call(w.route.spoke_token, "balanceOf", [w.alice])) == held
+    assert w.spoke_claimable(w.alice) == before + (held - b) * d // S + b * d // S
+    w.conserved()
+
+
 def _forge(origin: EmbeddedChain, core: HyperlaneCore, dest: int, to: str, body: bytes) -> None:
     origin.transact(core.mailbox, "dispatch", [dest, address_to_bytes32(to), body])
 

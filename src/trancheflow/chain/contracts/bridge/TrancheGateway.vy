@@ -21,9 +21,14 @@
         flight (their cash for its tokens already sits on the spoke), a
         credit on the spoke of exactly those messages' shares.
 @custom:security Rounding: every share is floored (favours the gateway and
-                 the spoke token); `reserve` seeds cover the gateway's
-                 per-spoke floors against the token's floors of the whole
-                 locked balance. Development contract (issue 13).
+                 the spoke token). The token floors the gateway's whole
+                 balance per segment, the gateway floors each spoke's part
+                 over its own message intervals; when the two differ the
+                 gateway bridges what it holds and the rest stays `owed`
+                 (bridged with a later message), never lost. A refused
+                 release (hub ERC-1404 code) is minted back to the burner.
+                 Deal compliance must admit the gateway as a receiver.
+                 Development contract (issue 13).
 """
 
 import token_msg
@@ -191,18 +196,6 @@ def handle(_origin: uint32, _sender: bytes32, _message: Bytes[token_msg.TO_HUB_B
     self.returned[_origin][m.nonce] = True
     assert m.amount > 0 and m.amount <= self.locked[_origin], "gateway: more than locked"
     assert m.ack <= self.seq[_origin], "gateway: unknown ack"
-    code: uint8 = staticcall ITranche(TOKEN).detectTransferRestriction(self, m.to, m.amount)
-    if code != 0:
-        # the hub receiver is refused: the tokens stay locked and go back to the burner
-        log Rebounded(domain=_origin, spoke_holder=m.spoke_holder, amount=m.amount, code=code)
-        self._settle(_origin)
-        self._dispatch(_origin, m.spoke_holder, m.amount, empty(address), empty(address), 0)
-        return
-    prev: uint256 = self.last_index[_origin]
-    self._settle(_origin)
-    # the returner's share since the last message: paid here from the spoke's owed
-    paid: uint256 = m.amount * (self.last_index[_origin] - prev) // token_msg.INDEX_SCALE
-    self.owed[_origin] -= paid
     # messages that left after its ack already carried its share to the spoke
     credit: uint256 = 0
     last_seq: uint256 = self.seq[_origin]
@@ -213,12 +206,25 @@ def handle(_origin: uint32, _sender: bytes32, _message: Bytes[token_msg.TO_HUB_B
         credit = m.amount * (self.sent_index[_origin][first] - self.sent_index[_origin][m.ack]) // token_msg.INDEX_SCALE
     for s: uint256 in range(first + 1, last_seq + 1, bound=MAX_CROSSING):
         credit += m.amount * (self.sent_index[_origin][s] - self.sent_index[_origin][s - 1]) // token_msg.INDEX_SCALE
+    prev: uint256 = self.last_index[_origin]
+    self._settle(_origin)
+    # the returner's share since the last message (floored)
+    share: uint256 = m.amount * (self.last_index[_origin] - prev) // token_msg.INDEX_SCALE
+    code: uint8 = staticcall ITranche(TOKEN).detectTransferRestriction(self, m.to, m.amount)
+    if code != 0:
+        # the hub receiver is refused: the tokens stay locked and are minted back to
+        # the burner, credited on the spoke with all they earned in flight
+        log Rebounded(domain=_origin, spoke_holder=m.spoke_holder, amount=m.amount, code=code)
+        self._dispatch(_origin, m.spoke_holder, m.amount, empty(address), m.spoke_holder, credit + share)
+        return
+    # the share since the last message is paid here, out of the spoke's owed cash
+    self.owed[_origin] -= share
     self.locked[_origin] -= m.amount
     self.total_locked -= m.amount
     extcall ITranche(TOKEN).transfer(m.to, m.amount)
-    if paid > 0:
-        extcall IERC20(CASH).transfer(m.to, paid)
-    log Released(domain=_origin, to=m.to, amount=m.amount, paid=paid, credit=credit)
+    if share > 0:
+        extcall IERC20(CASH).transfer(m.to, share)
+    log Released(domain=_origin, to=m.to, amount=m.amount, paid=share, credit=credit)
     if credit > 0 or self.last_index[_origin] != self.sent_index[_origin][last_seq]:
         self._dispatch(_origin, empty(address), 0, empty(address), m.spoke_holder, credit)
 
