@@ -85,10 +85,8 @@ def blake512(data: bytes) -> bytes:
     bits = 8 * len(data)
     # Padding: a 1 bit, zeros up to 895 mod 1024, a 1 bit, the 128-bit length.
     pad_len = (111 - len(data)) % 128
-    if pad_len == 0:
-        padded = data + b"\x81"
-    else:
-        padded = data + b"\x80" + b"\x00" * (pad_len - 1) + b"\x01"
+    tail = b"\x81" if pad_len == 0 else b"\x80" + b"\x00" * (pad_len - 1) + b"\x01"
+    padded = data + tail
     padded += bits.to_bytes(16, "big")
     h = list(_IV)
     n_blocks = len(padded) // 128

@@ -48,6 +48,10 @@ from snekmate.auth import ownable_2step
 
 from ..interfaces import ICompliance
 
+# @dev Issue 12: a zero-knowledge credential registry (zk/CredentialRegistry.vy).
+interface ICredentials:
+    def eligible_until(key: address, holder: address) -> uint256: view
+
 implements: ICompliance
 
 initializes: ownable
@@ -106,6 +110,9 @@ paused: public(bool)
 # A venue is exempt from the minimum-holding rule on its own side only (a pool
 # must be able to sell down to zero); every other check applies to it.
 is_venue: public(HashMap[address, HashMap[address, bool]])
+# @dev Issue 12: where a receiver with no clear-text identity may instead be
+# proven eligible by a ZK credential (zero address = none).
+credentials: public(address)
 
 
 event IdentitySet:
@@ -150,6 +157,10 @@ event VenueSet:
 event RegistrarSet:
     registrar: indexed(address)
     active: bool
+
+
+event CredentialsSet:
+    registry: indexed(address)
 
 
 event GuardianSet:
@@ -280,6 +291,21 @@ def set_venue(token: address, venue: address, active: bool):
     ownable._check_owner()
     self.is_venue[token][venue] = active
     log VenueSet(token=token, venue=venue, active=active)
+
+
+@external
+def set_credentials(registry: address):
+    """
+    @notice Attaches (or, with the zero address, detaches) a ZK credential
+            registry: a receiver with no clear-text identity passes the
+            receiver-side checks while the registry records it eligible for
+            the rule key (jurisdiction and class proven in zero knowledge
+            against the registry's rule for that key). Owner only.
+    @param registry The CredentialRegistry (or the zero address).
+    """
+    ownable._check_owner()
+    self.credentials = registry
+    log CredentialsSet(registry=registry)
 
 
 @external
@@ -466,13 +492,33 @@ def _receiver_code(key: address, receiver: address, allowed_classes: uint8) -> u
         return RECEIVER_FROZEN
     idn: Identity = self.identity[receiver]
     if idn.jurisdiction == 0:
-        return RECEIVER_NOT_REGISTERED
+        return self._credential_code(key, receiver)
     if convert(idn.expiry, uint256) <= block.timestamp:
         return RECEIVER_IDENTITY_EXPIRED
     if not self.jurisdiction_allowed[key][idn.jurisdiction]:
         return RECEIVER_JURISDICTION_NOT_ALLOWED
     if idn.classes & allowed_classes == 0:
         return RECEIVER_CLASS_NOT_ALLOWED
+    return SUCCESS
+
+
+@internal
+@view
+def _credential_code(key: address, receiver: address) -> uint8:
+    """
+    @notice The code of a receiver with no clear-text identity: SUCCESS while
+            the credential registry records it eligible for `key`.
+    @param key The rule key.
+    @param receiver The receiver.
+    @return uint8 SUCCESS, RECEIVER_IDENTITY_EXPIRED or RECEIVER_NOT_REGISTERED.
+    """
+    if self.credentials == empty(address):
+        return RECEIVER_NOT_REGISTERED
+    until: uint256 = staticcall ICredentials(self.credentials).eligible_until(key, receiver)
+    if until == 0:
+        return RECEIVER_NOT_REGISTERED
+    if until <= block.timestamp:
+        return RECEIVER_IDENTITY_EXPIRED
     return SUCCESS
 
 
