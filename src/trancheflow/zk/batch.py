@@ -147,6 +147,7 @@ def prove_tape(
     workers: int | None = None,
     on_done: Callable[[int, str], None] | None = None,
     artifacts: Path | None = None,
+    positions: Iterable[int] | None = None,
 ) -> BatchResult:
     """Prove every eligible loan of ``commitment`` into ``out`` with ``workers`` node processes.
 
@@ -165,6 +166,8 @@ def prove_tape(
         ``ineligible``, ``failed``): drives a progress bar.
     artifacts : Path, optional
         Folder of the circuit artifacts (default: the committed ones).
+    positions : iterable of int, optional
+        Prove only these positions (e.g. an audit's draws); default every loan.
 
     Returns
     -------
@@ -191,7 +194,15 @@ def prove_tape(
             on_done(position, outcome)
 
     packed = pack_criteria(criteria)
-    for position, leaf in enumerate(commitment.leaves):
+    if positions is None:
+        wanted: list[int] = list(range(len(commitment.leaves)))
+    else:
+        wanted = sorted(set(positions))
+        for p in wanted:
+            if not 0 <= p < len(commitment.leaves):
+                raise ZkError(f"position {p}: outside the {len(commitment.leaves)} committed loans")
+    for position in wanted:
+        leaf = commitment.leaves[position]
         public = [commitment.root, packed, leaf.loan_id, position]
         if not criteria.admits(leaf):
             record(position, "ineligible")
@@ -205,7 +216,7 @@ def prove_tape(
     paths = [artifact_path(role, folder) for role in ARTIFACT_ROLES]
 
     def work() -> None:
-        with SnarkjsWorker(*paths) as worker:
+        with SnarkjsWorker(paths[0], paths[1], paths[2]) as worker:
             while True:
                 try:
                     position = todo.get_nowait()
@@ -259,7 +270,8 @@ def verify_folder(
     bad: list[int] = []
     valid = 0
     files = sorted((out / "proofs").glob("*.json"), key=lambda p: int(p.stem))
-    with SnarkjsWorker(*(artifact_path(r) for r in ARTIFACT_ROLES)) as worker:
+    wasm, zkey, vkey = (artifact_path(r) for r in ARTIFACT_ROLES)
+    with SnarkjsWorker(wasm, zkey, vkey) as worker:
         for path in files:
             position = int(path.stem)
             try:

@@ -103,7 +103,8 @@ def answer_audit(
                 words = [int(w) for w in json.loads(path.read_text())["words"]]
             else:
                 if worker is None:
-                    worker = SnarkjsWorker(*(artifact_path(r) for r in ARTIFACT_ROLES))
+                    wasm, zkey, vkey = (artifact_path(r) for r in ARTIFACT_ROLES)
+                    worker = SnarkjsWorker(wasm, zkey, vkey)
                 signals = circuit_input(leaf, commitment.tree, position, criteria)
                 proof, _ = worker.prove(signals)
                 words = proof_words(proof)

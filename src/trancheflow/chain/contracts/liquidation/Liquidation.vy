@@ -16,7 +16,12 @@
            days_delinquent))), sorted-pair proof. The
            loan is marked when it is 90+ days delinquent, or when balance /
            property value exceeds the LTV threshold, on an appraisal at most
-           `max_appraisal_age` seconds old.
+           `max_appraisal_age` seconds old. When governance has set an
+           eligibility registry (`set_eligibility`), the loan must also be
+           proven in the deal's committed Poseidon pool there
+           (`EligibilityRegistry.proven_key`, keyed by this same loan id):
+           the Groth16 proof showed it is a committed loan meeting the deal's
+           criteria without revealing its attributes.
         3. Auction: the price falls linearly from the property value to
            FLOOR_BPS of it over AUCTION_DURATION seconds; the first eligible
            buyer (Compliance `check_investor(self, buyer) == 0`) pays the
@@ -64,6 +69,10 @@ exports: (
 
 interface ICheckInvestor:
     def check_investor(key: address, investor: address) -> uint8: view
+
+
+interface IEligibility:
+    def proven_key(loan_id: bytes32) -> bool: view
 
 
 MAX_SIGNERS: constant(uint256) = 16
@@ -114,6 +123,8 @@ recoveries_held: public(uint256)
 surplus_held: public(uint256)
 max_appraisal_age: public(uint256)
 surplus_recipient: public(address)
+# @dev The deal's EligibilityRegistry (0 = none: marking needs no ZK proof).
+eligibility: public(address)
 
 
 event PropertyValued:
@@ -170,6 +181,10 @@ event MaxAppraisalAgeSet:
 
 event SurplusRecipientSet:
     recipient: indexed(address)
+
+
+event EligibilitySet:
+    registry: indexed(address)
 
 
 event SignerSet:
@@ -306,6 +321,22 @@ def set_surplus_recipient(recipient: address):
     log SurplusRecipientSet(recipient=recipient)
 
 
+@external
+def set_eligibility(registry: address):
+    """
+    @notice Sets the deal's EligibilityRegistry: from then on a loan can be
+            marked only once it is proven in the committed Poseidon pool
+            there. 0 turns the requirement off. Owner only.
+    @custom:security Liveness: an unproven loan cannot be marked until
+                     anyone submits its proof (the issuer's batch job proves
+                     every loan); governance can turn the requirement off.
+    @param registry The registry (0 = none).
+    """
+    ownable._check_owner()
+    self.eligibility = registry
+    log EligibilitySet(registry=registry)
+
+
 # ------------------------------------------------------------------ oracle
 @external
 def report_value(
@@ -350,6 +381,8 @@ def mark(
     @param root The deal's `latest_loan_root()` (a stale one fails clearly).
     """
     assert self.auctions[loan_id].status == STATUS_NONE, "liquidation: loan already marked"
+    if self.eligibility != empty(address):
+        assert staticcall IEligibility(self.eligibility).proven_key(loan_id), "liquidation: loan not proven in the committed pool"
     self._check_latest(loan_id, balance, days_delinquent, proof, root)
     value: uint256 = self.collateral_value[loan_id]
     assert value > 0, "liquidation: no property value"
