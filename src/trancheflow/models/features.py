@@ -81,7 +81,8 @@ BURNOUT_STEP = 1.0
 BURNOUT_CAP = 400.0
 LTV_STEP = 0.5
 
-#: Status codes; 5 and 6 are terminal.
+#: Status codes; 5 and above are terminal (7 and 8: repurchase and note sale, censored
+#: by the hazards: :data:`trancheflow.tape.panel.STATUSES`).
 STATUS_CODES: dict[str, int] = {
     "current": 0,
     "d30": 1,
@@ -90,6 +91,8 @@ STATUS_CODES: dict[str, int] = {
     "fc_reo": 4,
     "prepaid": 5,
     "default": 6,
+    "repurchased": 7,
+    "note_sale": 8,
 }
 STATUS_NAMES: tuple[str, ...] = tuple(STATUS_CODES)
 
@@ -248,6 +251,8 @@ class LoanMonths:
         zbc = np.full(len(status), None, dtype=object)
         zbc[status == "prepaid"] = "01"
         zbc[status == "default"] = "03"
+        zbc[status == "repurchased"] = "96"
+        zbc[status == "note_sale"] = "15"
         months = self.period.astype(np.int64)
         period = pd.to_datetime({"year": 1970 + months // 12, "month": months % 12 + 1, "day": 1})
         df = base.assign(

@@ -52,7 +52,16 @@ from trancheflow.errors import ModelError
 
 from .features import CATEGORICAL, FEATURES, STATUS_CODES
 
-__all__ = ["GROUPINGS", "GROUPS", "RISK_SPECS", "RiskSpec", "fit_gbm", "fit_logistic", "labels"]
+__all__ = [
+    "CENSORED",
+    "GROUPINGS",
+    "GROUPS",
+    "RISK_SPECS",
+    "RiskSpec",
+    "fit_gbm",
+    "fit_logistic",
+    "labels",
+]
 
 F = npt.NDArray[np.float64]
 
@@ -79,6 +88,8 @@ GROUPINGS: dict[str, tuple[tuple[str, ...], ...]] = {
 GROUPS = GROUPINGS["additive"]
 
 _C, _D30, _D60, _D90, _PP = (STATUS_CODES[s] for s in ("current", "d30", "d60", "d90p", "prepaid"))
+#: Statuses of a month whose row no risk models (repurchase, note sale: censored).
+CENSORED: tuple[int, ...] = (STATUS_CODES["repurchased"], STATUS_CODES["note_sale"])
 
 
 @dataclass(frozen=True)
@@ -109,10 +120,15 @@ RISK_SPECS: dict[str, RiskSpec] = {
 def labels(
     spec: RiskSpec, status_prev: npt.ArrayLike, status: npt.ArrayLike, has: npt.ArrayLike
 ) -> tuple[npt.NDArray[np.bool_], F]:
-    """Mask of rows at risk of ``spec`` and their 0/1 events."""
+    """Mask of rows at risk of ``spec`` and their 0/1 events.
+
+    A month that ends in a repurchase or a note sale (:data:`CENSORED`) is
+    neither an event nor a non-event of any risk: the row is left out (the
+    loan is censored), so those exits count as neither default nor prepayment.
+    """
     sp = np.asarray(status_prev)
     st = np.asarray(status)
-    mask = np.asarray(has, dtype=bool) & np.isin(sp, spec.at_risk)
+    mask = np.asarray(has, dtype=bool) & np.isin(sp, spec.at_risk) & ~np.isin(st, CENSORED)
     return mask, np.isin(st[mask], spec.event).astype(np.float64)
 
 

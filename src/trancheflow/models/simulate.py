@@ -97,7 +97,9 @@ SEASONALITY: tuple[float, ...] = (
     0.85,
 )
 
-CURRENT, D30, D60, D90P, FC, PREPAID, DEFAULT = (STATUS_CODES[s] for s in STATUS_CODES)
+CURRENT, D30, D60, D90P, FC, PREPAID, DEFAULT = (
+    STATUS_CODES[s] for s in ("current", "d30", "d60", "d90p", "fc_reo", "prepaid", "default")
+)
 
 
 def _sigmoid(z: F) -> F:

@@ -42,13 +42,21 @@ Status rules
   more); ``fc_reo``: REO acquired (delinquency ``RA``). The public files do
   not flag foreclosure in progress, so a loan in foreclosure shows as
   ``d90p`` until the REO acquisition.
-* ``prepaid``: zero balance code ``01`` (prepaid or matured);
-  ``default``: any other zero balance code that ends the loan through a
-  credit event or removal (``02`` third-party sale, ``03`` short sale or
-  charge-off, ``09`` REO disposition, ``15``/``16`` note sales, ``96``
-  removal, ``06`` repurchase). Both are **terminal and appear once**, on the
-  loan's last row. Repurchases (``06``) and removals (``96``) are not credit
-  events; models that want them separate read ``zero_balance_code``.
+* ``prepaid``: zero balance code ``01`` (prepaid or matured, the
+  voluntary payoff);
+  ``default``: a zero balance code that ends the loan through a credit event
+  (``02`` third-party sale, ``03`` short sale or charge-off, ``09`` REO
+  disposition);
+  ``repurchased``: ``96`` (the General User Guide's "repurchase prior to
+  property disposition": the seller bought the loan back, e.g. for a breach
+  of representations) and ``06`` (the same event in the code Fannie Mae's
+  dataset uses, read alike);
+  ``note_sale``: ``15`` (whole-loan / note sale) and ``16`` (reperforming
+  loan sale): the loan leaves the pool by a sale of the note.
+  All four are **terminal and appear once**, on the loan's last row.
+  Repurchases and note sales are neither credit events nor voluntary
+  prepayments: the hazard models drop those rows from the default and prepay
+  targets (the loan is censored that month; :func:`trancheflow.models.hazard.labels`).
 * Delinquency ``XX`` (unknown) rows are kept with status of the previous
   month (``current`` if none).
 
@@ -66,16 +74,32 @@ import pandas as pd
 from trancheflow.errors import Problem, TapeValidationError
 
 __all__ = [
+    "NOTE_SALE_CODES",
     "PANEL_COLUMNS",
     "PANEL_DTYPES",
+    "REPURCHASE_CODES",
     "STATUSES",
     "TERMINAL_STATUSES",
     "empty_panel",
     "validate_panel",
 ]
 
-STATUSES: tuple[str, ...] = ("current", "d30", "d60", "d90p", "fc_reo", "prepaid", "default")
-TERMINAL_STATUSES: frozenset[str] = frozenset({"prepaid", "default"})
+STATUSES: tuple[str, ...] = (
+    "current",
+    "d30",
+    "d60",
+    "d90p",
+    "fc_reo",
+    "prepaid",
+    "default",
+    "repurchased",
+    "note_sale",
+)
+TERMINAL_STATUSES: frozenset[str] = frozenset({"prepaid", "default", "repurchased", "note_sale"})
+#: Zero balance codes of a repurchase (``96`` Freddie Mac; ``06`` Fannie Mae style, same event).
+REPURCHASE_CODES: frozenset[str] = frozenset({"06", "96"})
+#: Zero balance codes of a note sale (``15`` whole-loan/note sale, ``16`` reperforming loan sale).
+NOTE_SALE_CODES: frozenset[str] = frozenset({"15", "16"})
 
 PANEL_DTYPES: dict[str, str] = {
     "loan_id": "object",
@@ -172,7 +196,11 @@ def validate_panel(df: pd.DataFrame, *, source: str = "<panel>") -> pd.DataFrame
         ]
         pos = np.zeros(len(out), dtype=bool)
         pos[out.index.get_indexer(order.index[term & same_next])] = True
-        add(pos, "status", "a terminal status (prepaid/default) must be the loan's last row")
+        add(
+            pos,
+            "status",
+            "a terminal status (prepaid/default/repurchased/note_sale) must be the loan's last row",
+        )
     if problems:
         raise TapeValidationError(problems[:100], len(problems) > 100)
     return out.reset_index(drop=True)

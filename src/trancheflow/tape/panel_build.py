@@ -32,7 +32,7 @@ Examples
 >>> summary.loans, summary.rows, len(panel)
 (7, 38, 38)
 >>> panel.groupby("loan_id")["status"].last().tolist()
-['prepaid', 'default', 'default', 'default', 'default', 'current', 'current']
+['prepaid', 'default', 'default', 'default', 'repurchased', 'current', 'current']
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from .freddie import months_to_dates, origination_records
 from .freddie_layout import PREPAID_CODES
 from .freddie_perf import DQ_REO, DQ_UNKNOWN, performance_records
 from .freddie_scan import DEFAULT_CHUNK_ROWS, ProblemLog
-from .panel import PANEL_COLUMNS, PANEL_DTYPES, validate_panel
+from .panel import NOTE_SALE_CODES, PANEL_COLUMNS, PANEL_DTYPES, REPURCHASE_CODES, validate_panel
 
 __all__ = ["PanelSummary", "build_panel", "read_panel"]
 
@@ -77,6 +77,8 @@ class PanelSummary:
     prepaid: int
     defaulted: int
     path: Path
+    removed: int = 0
+    """Loans repurchased (``96``/``06``) or sold (``15``/``16``): neither prepaid nor defaulted."""
 
 
 def _covariates(path: str | os.PathLike[str], log: ProblemLog, chunk_rows: int,
@@ -133,7 +135,12 @@ def _rows(batch: pd.DataFrame, cov: pd.DataFrame, pfile: str, log: ProblemLog) -
     zbc = batch["zbc"].to_numpy(dtype=object)
     ended = pd.notna(zbc)
     prepaid = np.isin(zbc, list(PREPAID_CODES))
-    labelled = np.where(ended, np.where(prepaid, "prepaid", "default"), status.to_numpy())
+    ending = np.select(
+        [prepaid, np.isin(zbc, list(REPURCHASE_CODES)), np.isin(zbc, list(NOTE_SALE_CODES))],
+        ["prepaid", "repurchased", "note_sale"],
+        "default",
+    )
+    labelled = np.where(ended, ending, status.to_numpy())
 
     fpd = c["first_payment"].to_numpy()
     period = batch["period"].to_numpy()
@@ -221,17 +228,18 @@ def build_panel(
     done: set[str] = set()
     stray: set[str] = set()
     carry: pd.DataFrame | None = None
-    n_rows = n_prepaid = n_default = part = 0
+    n_rows = n_prepaid = n_default = n_removed = part = 0
     vintages: set[int] = set()
 
     def flush(batch: pd.DataFrame) -> None:
-        nonlocal n_rows, n_prepaid, n_default, part
+        nonlocal n_rows, n_prepaid, n_default, n_removed, part
         rows = _rows(batch, cov, pfile, log)
         if len(rows) == 0 or log.problems:
             return
         n_rows += len(rows)
         n_prepaid += int((rows["status"] == "prepaid").sum())
         n_default += int((rows["status"] == "default").sum())
+        n_removed += int(rows["status"].isin(["repurchased", "note_sale"]).sum())
         vintages.update(int(v) for v in np.unique(rows["vintage"]))
         table = pa.Table.from_pandas(rows, schema=_SCHEMA, preserve_index=False)
         pq.write_to_dataset(table, partial, partition_cols=["vintage"],
@@ -289,7 +297,7 @@ def build_panel(
     partial.rename(target)
     return PanelSummary(
         loans=len(done), rows=n_rows, vintages=tuple(sorted(vintages)), prepaid=n_prepaid,
-        defaulted=n_default, path=target,
+        defaulted=n_default, path=target, removed=n_removed,
     )  # fmt: skip
 
 

@@ -44,7 +44,7 @@ def test_status_paths_follow_the_codes(panel: pd.DataFrame) -> None:
     ]  # fmt: skip  (delinquent 1..4 months, RA, then 09 REO disposition)
     assert _path(panel, "F19Q10000003")[-1] == "default"  # 03 short sale
     assert _path(panel, "F19Q10000004")[-1] == "default"  # 02 third-party sale
-    assert _path(panel, "F19Q10000005")[-1] == "default"  # 96 repurchase
+    assert _path(panel, "F19Q10000005")[-1] == "repurchased"  # 96 repurchase
     # XX (unknown) month keeps the previous status; the modification cures the loan.
     assert _path(panel, "F19Q10000006")[-3:] == ["d90p", "current", "current"]
     assert _path(panel, "F19Q10000007") == ["current"] * 3

@@ -15,7 +15,14 @@ DATA = Path(__file__).parents[2] / "data" / "freddie"
 ORIG = (DATA / "sample_orig_2019.txt").read_text().splitlines()[0]
 
 DQ = st.sampled_from(["0", "1", "2", "3", "5", "RA", "XX"])
-ENDS = st.sampled_from([None, "01", "02", "03", "09", "96"])
+ENDS = st.sampled_from([None, "01", "02", "03", "09", "96", "06", "15", "16"])
+#: Terminal status by zero balance code (General User Guide's code list; 06 read as 96).
+END_STATUS = {
+    **dict.fromkeys(("02", "03", "09"), "default"),
+    "01": "prepaid",
+    **dict.fromkeys(("96", "06"), "repurchased"),
+    **dict.fromkeys(("15", "16"), "note_sale"),
+}
 HISTORY = st.tuples(st.lists(DQ, min_size=0, max_size=8), ENDS).filter(
     lambda h: len(h[0]) > 0 or h[1] is not None
 )
@@ -43,7 +50,7 @@ def test_status_of_every_row(histories: list[tuple[list[str], str | None]], chun
             expected.append((loan, previous))
         if end is not None:
             perf.append(_line(loan, len(dqs), "0", end))
-            expected.append((loan, "prepaid" if end == "01" else "default"))
+            expected.append((loan, END_STATUS[end]))
     with tempfile.TemporaryDirectory() as d:
         o, p = Path(d) / "o.txt", Path(d) / "p.txt"
         o.write_text("\n".join(orig) + "\n")
