@@ -22,6 +22,10 @@ from trancheflow.errors import ZkError
 app = typer.Typer(help="zk: loan eligibility proofs (Groth16, circom)", no_args_is_help=True)
 console = Console()
 
+from trancheflow.cli.zk_credential import app as _credential_app  # noqa: E402
+
+app.add_typer(_credential_app, name="credential")
+
 
 def _secret(env: str) -> int:
     raw = os.environ.get(env)
