@@ -69,7 +69,7 @@ class ZkOut(BaseModel):
     tape_root: str | None = Field(default=None, description="the deal's keccak tape root")
     registry: str | None = None
     audit: ZkAuditOut | None = None
-    note: str = "circuit keys from a DEVELOPMENT setup: anyone can forge proofs with them"
+    note: str = "Circuit keys from a DEVELOPMENT setup: anyone can forge proofs with them"
 
 
 def _session(request: Request) -> Iterator[Session]:
