@@ -17,8 +17,10 @@ labels (never use them for value), Python validators and relayers:
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from eth_account import Account
 from eth_hash.auto import keccak
@@ -29,7 +31,7 @@ from trancheflow.bridge.chain import EmbeddedChain, HyperlaneCore, deploy_core
 from trancheflow.errors import BridgeError
 from trancheflow.units import format_money
 
-__all__ = ["DemoResult", "run_demo", "run_reports", "run_tokens"]
+__all__ = ["DemoResult", "measure_token_gas", "run_demo", "run_reports", "run_tokens"]
 
 HUB, SPOKE_A, SPOKE_B = 71001, 71002, 71003
 MONTH = 30 * 86400
@@ -201,8 +203,18 @@ def run_reports(net: _Net, periods: int, tmp: Path, console: Console, out: DemoR
     )
 
 
-def run_tokens(net: _Net, tmp: Path, console: Console, out: DemoResult) -> None:
-    """Tranche A of a deal on the hub to spoke 71002 and back, claims on the spoke."""
+@dataclass
+class _TokenWorld:
+    route: Any
+    lanes: Any
+    deal: Any
+    issuer: str
+    alice: str
+    period: Callable[[int], None]
+
+
+def _token_world(net: _Net, tmp: Path) -> _TokenWorld:
+    """A deal (examples/deals/example.yaml) on the hub and tranche A's route to spoke 71002."""
     from trancheflow.bridge import tokens as tk
     from trancheflow.chain.client import DealClient
     from trancheflow.chain.deployments import DeploymentStore
@@ -224,14 +236,55 @@ def run_tokens(net: _Net, tmp: Path, console: Console, out: DemoResult) -> None:
         hub, net.hub_core, deal.token(0), deal.record.settlement, spoke, net.cores[SPOKE_A],
         name="Tranche A (spoke 71002)", symbol="sA",
     )  # fmt: skip
-    lanes = tk.Lanes(hub, net.hub_core, spoke, net.cores[SPOKE_A], net.keys, tmp / "tok")
-    tranche = deal.tranche_names[0]
+    lanes = tk.Lanes(hub, net.hub_core, spoke, net.cores[SPOKE_A], net.keys, tmp)
 
     def period(t: int) -> None:
         rep = feed.report(t)
         deal.submit_report(rep, sign_report(rep, _SIGNERS[1:], client.chain_id, deal.address))
         client.advance_time(window)
         deal.finalize(t)
+
+    return _TokenWorld(route, lanes, deal, issuer, alice, period)
+
+
+def measure_token_gas(amount: int = 10**11) -> dict[str, int]:
+    """Whole-transaction gas of a tranche-token round trip on the embedded chains
+    (for ``bench/bridge.py``): a warm route, after one distribution.
+
+    Returns ``send`` (hub ``TrancheGateway.send``), ``deliver`` (spoke
+    ``Mailbox.process`` of the mint), ``return`` (spoke ``send_home``) and
+    ``release`` (hub ``Mailbox.process`` into the gateway), plus ``sync`` (hub,
+    index + cash over the warp route) and ``deliver_index`` (spoke ``process``).
+    """
+    from trancheflow.bridge import tokens as tk
+
+    net = _net()
+    with tempfile.TemporaryDirectory(prefix="tf-token-gas-") as tmp:
+        w = _token_world(net, Path(tmp))
+        w.period(1)
+        w.deal.transfer(0, w.issuer, w.alice, 10 * amount)
+        tk.measure_token_leg(w.lanes, w.route, w.alice, amount)  # first use: cold slots
+        tk.send_to_spoke(net.hub, w.route, w.alice, w.alice, amount)
+        w.lanes.step()
+        w.period(2)
+        sync = tk.sync(net.hub, w.route).gas_used
+        w.lanes.step()
+        deliver_index = tk._last_gas(w.lanes.down)
+        gas = tk.measure_token_leg(w.lanes, w.route, w.alice, amount)
+        w.lanes.close()
+    return {**gas, "sync": sync, "deliver_index": deliver_index}
+
+
+def run_tokens(net: _Net, tmp: Path, console: Console, out: DemoResult) -> None:
+    """Tranche A of a deal on the hub to spoke 71002 and back, claims on the spoke."""
+    from trancheflow.bridge import tokens as tk
+
+    hub, spoke = net.hub, net.spokes[SPOKE_A]
+    w = _token_world(net, tmp / "tok")
+    route, lanes, deal, issuer, alice, period = (
+        w.route, w.lanes, w.deal, w.issuer, w.alice, w.period,
+    )  # fmt: skip
+    tranche = deal.tranche_names[0]
 
     supply = int(hub.call(route.hub_token, "totalSupply"))
     table = Table(
