@@ -259,15 +259,11 @@ def deploy_core(
             (int(d), deploy_multisig_ism(chain, v, t, factory)) for d, (v, t) in origins.items()
         )
         ism = chain.deploy("DomainRoutingIsm")
-        chain.transact(
-            ism, "initialize", [owner, [d for d, _ in routed], [a for _, a in routed]]
-        )
+        chain.transact(ism, "initialize", [owner, [d for d, _ in routed], [a for _, a in routed]])
         vals: list[str] = []
         threshold = 0
     else:
         vals = _checked(validators, threshold)
         ism = deploy_multisig_ism(chain, vals, threshold, factory)
     chain.transact(mailbox, "initialize", [owner, ism, pausable, tree])
-    return HyperlaneCore(
-        chain.domain, mailbox, tree, pausable, ism, tuple(vals), threshold, routed
-    )
+    return HyperlaneCore(chain.domain, mailbox, tree, pausable, ism, tuple(vals), threshold, routed)

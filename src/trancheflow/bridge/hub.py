@@ -43,7 +43,9 @@ class _Backend(Protocol):
 
 
 class _Chain(Protocol):
-    def deploy_vyper(self, source: Any, args: Sequence[Any] = (), *, sender: str | None = None) -> str: ...
+    def deploy_vyper(
+        self, source: Any, args: Sequence[Any] = (), *, sender: str | None = None
+    ) -> str: ...
 
     def call(self, address: str, fn: str, args: Sequence[Any] = ()) -> Any: ...
 
@@ -71,15 +73,11 @@ def bind_hub_deal(
     backend.transact(HUB_ORACLE, oracle, "bind_inbox", [inbox, deal_id], sender=sender)
 
 
-def deploy_limiter(
-    chain: _Chain, token: str, beneficiary: str, capacity: int, rate: int
-) -> str:
+def deploy_limiter(chain: _Chain, token: str, beneficiary: str, capacity: int, rate: int) -> str:
     """A spoke's ``InboundLimiter`` on the hub: a token bucket of ``capacity``
     units refilled at ``rate`` units per second, releasing to ``beneficiary``
     (the hub deal's oracle)."""
-    return chain.deploy_vyper(
-        CONTRACTS / "InboundLimiter.vy", [token, beneficiary, capacity, rate]
-    )
+    return chain.deploy_vyper(CONTRACTS / "InboundLimiter.vy", [token, beneficiary, capacity, rate])
 
 
 def release_all(chain: _Chain, limiters: Sequence[str]) -> int:

@@ -12,6 +12,7 @@ Mailbox address.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from eth_abi import encode as abi_encode
@@ -21,6 +22,7 @@ from trancheflow.bridge.artifacts import load
 from trancheflow.bridge.chain import ROUTING_MODULE_TYPE, HyperlaneCore
 from trancheflow.chain.backends import RawLog, TxResult
 from trancheflow.chain.backends.rpc_backend import RpcBackend
+from trancheflow.chain.events import abi_type
 from trancheflow.errors import BridgeError, ChainError
 
 __all__ = ["RpcChain", "core_at"]
@@ -31,7 +33,7 @@ def _function(contract: Any, name: str, args: Sequence[Any]) -> Any:
     for item in contract.abi:
         match = item.get("type") == "function" and item.get("name") == name
         if match and len(item["inputs"]) == len(args):
-            sig = f"{name}({','.join(i['type'] for i in item['inputs'])})"
+            sig = f"{name}({','.join(abi_type(i) for i in item['inputs'])})"
             return contract.get_function_by_signature(sig)(*args)
     raise BridgeError(f"no function {name} taking {len(args)} arguments at {contract.address}")
 
@@ -94,6 +96,47 @@ class RpcChain:
             raise BridgeError(f"deploying {name} on chain {self.domain}: no contract address")
         self.attach(name, tx.contract_address)
         return tx.contract_address
+
+    def deploy_vyper(
+        self, source: Path, args: Sequence[Any] = (), *, sender: str | None = None
+    ) -> str:
+        """Compile (titanoboa's vyper, cached per process) and deploy a Vyper
+        contract of this package; its address."""
+        from vyper.compiler.output import build_abi_output
+
+        from trancheflow.bridge.chain import _vyper
+
+        partial = _vyper(str(source))
+        abi = build_abi_output(partial.compiler_data)
+        ctor = next((i for i in abi if i.get("type") == "constructor"), None)
+        types = [p["type"] for p in ctor["inputs"]] if ctor else []
+        if len(types) != len(args):
+            raise BridgeError(
+                f"{source.name} constructor takes {len(types)} arguments, got {len(args)}"
+            )
+        data = partial.compiler_data.bytecode + abi_encode(types, list(args))
+        b = self.backend
+        try:
+            tx = b._send(f"deploying {source.name}", b._sender(sender), {"data": data})
+        except ChainError as exc:
+            raise BridgeError(str(exc)) from None
+        if tx.contract_address is None:
+            raise BridgeError(
+                f"deploying {source.name} on chain {self.domain}: no contract address"
+            )
+        address = to_checksum_address(tx.contract_address)
+        self._contracts[address] = self.backend.w3.eth.contract(address=address, abi=abi)
+        return address
+
+    def attach_vyper(self, source: Path, address: str) -> None:
+        """Know the contract at ``address`` as the Vyper contract ``source``."""
+        from vyper.compiler.output import build_abi_output
+
+        from trancheflow.bridge.chain import _vyper
+
+        abi = build_abi_output(_vyper(str(source)).compiler_data)
+        address = to_checksum_address(address)
+        self._contracts[address] = self.backend.w3.eth.contract(address=address, abi=abi)
 
     def transact(
         self, address: str, fn: str, args: Sequence[Any] = (), *, sender: str | None = None
