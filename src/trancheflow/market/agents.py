@@ -35,23 +35,51 @@ from trancheflow.market.pool import PRICE_SCALE
 MONTH = 30 * 86_400
 
 
+#: Constructor values by parameter name (the pool's ABI says which it takes, in order).
+POOL_DEFAULTS: dict[str, int] = {
+    "amp": 20,
+    "fee_bps": 10,
+    "twap_window": MONTH,
+    "core_bps": 5_000,
+    "period": MONTH,
+}
+
+
+def pool_constructor_args(token: str, cash: str, **overrides: int) -> list[Any]:
+    """Constructor arguments of ``TrancheMarket``, in the order its ABI declares them.
+
+    Parameters other than ``token`` and ``cash`` come from ``overrides`` or
+    :data:`POOL_DEFAULTS`.
+
+    Raises
+    ------
+    MarketError
+        The contract takes a parameter this module has no value for.
+    """
+    from trancheflow.chain.backends import artifact
+
+    ctor = next(f for f in artifact("TrancheMarket").abi if f["type"] == "constructor")
+    values: dict[str, Any] = {**POOL_DEFAULTS, **overrides, "token": token, "cash": cash}
+    args = []
+    for inp in ctor["inputs"]:
+        if inp["name"] not in values:
+            raise MarketError(f"TrancheMarket constructor parameter {inp['name']!r}: no value")
+        args.append(values[inp["name"]])
+    return args
+
+
 def deploy_pool(
-    backend: Any,
-    token: str,
-    cash: str,
-    *,
-    amp: int = 20,
-    fee_bps: int = 10,
-    twap_window: int = MONTH,
-    sender: str | None = None,
+    backend: Any, token: str, cash: str, *, sender: str | None = None, **params: int
 ) -> MarketClient:
     """Deploys a TrancheMarket for ``token`` against ``cash`` on ``backend``.
 
-    The pool reads its deal, tranche id and face from the token. A deal with
-    a compliance contract must also register the pool as a venue (its
-    owner's transaction); the demo deal has none.
+    ``params`` override :data:`POOL_DEFAULTS` (``amp``, ``fee_bps``,
+    ``twap_window``...). The pool reads its deal, tranche id and face from
+    the token. A deal with a compliance contract must also register the pool
+    as a venue (its owner's transaction); the demo deal has none.
     """
-    tx = backend.deploy("TrancheMarket", [token, cash, amp, fee_bps, twap_window], sender=sender)
+    args = pool_constructor_args(token, cash, **params)
+    tx = backend.deploy("TrancheMarket", args, sender=sender)
     return MarketClient(backend, str(tx.contract_address))
 
 
@@ -66,23 +94,26 @@ def target_trade(spot: float, fair: float, band_bp: float) -> str | None:
     return None
 
 
-def size_to_price(m: Any, side: str, target: float, cap: int) -> int:
-    """Largest input (at most ``cap``) whose trade leaves the mirror's spot at most at
-    ``target`` when selling, at least when buying (bisection on copies of ``m``)."""
+def size_to_price(m: Any, side: str, target: float, cap: int, now: int = 0) -> int:
+    """Largest input (at most ``cap``) whose trade at time ``now`` leaves the mirror's clean
+    spot at most at ``target`` when buying, at least when selling (bisection on copies of
+    ``m``, a :class:`~trancheflow.market.pool.PoolMirror`)."""
 
     def after(x: int) -> float:
         c = copy.deepcopy(m)
-        if (c.quote_buy(x) if side == "buy" else c.quote_sell(x)) == 0:
+        if (c.quote_buy(x, now) if side == "buy" else c.quote_sell(x, now)) == 0:
             return float("nan")
-        c.buy(x) if side == "buy" else c.sell(x)
-        return c.spot_price() / PRICE_SCALE
+        if side == "buy":
+            c.buy(x, 0, now)
+        else:
+            c.sell(x, 0, now)
+        return float(c.spot_price()) / PRICE_SCALE
 
     lo, hi = 0, int(cap)
-    ok = (lambda p: p <= target) if side == "buy" else (lambda p: p >= target)
     while hi - lo > max(1, cap // 10_000):
         mid = (lo + hi) // 2
         p = after(mid)
-        if p == p and ok(p):
+        if p == p and (p <= target if side == "buy" else p >= target):
             lo = mid
         else:
             hi = mid
@@ -105,6 +136,12 @@ class PeriodFigures:
     lp_value: float
     hold_value: float
     factor: float
+    price_pre_arb: float = 0.0
+
+    @property
+    def rich_cheap_pre_arb_bp(self) -> float:
+        """Rich/cheap after the investors' trades, before the arbitrage agent's."""
+        return (self.price_pre_arb - self.fair) / self.fair * 1e4 if self.fair else 0.0
 
     @property
     def lp_vs_hold_pct(self) -> float:
@@ -139,6 +176,7 @@ class PoolDesk:
     hold_distributions: float = 0.0
     figures: dict[int, PeriodFigures] = field(default_factory=dict)
     failed_swaps: int = 0
+    pre_arb: float = 0.0
 
     # ------------------------------------------------------------- set-up
     def seed(self, client: Any, tokens: int, price_per_100: float) -> None:
@@ -192,18 +230,20 @@ class PoolDesk:
     ) -> tuple[str | None, int]:
         """The arbitrage agent trades the pool toward ``fair``; returns (side, volume)."""
         m = self.market.mirror()
+        now = self.market.now()
         spot = m.spot_price() / PRICE_SCALE
+        self.pre_arb = spot
         side = target_trade(spot, fair, band_bp)
         if side is None:
             return None, 0
         if side == "buy":
             cap = int(m.cash * 0.5) + 1
-            amount = size_to_price(m, "buy", fair, cap)
+            amount = size_to_price(m, "buy", fair, cap, now)
             if amount > 0:
                 client.mint_mock(self.settlement, self.arb, amount)
         else:
             cap = int(handle.balances(self.arb)[self.tranche])
-            amount = size_to_price(m, "sell", fair, cap) if cap > 0 else 0
+            amount = size_to_price(m, "sell", fair, cap, now) if cap > 0 else 0
         if amount <= 0:
             return None, 0
         done = self._swap(side, amount, self.arb)
@@ -255,6 +295,7 @@ class PoolDesk:
             lp_value=lp_value,
             hold_value=hold_value,
             factor=st.factor,
+            price_pre_arb=self.pre_arb or px,
         )
         self.figures[period] = f
         return f

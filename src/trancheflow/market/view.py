@@ -14,6 +14,9 @@ Examples
 >>> svg = price_chart("A1", rows)
 >>> 'data-series="pool price"' in svg, 'data-y="-4.5"' in svg
 (True, True)
+>>> rows = [(1, {**r, "price_pre_arb": 95.4}) for _, r in rows[1:]]
+>>> 'data-series="before arbitrage"' in rich_cheap_chart("A1", rows)
+True
 >>> rich_cheap_text(12.345)
 '+12.3 bp rich'
 """
@@ -46,6 +49,33 @@ def price_chart(tranche: str, rows: Sequence[tuple[int, Mapping[str, Any]]]) -> 
         series,
         title=f"{tranche}: pool price, TWAP and model value (per 100 of current face)",
         fmt=lambda v: f"{v + PAR:.2f}".rstrip("0").rstrip("."),
+    )
+
+
+def rich_cheap_chart(
+    tranche: str, rows: Sequence[tuple[int, Mapping[str, Any]]], band_bp: float = 25.0
+) -> str:
+    """SVG of rich/cheap (bp against the model) by period: the pool before and after the
+    arbitrage agent traded, and the TWAP; dashed lines at +/- ``band_bp``."""
+
+    def bp(r: Mapping[str, Any], key: str) -> float:
+        return (float(r[key]) - float(r["fair"])) / float(r["fair"]) * 1e4
+
+    series = [
+        Series(
+            "before arbitrage",
+            [(float(p), bp(r, "price_pre_arb")) for p, r in rows if "price_pre_arb" in r],
+            PALETTE[3],
+        ),
+        Series("after arbitrage", [(float(p), bp(r, "price")) for p, r in rows], PALETTE[0]),
+        Series("TWAP", [(float(p), bp(r, "twap")) for p, r in rows], PALETTE[1], True),
+    ]
+    return line_chart(
+        f"market-{tranche}-richcheap",
+        series,
+        title=f"{tranche}: rich (+) / cheap (-) against the model, bp",
+        fmt=lambda v: f"{v:g}",
+        hlines=[(band_bp, f"+{band_bp:g} bp"), (-band_bp, f"-{band_bp:g} bp")],
     )
 
 

@@ -206,6 +206,8 @@ class MarketStep:
                         "twap": round(f.twap, 6),
                         "fair": round(f.fair, 6),
                         "rich_cheap_bp": round(f.rich_cheap_bp, 3),
+                        "price_pre_arb": round(f.price_pre_arb, 6),
+                        "rich_cheap_pre_arb_bp": round(f.rich_cheap_pre_arb_bp, 3),
                         "depth_bid": f.depth_bid / s,
                         "depth_ask": f.depth_ask / s,
                         "volume": f.volume / s,
@@ -239,7 +241,7 @@ class MarketStep:
     # ------------------------------------------------------------- output
     def report_sections(self) -> list[tuple[str, str]]:
         """A table and a price/TWAP/fair chart per pool (also written as SVG files)."""
-        from trancheflow.market.view import price_chart
+        from trancheflow.market.view import price_chart, rich_cheap_chart
 
         if not self.desks and not self.problems:
             return []
@@ -255,8 +257,10 @@ class MarketStep:
         for nm, desk in self.desks.items():
             rows = [(p, f.__dict__) for p, f in sorted(desk.figures.items())]
             svg = price_chart(nm, rows)
+            rc = rich_cheap_chart(nm, rows)
             (self.out_dir / f"market_{nm}.svg").write_text(svg)
-            parts.append(_STYLE + svg + _table(desk, self._scale))
+            (self.out_dir / f"market_{nm}_richcheap.svg").write_text(rc)
+            parts.append(_STYLE + svg + rc + _table(desk, self._scale))
         return [("Secondary market (TrancheMarket pools)", "".join(parts))]
 
     def summary_lines(self) -> list[str]:
@@ -269,10 +273,11 @@ class MarketStep:
             last = figs[max(figs)]
             swaps = sum(f.swaps for f in figs.values())
             vol = sum(f.volume for f in figs.values()) / self._scale
-            worst = max(abs(f.rich_cheap_bp) for f in figs.values())
+            worst = max(abs(f.rich_cheap_pre_arb_bp) for f in figs.values())
             out.append(
                 f"market {nm}: {swaps} swaps, volume {vol:,.0f}; last price {last.price:.3f} "
-                f"vs model {last.fair:.3f} ({last.rich_cheap_bp:+.1f} bp, worst {worst:.1f} bp), "
+                f"vs model {last.fair:.3f} ({last.rich_cheap_bp:+.1f} bp; "
+                f"up to {worst:.1f} bp before arbitrage), "
                 f"TWAP {last.twap:.3f}; LP vs hold {last.lp_vs_hold_pct:+.3f}%"
             )
         style = "green" if self.ok else "red"
@@ -283,7 +288,10 @@ class MarketStep:
 _STYLE = (
     "<style>svg{max-width:760px;display:block}svg .grid{stroke:#eceff2}"
     "svg .tick,svg .axis,svg .legend{font-size:10px;fill:#5a6470}"
-    "svg .title{font-size:13px;font-weight:600}</style>"
+    "svg .title{font-size:13px;font-weight:600}"
+    "svg .threshold{stroke:#b3261e;stroke-dasharray:6 4}"
+    "svg .threshold-label{font-size:10px;fill:#b3261e}"
+    "</style>"
 )
 
 
@@ -295,12 +303,14 @@ def _table(desk: Any, scale: float) -> str:
     keep = [(p, f) for p, f in figs if p == 1 or p % 6 == 0 or p == last]
     head = (
         "<tr><th>period</th><th>price</th><th>TWAP</th><th>fair</th><th>rich/cheap (bp)</th>"
-        "<th>bid depth</th><th>ask depth</th><th>volume</th><th>swaps</th><th>LP vs hold (%)</th>"
+        "<th>before arb (bp)</th><th>bid depth</th><th>ask depth</th><th>volume</th>"
+        "<th>swaps</th><th>LP vs hold (%)</th>"
         "</tr>"
     )
     body = "".join(
         f"<tr><td>{p}</td><td>{f.price:.3f}</td><td>{f.twap:.3f}</td><td>{f.fair:.3f}</td>"
-        f"<td>{f.rich_cheap_bp:+.1f}</td><td>{f.depth_bid / scale:,.0f}</td>"
+        f"<td>{f.rich_cheap_bp:+.1f}</td><td>{f.rich_cheap_pre_arb_bp:+.1f}</td>"
+        f"<td>{f.depth_bid / scale:,.0f}</td>"
         f"<td>{f.depth_ask / scale:,.0f}</td><td>{f.volume / scale:,.0f}</td><td>{f.swaps}</td>"
         f"<td>{f.lp_vs_hold_pct:+.3f}</td></tr>"
         for p, f in keep
@@ -318,7 +328,7 @@ def pool_problem(ctx: LifeContext, desk: Any) -> str | None:
     if left:
         return f"{left} units of distributions stranded at the token"
     t, y, _, _ = (int(v) for v in b.call("TrancheMarket", m.pool, "reserves"))
-    held = ctx.client.token_balance(m.token, m.pool)
+    held = int(b.call("TrancheToken", m.token, "balanceOf", [m.pool]))
     cash = ctx.client.token_balance(m.cash_token, m.pool)
     if held < t:
         return f"holds {held} tokens, reserves say {t}"

@@ -43,9 +43,17 @@ class MarketPeriodOut(BaseModel):
     rich_cheap_bp: float = Field(description="(price - fair) / fair, basis points; > 0 = rich")
     depth_bid: float = Field(description="cash in the pool (what sellers can take), currency")
     depth_ask: float = Field(description="tokens in the pool at the pool price, currency")
+    price_pre_arb: float | None = Field(
+        default=None, description="pool price after the investors' trades, before arbitrage"
+    )
+    rich_cheap_pre_arb_bp: float | None = Field(
+        default=None, description="rich/cheap before the arbitrage agent traded, bp"
+    )
     volume: float = Field(description="swap volume in the period, currency")
     swaps: int
-    arbitrage: str | None = Field(default=None, description="the arbitrage agent's side, if it traded")
+    arbitrage: str | None = Field(
+        default=None, description="the arbitrage agent's side, if it traded"
+    )
     lp_value: float = Field(description="the LP's pool share plus what it claimed, currency")
     hold_value: float = Field(description="the LP's seed held instead, with its distributions")
     lp_vs_hold_pct: float
@@ -126,7 +134,12 @@ def _card(label: str, value: str, ident: str, data: float, style: str = "") -> s
 
 
 def _tranche_html(t: MarketTrancheOut, currency: str) -> str:
-    from trancheflow.market.view import price_chart, rich_cheap_color, rich_cheap_text
+    from trancheflow.market.view import (
+        price_chart,
+        rich_cheap_chart,
+        rich_cheap_color,
+        rich_cheap_text,
+    )
 
     if t.latest is None:
         return f"<h3>{html.escape(t.tranche)}</h3><p>pool seeded; no period traded yet</p>"
@@ -163,7 +176,9 @@ def _tranche_html(t: MarketTrancheOut, currency: str) -> str:
         f'<p class="sub">{sum(h.swaps for h in t.history)} swaps, volume '
         f"{sum(h.volume for h in t.history):,.0f} {html.escape(currency)}{pool}{model}</p>"
         f'<div class="cards">{cards}</div>'
-        f'<figure class="chart">{price_chart(t.tranche, rows)}</figure></div>'
+        f'<div class="charts"><figure class="chart">{price_chart(t.tranche, rows)}</figure>'
+        f'<figure class="chart">{rich_cheap_chart(t.tranche, rows, BAND_BP)}</figure></div>'
+        "</div>"
     )
 
 
