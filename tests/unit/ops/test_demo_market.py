@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -162,7 +162,7 @@ def test_a_failing_step_never_stops_the_deal() -> None:
     step = demo_market.MarketStep(Path("."), Console(quiet=True))
 
     class Broken:  # a desk whose every trade fails
-        figures: dict[int, Any] = {}
+        figures: ClassVar[dict[int, Any]] = {}
 
     step.desks = {"A1": Broken()}
 
