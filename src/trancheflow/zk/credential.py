@@ -147,6 +147,8 @@ class Credential:
             issuer = check_point(body["issuer"], f"{source}: field 'issuer'")
             r8 = check_point(sig["R8"], f"{source}: field 'signature.R8'")
             s = int(sig["S"])
+        except ZkError:
+            raise
         except KeyError as exc:
             raise ZkError(f"{source}: missing field {exc.args[0]!r}") from None
         except (TypeError, ValueError):
@@ -331,6 +333,8 @@ class CredentialProof:
             public = [int(p) for p in body["public"]]
             issuer = check_point(body["issuer"], f"{source}: field 'issuer'")
             holder, until = body["holder"], int(body["valid_until"])
+        except ZkError:
+            raise
         except KeyError as exc:
             raise ZkError(f"{source}: missing field {exc.args[0]!r}") from None
         except (TypeError, ValueError):
