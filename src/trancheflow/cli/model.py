@@ -99,11 +99,28 @@ def simulate(
     seed: int = typer.Option(0),
     originate_to: str = typer.Option("2019-12", help="last origination month"),
     end: str = typer.Option("2022-12", help="last observed month"),
+    like: Path | None = typer.Option(
+        None,
+        "--like",
+        help="draw the covariates from a fit of this origination file (Freddie .txt, "
+        "CSV/Parquet tape, or a saved --like model .json)",
+    ),
 ) -> None:
     """Draw a ground-truth panel from the simulator's known hazards (illustrative parameters)."""
+    fit = None
+    if like is not None:
+        from trancheflow.tape.like import LikeModel, fit_like
+
+        if not like.is_file():
+            raise ModelError(f"--like {like}: no such file")
+        with _spinner() as prog:
+            prog.add_task(f"fitting covariates to {like.name}", total=None)
+            fit = LikeModel.load(like) if like.suffix.lower() == ".json" else fit_like(like)
     with _spinner() as prog:
         prog.add_task(f"simulating {loans:,} loans", total=None)
-        sim = simulate_panel(loans, seed=seed, originate=("2012-01", originate_to), end=end)
+        sim = simulate_panel(
+            loans, seed=seed, originate=("2012-01", originate_to), end=end, like=fit
+        )
         panel = sim.panel.to_panel()
     out_dir.mkdir(parents=True, exist_ok=True)
     panel.to_parquet(out_dir / "panel.parquet", index=False)
@@ -112,7 +129,8 @@ def simulate(
     truth.to_parquet(out_dir / "truth.parquet", index=False)
     console.print(
         f"{len(panel):,} loan-months of {loans:,} loans -> {out_dir} "
-        "(panel.parquet, market.csv, truth.parquet; simulated, illustrative hazards)"
+        "(panel.parquet, market.csv, truth.parquet; simulated, illustrative hazards"
+        + (f"; covariates like {like.name}, {fit.n:,} loans fitted)" if fit is not None else ")")
     )
 
 

@@ -3,8 +3,9 @@
 No loan performance history can be downloaded in this project's setups, so
 the models are checked against panels whose hazards are known exactly. The
 simulator draws loans (origination covariates from
-:func:`trancheflow.tape.generate_tape`, or any loan frame, e.g. one sampled by
-``tape generate --like``), originates them over a span of months at the
+:func:`trancheflow.tape.generate_tape`, from a fit of a real origination file
+with ``like=`` (:func:`trancheflow.tape.like.fit_like`; ``model simulate
+--like FILE``), or any loan frame), originates them over a span of months at the
 market mortgage rate of their month plus their credit add-ons, and steps all
 loans forward one calendar month at a time (vectorized over loans; memory is
 the output rows plus a few arrays per loan).
@@ -51,6 +52,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -241,6 +243,54 @@ class SimulatedPanel:
     truth_prob: dict[str, F]
 
 
+def _like_frame(
+    n: int, seed: int, first: int, span: int, market: MarketPath, like: Any
+) -> pd.DataFrame:
+    """Loans with covariates drawn from a ``--like`` fit (a :class:`~trancheflow.tape.LikeModel`).
+
+    Every covariate follows the fitted file (missing values included); the
+    note rate keeps the file's spread over its median (the credit add-on) on
+    top of the market rate of the loan's origination month, as
+    :func:`_origination_frame` does, so the refinancing incentive is
+    meaningful in every vintage.
+    """
+    cov = like.sample_covariates(n, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    orig = first + rng.integers(0, span, n)
+    fp = orig + 1
+    r = cov["orig_rate"].to_numpy(dtype=np.float64)
+    add_on = np.nan_to_num(r - np.nanmedian(r)) if np.isfinite(r).any() else np.zeros(n)
+    rate = np.clip(np.round((market.rate_at(orig) + add_on) * 800) / 800, 0.015, 0.12)
+    fpd = pd.to_datetime({"year": 1970 + fp // 12, "month": fp % 12 + 1, "day": 1})
+    out = cov.assign(
+        loan_id=[f"SIM{i:08d}" for i in range(1, n + 1)],
+        orig_rate=100.0 * rate,
+        first_payment=fpd.to_numpy(),
+        vintage=(1970 + fp // 12).astype(np.int32),
+    )
+    for c in ("state", "occupancy", "purpose", "channel", "property_type"):
+        out[c] = out[c].astype(object)
+    return out
+
+
+def _for_hazards(lf: pd.DataFrame) -> pd.DataFrame:
+    """The loan frame with missing numeric covariates set to their median (truth only).
+
+    The panel keeps the gaps (a model sees "not available", as in the files);
+    the true hazards need numbers, and use the pool's median for a gap.
+    """
+    cols = [c for c in ("fico", "ltv", "cltv", "dti", "orig_upb") if lf[c].isna().any()]
+    if not cols:
+        return lf
+    out = lf.copy()
+    for c in cols:
+        med = out[c].median()
+        out[c] = out[c].fillna(
+            med if np.isfinite(med) else {"fico": 740.0, "dti": 36.0}.get(c, 80.0)
+        )
+    return out
+
+
 def _origination_frame(
     n: int, seed: int, first: int, span: int, market: MarketPath
 ) -> pd.DataFrame:
@@ -282,6 +332,7 @@ def simulate_panel(
     hazards: TrueHazards | None = None,
     originate: tuple[str, str] = ("2012-01", "2021-12"),
     end: str = "2024-12",
+    like: Any = None,
 ) -> SimulatedPanel:
     """Simulate a loan-month panel from known hazards (module docstring).
 
@@ -301,6 +352,9 @@ def simulate_panel(
         First and last origination months (``YYYY-MM``).
     end : str
         Last observed month.
+    like : LikeModel, optional
+        Draw the covariates from this fit of a real origination file
+        (:func:`trancheflow.tape.like.fit_like`) instead of the generator.
     """
     if loans is None and n_loans < 1:
         raise ModelError(f"n_loans={n_loans} must be >= 1")
@@ -313,19 +367,21 @@ def simulate_panel(
             f"origination {originate} and end {end} must lie inside the market path "
             f"(months {mk.start}..{mk.end}), originations before the end"
         )
-    lf = (
-        loans
-        if loans is not None
-        else _origination_frame(n_loans, seed, int(o0), int(o1 - o0 + 1), mk)
-    )
+    if loans is not None:
+        lf = loans
+    elif like is not None:
+        lf = _like_frame(n_loans, seed, int(o0), int(o1 - o0 + 1), mk, like)
+    else:
+        lf = _origination_frame(n_loans, seed, int(o0), int(o1 - o0 + 1), mk)
     n = len(lf)
     rng = np.random.default_rng(seed + 2)
-    static = hz.loan_logits(lf)
+    lh = _for_hazards(lf)
+    static = hz.loan_logits(lh)
     fp = month_index(lf["first_payment"])
-    orig_upb = lf["orig_upb"].to_numpy(dtype=np.float64)
+    orig_upb = lh["orig_upb"].to_numpy(dtype=np.float64)
     note = lf["orig_rate"].to_numpy(dtype=np.float64)
     term = lf["orig_term"].to_numpy(dtype=np.int64)
-    orig_value = orig_upb / (lf["ltv"].to_numpy(dtype=np.float64) / 100.0)
+    orig_value = orig_upb / (lh["ltv"].to_numpy(dtype=np.float64) / 100.0)
     hpi0 = mk.hpi_at(fp - 1)
     r = note / 1200.0
     growth_n = (1.0 + r) ** term
