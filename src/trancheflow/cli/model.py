@@ -130,7 +130,7 @@ def simulate(
     console.print(
         f"{len(panel):,} loan-months of {loans:,} loans -> {out_dir} "
         "(panel.parquet, market.csv, truth.parquet; simulated, illustrative hazards"
-        + (f"; covariates like {like.name}, {fit.n:,} loans fitted)" if fit is not None else ")")
+        + (f"; covariates like {fit.source}, {fit.n:,} loans fitted)" if fit is not None else ")")
     )
 
 
