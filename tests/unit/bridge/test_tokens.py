@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from trancheflow.bridge import tokens as tk
 from trancheflow.bridge.chain import EmbeddedChain, HyperlaneCore, deploy_core
 from trancheflow.bridge.message import address_to_bytes32
+from trancheflow.bridge.relayer import build_metadata
 from trancheflow.bridge.routes import CONTRACTS
 from trancheflow.chain.client import DealClient
 from trancheflow.chain.deployments import DeploymentStore
@@ -256,6 +257,28 @@ def test_paused_route_queues_then_delivers(w: World) -> None:
     w.lanes.step()
     c = w.conserved()
     assert c.minting == 0 and int(w.spoke.call(w.route.spoke_token, "balanceOf", [w.bob])) == 10**10
+
+
+def test_out_of_order_mint_refused_then_delivered_in_order(w: World) -> None:
+    before = int(w.spoke.call(w.route.spoke_token, "balanceOf", [w.bob]))
+    tk.send_to_spoke(w.hub, w.route, w.bob, w.bob, 10**8)
+    tk.send_to_spoke(w.hub, w.route, w.bob, w.bob, 2 * 10**8)
+    for v in w.lanes.hub_vals:
+        v.step()
+    w.lanes.down.scan()
+    db = sqlite3.connect(str(w.lanes.folder / f"r-hub-{SPOKE}.db"))
+    mid, leaf, raw = db.execute(
+        "SELECT id, leaf, message FROM messages WHERE status='pending' ORDER BY nonce DESC LIMIT 1"
+    ).fetchone()
+    db.close()
+    cps = [cp for v in w.lanes.hub_vals if (cp := v.store().get(leaf)) is not None]
+    meta = build_metadata(bytes(mid), cps, list(w.spoke_core.validators), 2)
+    assert meta is not None
+    with pytest.raises(BridgeError, match="out of order"):  # the later message, delivered first
+        w.spoke.transact(w.spoke_core.mailbox, "process", [meta, bytes(raw)])
+    w.lanes.step()
+    assert int(w.spoke.call(w.route.spoke_token, "balanceOf", [w.bob])) == before + 3 * 10**8
+    w.conserved()
 
 
 def test_exactly_once_under_relayer_restart(w: World) -> None:
