@@ -29,6 +29,9 @@ from snekmate.auth import ownable
 from snekmate.tokens import erc20
 
 import token_msg
+import ISpokeTranche
+
+implements: ISpokeTranche
 
 initializes: ownable
 initializes: erc20[ownable := ownable]
@@ -293,6 +296,11 @@ def messageForTransferRestriction(code: uint8) -> String[64]:
 
 @internal
 def _settle(holder: address):
+    """
+    @notice Brings `holder`'s record to the current index: accrues
+            floor(tokens * (index - last) / INDEX_SCALE), rounded DOWN.
+    @param holder The holder.
+    """
     idx: uint256 = self.index
     last: uint256 = self._last[holder]
     if last == idx:
@@ -303,6 +311,13 @@ def _settle(holder: address):
 
 @internal
 def _move(sender: address, receiver: address, amount: uint256):
+    """
+    @notice Compliance (reverts with its ERC-1404 message), both sides
+            settled, holder count kept, then the erc20 move.
+    @param sender From.
+    @param receiver To.
+    @param amount Token units.
+    """
     if COMPLIANCE != empty(address):
         extcall ICompliance(COMPLIANCE).on_transfer(sender, receiver, amount)
     self._settle(sender)
@@ -319,6 +334,13 @@ def _move(sender: address, receiver: address, amount: uint256):
 
 @internal
 def _send_home(holder: address, to: address, amount: uint256) -> bytes32:
+    """
+    @notice Dispatches a ToHub (the next return nonce, the last applied seq).
+    @param holder The spoke account burned from (zero for a refused mint).
+    @param to The hub receiver.
+    @param amount Token units.
+    @return The message id.
+    """
     n: uint256 = self.nonce + 1
     self.nonce = n
     body: Bytes[token_msg.TO_HUB_BYTES] = abi_encode(

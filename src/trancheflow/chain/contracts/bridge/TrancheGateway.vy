@@ -32,6 +32,9 @@
 """
 
 import token_msg
+import ITrancheGateway
+
+implements: ITrancheGateway
 
 interface IMailbox:
     def dispatch(
@@ -263,6 +266,12 @@ def _dispatch(
     """
     @notice Bridges spoke `domain`'s owed cash (as far as the gateway holds
             it) and dispatches the next ToSpoke carrying the index.
+    @param domain The spoke.
+    @param to Spoke holder to mint to (zero: none).
+    @param amount Tokens to mint.
+    @param hub_sender Hub account a refused mint returns to.
+    @param credit_to Spoke holder credited with in-flight distributions.
+    @param credit The credit (settlement-token units).
     @return The message id.
     """
     cash: uint256 = min(self.owed[domain], staticcall IERC20(CASH).balanceOf(self))
