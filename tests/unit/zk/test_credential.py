@@ -41,7 +41,7 @@ def cred() -> Credential:
 
 
 def test_message_is_poseidon_of_the_domain_and_attributes() -> None:
-    assert DOMAIN == int.from_bytes(b"trancheflow-credential-v1", "big")
+    assert int.from_bytes(b"trancheflow-credential-v1", "big") == DOMAIN
     m = credential_message(HOLDER, 826, 2, EXPIRY)
     assert m == poseidon([DOMAIN, int(HOLDER, 16), 826, 2, EXPIRY])
 
@@ -140,8 +140,14 @@ def test_bad_private_key_text(text: str) -> None:
 def test_proof_file_checks() -> None:
     with pytest.raises(ZkError, match="not a trancheflow credential proof"):
         CredentialProof.from_json({"type": "x"})
-    body = {"type": "trancheflow-credential-proof-v1", "holder": HOLDER, "valid_until": 1,
-            "issuer": [str(BASE8[0]), str(BASE8[1])], "words": ["1"] * 7, "public": ["1"] * 6}  # fmt: skip
+    body = {
+        "type": "trancheflow-credential-proof-v1",
+        "holder": HOLDER,
+        "valid_until": 1,
+        "issuer": [str(BASE8[0]), str(BASE8[1])],
+        "words": ["1"] * 7,
+        "public": ["1"] * 6,
+    }
     with pytest.raises(ZkError, match="8 proof words"):
         CredentialProof.from_json(body)
 
