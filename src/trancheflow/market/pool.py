@@ -212,53 +212,58 @@ class PoolMirror:
         return u * 100 * PRICE_SCALE // (self.period_s * self.seen_balance)
 
     # ------------------------------------------------------------- curve
-    def _split_sell(self, eff: int) -> tuple[int, int, int, int]:
-        ec = oc = 0
+    def _split_sell(self, gross: int) -> tuple[int, int, int]:
+        """``market_curve._split_sell``: (gross tokens to the core, core cash, tail cash out)."""
+        fee = self.fee_bps
+        gc = oc = 0
         tvc = self.tc + self.ac
-        if (
-            self.yc > 0
-            and (self.yc + self.bc) * self.tf * BPS
-            >= (self.yf + self.bf) * tvc * (BPS - TOL_BPS)
+        if self.yc > 0 and (self.yc + self.bc) * self.tf * BPS >= (self.yf + self.bf) * tvc * (
+            BPS - TOL_BPS
         ):
-            ec = eff * tvc // (tvc + self.tf)
+            gc = gross * tvc // (tvc + self.tf)
+            ec = gc * (BPS - fee) // BPS
             oc = (self.yc + self.bc) * ec // (tvc + ec) if tvc + ec else 0
             if oc > self.yc:
                 oc = self.yc
                 ec = _ceil(self.yc * tvc, self.bc)
-        ef = eff - ec
+                gc = _ceil(ec * BPS, BPS - fee)
+        ef = (gross - gc) * (BPS - fee) // BPS
         of = (self.yf + self.bf) * ef // (self.tf + ef) if self.tf + ef else 0
-        return ec, oc, ef, of
+        return gc, oc, of
 
-    def _split_buy(self, c: int) -> tuple[int, int, int, int]:
-        cc = nc = 0
+    def _split_buy(self, gross: int) -> tuple[int, int, int]:
+        """``market_curve._split_buy``: (gross cash to the core, core tokens, tail tokens out)."""
+        fee = self.fee_bps
+        gcc = nc = 0
         yvc = self.yc + self.bc
         yvf = self.yf + self.bf
         if self.tc > 0 and yvc * self.tf * BPS <= yvf * (self.tc + self.ac) * (BPS + TOL_BPS):
-            cc = c * yvc // (yvc + yvf)
+            gcc = gross * yvc // (yvc + yvf)
+            cc = gcc * (BPS - fee) // BPS
             nc = (self.tc + self.ac) * cc // (yvc + cc) if yvc + cc else 0
             if nc > self.tc:
                 nc = self.tc
                 cc = _ceil(self.tc * yvc, self.ac)
-        cf = c - cc
+                gcc = _ceil(cc * BPS, BPS - fee)
+        cf = (gross - gcc) * (BPS - fee) // BPS
         nf = self.tf * cf // (yvf + cf) if yvf else 0
-        return cc, nc, cf, nf
+        return gcc, nc, nf
 
     def _sell_parts(self, tokens_in: int, now: int) -> tuple[int, int, int, int, int]:
+        gc, oc, of = self._split_sell(tokens_in)
         eff = tokens_in * (BPS - self.fee_bps) // BPS
-        ec, oc, _, of = self._split_sell(eff)
         acc = self.accrued(eff, now)
         if of + acc > self.yf - self.q:
-            return ec, 0, 0, 0, 0
-        return ec, oc, of, acc, oc + of + acc
+            return gc, 0, 0, 0, 0
+        return gc, oc, of, acc, oc + of + acc
 
     def _buy_parts(self, cash_in: int, now: int) -> tuple[int, int, int, int, int]:
-        eff = cash_in * (BPS - self.fee_bps) // BPS
         u, d = self.accrual(now)
         a = 0
         if u and self.tf:
-            a = _ceil(eff * u * self.tf, (self.yf + self.bf) * d + u * self.tf)
-        cc, nc, _, nf = self._split_buy(eff - a)
-        return a, cc, nc, nf, nc + nf
+            a = _ceil(cash_in * u * self.tf, (self.yf + self.bf) * d + u * self.tf)
+        gcc, nc, nf = self._split_buy(cash_in - a)
+        return a, gcc, nc, nf, nc + nf
 
     def quote_sell(self, tokens_in: int, now: int = 0) -> int:
         """Cash out for ``tokens_in`` (clean + accrued; 0 when the pool cannot pay it)."""
@@ -277,14 +282,14 @@ class PoolMirror:
     def sell(self, tokens_in: int, min_cash_out: int = 0, now: int = 0) -> int:
         """Tokens in, cash out (contract ``sell``)."""
         self._check_live()
-        ec, oc, of, acc, out = self._sell_parts(tokens_in, now)
+        gc, oc, of, acc, out = self._sell_parts(tokens_in, now)
         if out == 0 or out < min_cash_out:
             raise MarketError(
                 f"sell {tokens_in}: output {out} below minimum {max(min_cash_out, 1)}"
             )
-        self.tc += ec
+        self.tc += gc
         self.yc -= oc
-        self.tf += tokens_in - ec
+        self.tf += tokens_in - gc
         self.yf -= of
         self.q += acc
         return out
@@ -292,13 +297,13 @@ class PoolMirror:
     def buy(self, cash_in: int, min_tokens_out: int = 0, now: int = 0) -> int:
         """Cash in, tokens out (contract ``buy``)."""
         self._check_live()
-        a, cc, nc, nf, out = self._buy_parts(cash_in, now)
+        a, gcc, nc, nf, out = self._buy_parts(cash_in, now)
         if out == 0 or out < min_tokens_out:
             raise MarketError(f"buy {cash_in}: output {out} below minimum {max(min_tokens_out, 1)}")
         self.tc -= nc
-        self.yc += cc
+        self.yc += gcc
         self.tf -= nf
-        self.yf += cash_in - a - cc
+        self.yf += cash_in - a - gcc
         self.q -= a
         return out
 

@@ -19,10 +19,11 @@ numpy arrays; months and cascade rounds are the only loops.
 The model, in order, each month ``t``:
 
 1. **Period.** The tranche pays the month's interest and principal and takes
-   its write-down. The pool syncs as the contract does: when the balance
-   falls its cash side (real and virtual) is scaled by ``balance_now /
-   balance_seen`` and the released cash plus the distributions on the pool's
-   tokens are credited to LPs. The lending market sweeps the principal paid on
+   its write-down. The pool syncs as the contract does: each position's cash
+   side is scaled by ``balance_now / balance_seen`` (down: real and virtual,
+   the released cash plus the distributions on the pool's tokens credited to
+   LPs; up, an accrual tranche: the virtual cash grows). Trades follow the
+   sync at once, so the accrued interest the contract adds to a trade is zero. The lending market sweeps the principal paid on
    each holder's pledged tokens to repay that holder's debt (interest goes to
    the holder); write-downs repay nothing.
 2. **Model price** per 100 of current face: the shock is learned over
@@ -36,8 +37,8 @@ The model, in order, each month ``t``:
    liquidated: the liquidator repays ``close_factor`` of the debt and seizes
    tokens worth that times ``1 + bonus`` at the mark (at most all the
    holder's tokens); a holder left with debt and no tokens is bad debt. A
-   round's seized tokens are sold to the pool as one trade (up to what the
-   pool's real cash can pay; the rest stays with the liquidator). The new
+   round's seized tokens are sold to the pool as one trade (the constant-product
+   tail always pays something; the core stops once its cash is spent). The new
    spot sets the next round's mark.
 
 Properties the tests hold (hypothesis), each for the measure it is true of:
@@ -55,7 +56,7 @@ With ``liquidator="always"`` (default) liquidators act whether or not the
 sale pays them (their cash from the pool less the debt repaid is reported;
 with a thin pool it is negative). With ``liquidator="profitable"`` a round
 does only the share of its liquidations whose sale still covers the debt
-repaid (closed form, :func:`_break_even_share`); the rest stalls for the
+repaid (bisection on the exact array curve, :func:`_break_even_share`); the rest stalls for the
 month and shows as bad debt: debt not covered by the pledged tokens at the
 model price. Debt does not accrue interest and holders do not top up; the figures are
 illustrative parameters, not calibrated to any lending market.
@@ -80,11 +81,16 @@ import numpy.typing as npt
 from trancheflow.deal.spec import DealSpec
 from trancheflow.errors import MarketError
 from trancheflow.market.stress_curve import (
+    Pools,
     buy_out,
     buy_to_price,
-    sell_capacity,
+    scale_cash,
+    seed,
     sell_out,
     sell_to_price,
+)
+from trancheflow.market.stress_curve import (
+    spot as curve_spot,
 )
 from trancheflow.market.stress_model import ModelPaths, model_paths
 
@@ -124,6 +130,7 @@ class StressConfig:
     reveal_months: int = 12
     amp: int = 20
     fee_bps: int = 10
+    core_bps: int = 5_000
     max_rounds: int = 50
     liquidator: str = "always"
     discount_yield: float | None = None
@@ -159,6 +166,7 @@ class StressConfig:
         need(self.reveal_months >= 1, "reveal_months", "must be >= 1")
         need(1 <= self.amp <= 1000, "amp", "must be within 1..1000")
         need(0 <= self.fee_bps < 1000, "fee_bps", "must be within 0..999")
+        need(0 <= self.core_bps < 10_000, "core_bps", "must be within 0..9999")
         need(1 <= self.max_rounds <= 1_000, "max_rounds", "must be within 1..1000")
         need(self.liquidator in ("always", "profitable"), "liquidator", "always or profitable")
 
@@ -238,21 +246,26 @@ def _draw(cfg: StressConfig, rng: np.random.Generator) -> tuple[I64, F, F, F]:
     return level.astype(np.int64), depth, lev, ltv
 
 
-def _break_even_share(seized: F, repay: F, cash: F, off_c: F, tok: F, off_t: F, fee_bps: int) -> F:
+def _break_even_share(seized: F, repay: F, pool: Pools, fee_bps: int) -> F:
     """Share of a round's liquidations a liquidator who must not lose does.
 
-    Selling ``x`` tokens pays on average ``(Y + B) g / (T + A + x g)`` per
-    token (``g`` the fee factor), falling in ``x``; it breaks even against
-    ``q = repay / seized`` at ``x* = ((Y + B) g / q - (T + A)) / g``, capped by
-    the pool's real cash. The share is ``clip(x* / seized, 0, 1)``.
+    Selling ``x`` tokens pays on average less the more is sold (each position
+    is a constant product; the core drops out once exhausted), so the
+    proceeds of the share ``phi`` of ``seized`` cover ``phi`` of ``repay`` for
+    ``phi`` up to a break-even found by bisection on the exact array curve
+    (:func:`~trancheflow.market.stress_curve.sell_out`), 40 halvings: the
+    share returned is on the covering side.
     """
-    g = 1.0 - fee_bps / 10_000.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.where(seized > 0, repay / np.where(seized > 0, seized, 1.0), np.inf)
-        x = np.where(q > 0, ((cash + off_c) * g / q - (tok + off_t)) / g, np.inf)
-        x = np.minimum(x, sell_capacity(cash, off_c, tok, off_t, fee_bps))
-        share = np.where(seized > 0, x / np.where(seized > 0, seized, 1.0), 0.0)
-    return np.asarray(np.clip(share, 0.0, 1.0), dtype=np.float64)
+    full, _ = sell_out(pool, seized, fee_bps)
+    ok_all = full >= repay
+    lo, hi = np.zeros_like(seized), np.ones_like(seized)
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        out, _ = sell_out(pool, mid * seized, fee_bps)
+        good = out >= mid * repay
+        lo, hi = np.where(good, mid, lo), np.where(good, hi, mid)
+    share = np.where(ok_all, 1.0, lo)
+    return np.asarray(np.where(seized > 0, share, 0.0), dtype=np.float64)
 
 
 def run_stress(
@@ -300,11 +313,10 @@ def simulate(
     interest, principal = model.interest[level], model.principal[level]
 
     # Pool seeded at the closing model price: T tokens (face units), Y cash (currency).
-    tok = depth * face
-    cash = tok * factor[:, 0] * mprice[:, 0] / 100.0
-    off_t, off_c = (amp - 1) * tok, (amp - 1) * cash
+    tok0 = depth * face
+    cash0 = tok0 * factor[:, 0] * mprice[:, 0] / 100.0
+    pool = seed(tok0, cash0, amp, cfg.core_bps)
     seen = factor[:, 0].copy()
-    tok0, cash0 = tok.copy(), cash.copy()
     credited = np.zeros(s_n)
     hold_dist = np.zeros(s_n)
     # Holders: pledged tokens (face units) and debt (currency).
@@ -324,14 +336,14 @@ def simulate(
 
     def spot(f: F) -> F:
         with np.errstate(divide="ignore", invalid="ignore"):
-            p = (cash + off_c) / (tok + off_t) * 100.0 / f
+            p = curve_spot(pool) * 100.0 / f
         return np.where(f > 0, p, 0.0)
 
     def book(t: int) -> None:
         f = factor[:, t]
         pool_price[:, t] = spot(f)
         val = f * mprice[:, t] / 100.0
-        lp_value[:, t] = cash + tok * val + credited
+        lp_value[:, t] = pool.cash + pool.tokens * val + credited
         hold_value[:, t] = cash0 + tok0 * val + hold_dist
         cover = coll * (f * mprice[:, t] / 100.0)[:, None]
         bad[:, t] = np.maximum(debt - cover, 0.0).sum(axis=1)
@@ -341,13 +353,12 @@ def simulate(
         f = factor[:, t]
         # 1. period: distributions, pool sync, principal sweep.
         dist = interest[:, t] + principal[:, t]
-        credited += tok * dist
+        credited += pool.tokens * dist
         hold_dist += tok0 * dist
-        falls = f < seen
-        ratio = np.where(falls & (seen > 0), f / np.where(seen > 0, seen, 1.0), 1.0)
-        credited += cash * (1.0 - ratio)
-        released += cash * (1.0 - ratio)
-        cash, off_c = cash * ratio, off_c * ratio
+        ratio = np.where(seen > 0, f / np.where(seen > 0, seen, 1.0), 1.0)
+        pool, rel = scale_cash(pool, ratio)
+        credited += rel
+        released += rel
         seen = f.copy()
         sweep = np.minimum(debt, coll * principal[:, t, None])
         debt = debt - sweep
@@ -358,20 +369,16 @@ def simulate(
             p_now = spot(f)
             target = p_now + cfg.arb_speed * (mprice[:, t] - p_now)
             tp = target * f / 100.0  # cash per token
-            t_in = np.where(
-                live & (target < p_now), sell_to_price(cash, off_c, tok, off_t, tp, fee), 0.0
-            )
-            c_out = sell_out(cash, off_c, tok, off_t, t_in, fee)
+            t_in = np.where(live & (target < p_now), sell_to_price(pool, tp, fee), 0.0)
+            c_out, pool = sell_out(pool, t_in, fee)
             t_in = np.where(c_out > 0, t_in, 0.0)
-            tok, cash = tok + t_in, cash - c_out
             arb_tok -= t_in
             arb_cash += c_out
-            c_in = np.where(
-                live & (target > p_now), buy_to_price(cash, off_c, tok, off_t, tp, fee), 0.0
-            )
-            t_out = buy_out(cash, off_c, tok, off_t, c_in, fee)
-            c_in = np.where(t_out > 0, c_in, 0.0)
-            tok, cash = tok - t_out, cash + c_in
+            c_in = np.where(live & (target > p_now), buy_to_price(pool, tp, fee), 0.0)
+            t_out, after = buy_out(pool, c_in, fee)
+            ok = t_out > 0
+            pool = Pools(*(np.where(ok, a, b) for a, b in zip(after, pool, strict=True)))
+            c_in = np.where(ok, c_in, 0.0)
             arb_tok += t_out
             arb_cash -= c_in
         # 4. cascade.
@@ -390,9 +397,7 @@ def simulate(
             repay = np.where(hit, np.minimum(repay, seize * uv / (1.0 + cfg.bonus)), 0.0)
             seize = np.where(hit, seize, 0.0)
             if cfg.liquidator == "profitable":
-                phi = _break_even_share(
-                    seize.sum(axis=1), repay.sum(axis=1), cash, off_c, tok, off_t, fee
-                )
+                phi = _break_even_share(seize.sum(axis=1), repay.sum(axis=1), pool, fee)
                 stalled[:, t] |= any_hit & (phi < 1.0)
                 repay, seize = repay * phi[:, None], seize * phi[:, None]
                 any_hit = any_hit & (phi > 0)
@@ -402,12 +407,9 @@ def simulate(
             rounds[:, t] += any_hit
             coll, debt = coll - seize, debt - repay
             sold = seize.sum(axis=1)
-            cap = sell_capacity(cash, off_c, tok, off_t, fee)
-            t_in = np.minimum(sold, cap)
-            c_out = sell_out(cash, off_c, tok, off_t, t_in, fee)
-            t_in = np.where(c_out > 0, t_in, 0.0)
+            c_out, pool = sell_out(pool, sold, fee)
+            t_in = np.where(c_out > 0, sold, 0.0)
             stuck += sold - t_in
-            tok, cash = tok + t_in, cash - c_out
             liquidated[:, t] += (seize * unit_val[:, None]).sum(axis=1)
             liquidated_face[:, t] += sold * f
             proceeds[:, t] += c_out
@@ -432,8 +434,8 @@ def simulate(
         bad_debt=bad,
         lp_value=lp_value,
         hold_value=hold_value,
-        pool_tokens=tok,
-        pool_cash=cash,
+        pool_tokens=pool.tokens,
+        pool_cash=pool.cash,
         tokens_pledged=coll.sum(axis=1),
         tokens_stuck=stuck,
         arb_tokens=arb_tok,

@@ -170,7 +170,7 @@ def sell(tokens_in: uint256, min_cash_out: uint256, deadline: uint256) -> uint25
     """
     @notice Sells `tokens_in` tranche tokens to the pool for cash: the clean
             curve price plus the interest accrued on them.
-    @dev eff = floor(in (BPS-fee)/BPS), routed by market_curve._split_sell;
+    @dev Routed by market_curve._split_sell; with eff = floor(in (BPS-fee)/BPS),
          accrued = floor(eff coupon_cash elapsed / (FACE PERIOD)), paid from
          the tail's cash and added to the receivable q.
     @param tokens_in Tranche token units (the caller approved the pool).
@@ -190,11 +190,11 @@ def sell(tokens_in: uint256, min_cash_out: uint256, deadline: uint256) -> uint25
     yc: uint256 = core & _M128
     tf: uint256 = tail >> 128
     yf: uint256 = tail & _M128
-    eff: uint256 = tokens_in * (BPS - FEE_BPS) // BPS
-    ec: uint256 = 0
+    gc: uint256 = 0
     oc: uint256 = 0
     of: uint256 = 0
-    ec, oc, of = market_curve._split_sell(eff, tc, yc, off >> 128, off & _M128, tf, yf, aux >> 128)
+    gc, oc, of = market_curve._split_sell(tokens_in, FEE_BPS, tc, yc, off >> 128, off & _M128, tf, yf, aux >> 128)
+    eff: uint256 = tokens_in * (BPS - FEE_BPS) // BPS
     u: uint256 = 0
     d: uint256 = 0
     u, d = market_state._accrual(aux)
@@ -204,8 +204,8 @@ def sell(tokens_in: uint256, min_cash_out: uint256, deadline: uint256) -> uint25
     out: uint256 = oc + of + acc
     assert out > 0 and out >= min_cash_out, "market: output below minimum"
     extcall ITranche(TOKEN).transferFrom(msg.sender, self, tokens_in)
-    market_state._core = ((tc + ec) << 128) | (yc - oc)
-    market_state._tail = ((tf + tokens_in - ec) << 128) | (yf - of)
+    market_state._core = ((tc + gc) << 128) | (yc - oc)
+    market_state._tail = ((tf + tokens_in - gc) << 128) | (yf - of)
     market_state._put_q(aux, q + convert(acc, int256))
     self._store()
     assert extcall IERC20(CASH).transfer(msg.sender, out, default_return_value=True)
@@ -220,8 +220,9 @@ def buy(cash_in: uint256, min_tokens_out: uint256, deadline: uint256) -> uint256
     @notice Buys tranche tokens with `cash_in` (clean curve price plus the
             accrued interest); the token checks that the caller may hold the
             tranche (its ERC-1404 message on refusal).
-    @dev eff = floor(in (BPS-fee)/BPS); a = market_curve._accrued_share (UP);
-         eff - a routed by market_curve._split_buy; a lowers the receivable q.
+    @dev a = market_curve._accrued_share(in) (UP: the buyer pays at least
+         the accrued on what it gets); in - a routed by
+         market_curve._split_buy; a lowers the receivable q.
     @param cash_in Settlement units (the caller approved the pool).
     @param min_tokens_out Revert if fewer tokens come out.
     @param deadline Revert after this timestamp.
@@ -239,21 +240,20 @@ def buy(cash_in: uint256, min_tokens_out: uint256, deadline: uint256) -> uint256
     yc: uint256 = core & _M128
     tf: uint256 = tail >> 128
     yf: uint256 = tail & _M128
-    eff: uint256 = cash_in * (BPS - FEE_BPS) // BPS
     u: uint256 = 0
     d: uint256 = 0
     u, d = market_state._accrual(aux)
-    a: uint256 = market_curve._accrued_share(eff, u, d, tf, yf + (aux >> 128))
-    cc: uint256 = 0
+    a: uint256 = market_curve._accrued_share(cash_in, u, d, tf, yf + (aux >> 128))
+    gcc: uint256 = 0
     nc: uint256 = 0
     nf: uint256 = 0
-    cc, nc, nf = market_curve._split_buy(eff - a, tc, yc, off >> 128, off & _M128, tf, yf, aux >> 128)
+    gcc, nc, nf = market_curve._split_buy(cash_in - a, FEE_BPS, tc, yc, off >> 128, off & _M128, tf, yf, aux >> 128)
     out: uint256 = nc + nf
     assert out > 0 and out >= min_tokens_out, "market: output below minimum"
-    assert (yf + cash_in - cc) <= _M128, "market: reserve exceeds 128 bits"
+    assert (yf + cash_in - gcc) <= _M128 and (yc + gcc) <= _M128, "market: reserve exceeds 128 bits"
     assert extcall IERC20(CASH).transferFrom(msg.sender, self, cash_in, default_return_value=True)
-    market_state._core = ((tc - nc) << 128) | (yc + cc)
-    market_state._tail = ((tf - nf) << 128) | (yf + cash_in - a - cc)
+    market_state._core = ((tc - nc) << 128) | (yc + gcc)
+    market_state._tail = ((tf - nf) << 128) | (yf + cash_in - a - gcc)
     market_state._put_q(aux, market_state._q(aux) - convert(a, int256))
     self._store()
     extcall ITranche(TOKEN).transfer(msg.sender, out)

@@ -23,73 +23,82 @@ TOL_BPS: constant(uint256) = 1
 
 @internal
 @pure
-def _split_sell(eff: uint256, tc: uint256, yc: uint256, ac: uint256, bc: uint256, tf: uint256, yf: uint256, bf: uint256) -> (uint256, uint256, uint256):
+def _split_sell(gross: uint256, fee: uint256, tc: uint256, yc: uint256, ac: uint256, bc: uint256, tf: uint256, yf: uint256, bf: uint256) -> (uint256, uint256, uint256):
     """
-    @notice Routes `eff` tokens (after the fee) between core and tail.
+    @notice Routes `gross` tokens (fee included) between core and tail; each
+            keeps its part of the input, fee included, so equal prices stay equal.
     @dev Core joins when it has cash and its price >= the tail's less TOL:
-         ec = floor(eff tvc/(tvc+tf)), oc = floor((yc+bc) ec/(tvc+ec)); when
-         oc > yc the core pays yc for ceil(yc tvc/bc). Tail:
-         of = floor((yf+bf) ef/(tf+ef)).
-    @return uint256 Tokens into the core.
+         gc = floor(gross tvc/(tvc+tf)), ec = floor(gc (BPS-fee)/BPS),
+         oc = floor((yc+bc) ec/(tvc+ec)); when oc > yc the core pays yc for
+         ec = ceil(yc tvc/bc), gc = ceil(ec BPS/(BPS-fee)). Tail: gf = gross - gc,
+         ef = floor(gf (BPS-fee)/BPS), of = floor((yf+bf) ef/(tf+ef)).
+    @return uint256 Tokens into the core (gross).
     @return uint256 Cash out of the core.
     @return uint256 Cash out of the tail.
     """
-    ec: uint256 = 0
+    gc: uint256 = 0
     oc: uint256 = 0
     tvc: uint256 = tc + ac
     if yc > 0 and (yc + bc) * tf * BPS >= (yf + bf) * tvc * (BPS - TOL_BPS):
-        ec = eff * tvc // (tvc + tf)
+        gc = gross * tvc // (tvc + tf)
+        ec: uint256 = gc * (BPS - fee) // BPS
         if tvc + ec != 0:
             oc = (yc + bc) * ec // (tvc + ec)
         if oc > yc:
             oc = yc
             ec = (yc * tvc + bc - 1) // bc
-    ef: uint256 = eff - ec
+            gc = (ec * BPS + BPS - fee - 1) // (BPS - fee)
+    ef: uint256 = (gross - gc) * (BPS - fee) // BPS
     of: uint256 = 0
     if tf + ef != 0:
         of = (yf + bf) * ef // (tf + ef)
-    return ec, oc, of
+    return gc, oc, of
 
 
 @internal
 @pure
-def _split_buy(c: uint256, tc: uint256, yc: uint256, ac: uint256, bc: uint256, tf: uint256, yf: uint256, bf: uint256) -> (uint256, uint256, uint256):
+def _split_buy(gross: uint256, fee: uint256, tc: uint256, yc: uint256, ac: uint256, bc: uint256, tf: uint256, yf: uint256, bf: uint256) -> (uint256, uint256, uint256):
     """
-    @notice Routes `c` clean cash (after fee and accrued) between core and tail.
+    @notice Routes `gross` clean cash (fee included, accrued excluded)
+            between core and tail, each keeping its part fee included.
     @dev Core joins when it has tokens and its price <= the tail's plus TOL:
-         cc = floor(c yvc/(yvc+yvf)), nc = floor((tc+ac) cc/(yvc+cc)); when
-         nc > tc the core gives tc for ceil(tc yvc/ac). Tail:
-         nf = floor(tf cf/(yvf+cf)) (0 when yvf = 0).
-    @return uint256 Cash into the core.
+         gcc = floor(gross yvc/(yvc+yvf)), cc = floor(gcc (BPS-fee)/BPS),
+         nc = floor((tc+ac) cc/(yvc+cc)); when nc > tc the core gives tc for
+         cc = ceil(tc yvc/ac), gcc = ceil(cc BPS/(BPS-fee)). Tail:
+         cf = floor((gross-gcc) (BPS-fee)/BPS), nf = floor(tf cf/(yvf+cf))
+         (0 when yvf = 0).
+    @return uint256 Cash into the core (gross).
     @return uint256 Tokens out of the core.
     @return uint256 Tokens out of the tail.
     """
-    cc: uint256 = 0
+    gcc: uint256 = 0
     nc: uint256 = 0
     yvc: uint256 = yc + bc
     yvf: uint256 = yf + bf
     if tc > 0 and yvc * tf * BPS <= yvf * (tc + ac) * (BPS + TOL_BPS):
-        cc = c * yvc // (yvc + yvf)
+        gcc = gross * yvc // (yvc + yvf)
+        cc: uint256 = gcc * (BPS - fee) // BPS
         if yvc + cc != 0:
             nc = (tc + ac) * cc // (yvc + cc)
         if nc > tc:
             nc = tc
             cc = (tc * yvc + ac - 1) // ac
-    cf: uint256 = c - cc
+            gcc = (cc * BPS + BPS - fee - 1) // (BPS - fee)
+    cf: uint256 = (gross - gcc) * (BPS - fee) // BPS
     nf: uint256 = 0
     if yvf != 0:
         nf = tf * cf // (yvf + cf)
-    return cc, nc, nf
+    return gcc, nc, nf
 
 
 @internal
 @pure
-def _accrued_share(eff: uint256, u: uint256, d: uint256, tf: uint256, yvf: uint256) -> uint256:
+def _accrued_share(cash: uint256, u: uint256, d: uint256, tf: uint256, yvf: uint256) -> uint256:
     """
     @notice The part of a buy's cash that pays accrued interest:
-            ceil(eff u tf / (yvf d + u tf)) (UP: the buyer's marginal
+            ceil(cash u tf / (yvf d + u tf)) (UP: the buyer's marginal
             clean price is the tail's; accrued per token is u/d).
-    @param eff Cash after the fee.
+    @param cash The buy's cash input.
     @param u Accrued numerator (coupon cash x elapsed seconds).
     @param d Accrued denominator (FACE x PERIOD).
     @param tf Tail tokens.
@@ -98,6 +107,6 @@ def _accrued_share(eff: uint256, u: uint256, d: uint256, tf: uint256, yvf: uint2
     """
     if u == 0 or tf == 0:
         return 0
-    num: uint256 = eff * u * tf
+    num: uint256 = cash * u * tf
     den: uint256 = yvf * d + u * tf
     return (num + den - 1) // den
