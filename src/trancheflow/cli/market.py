@@ -39,6 +39,42 @@ def _market(rpc_url: str | None, deployments: Path, key_env: str, pool: str) -> 
     return MarketClient(_backend(rpc_url, deployments, key_env), pool)
 
 
+def side_by_side(s: Any, fair: float | None) -> dict[str, Any]:
+    """The figures ``status`` shows: depth on both sides (settlement units), pool spot,
+    TWAP, model fair value and rich/cheap (bp, > 0 = the pool is rich)."""
+    ask = int(s.current_face * s.spot_per_100 / 100)
+    out: dict[str, Any] = {
+        "pool": s.pool,
+        "spot_per_100": s.spot_per_100,
+        "twap_per_100": s.twap_per_100,
+        "accrued_per_100": s.accrued_per_100,
+        "depth_bid_units": s.cash,
+        "depth_ask_units": ask,
+        "tokens": s.tokens,
+        "current_face_units": s.current_face,
+        "factor": s.factor,
+        "shares": s.shares,
+        "fee_bps": s.fee_bps,
+        "amp": s.amp,
+        "pending_distribution_units": s.pending_distribution,
+        "fair_per_100": fair,
+        "rich_cheap_bp": None,
+        "twap_vs_fair_bp": None,
+    }
+    if fair:
+        out["rich_cheap_bp"] = (s.spot_per_100 - fair) / fair * 1e4
+        out["twap_vs_fair_bp"] = (s.twap_per_100 - fair) / fair * 1e4
+    return out
+
+
+def _rc(bp: float | None) -> str:
+    from trancheflow.market.view import rich_cheap_color, rich_cheap_text
+
+    if bp is None:
+        return "-"
+    return f"[{rich_cheap_color(bp)}]{rich_cheap_text(bp)}[/]"
+
+
 @app.command()
 def status(
     pool: PoolOpt,
@@ -47,25 +83,58 @@ def status(
     curve: Annotated[Path | None, typer.Option("--curve", help="zero curve CSV")] = None,
     oas_bp: Annotated[float, typer.Option("--oas", help="model OAS in bp")] = 100.0,
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths")] = 200,
+    fair: Annotated[
+        float | None,
+        typer.Option("--fair", help="a fair value per 100 you already have (instead of the model)"),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
     rpc_url: RpcOpt = None,
     deployments: DirOpt = Path("deployments"),
     key_env: KeyOpt = "TRANCHEFLOW_PRIVATE_KEY",
 ) -> None:
-    """Depth, price per 100 of current face, TWAP and (optionally) the model's fair value."""
+    """Depth, price per 100 of current face, TWAP and the model's fair value side by side,
+    with rich/cheap (given --spec/--tranche/--curve, or --fair)."""
+    import json
+
     from trancheflow.errors import MarketError
 
-    model = None
+    if fmt not in ("table", "json"):
+        raise MarketError(f"--format {fmt!r}: expected table or json")
     given = [x is not None for x in (spec, tranche, curve)]
+    if fair is not None and any(given):
+        raise MarketError("give either --fair or --spec/--tranche/--curve, not both")
     if any(given) and not all(given):
         raise MarketError("fair value needs all of --spec, --tranche and --curve")
+    if fair is not None and not (0 < fair < 1_000):
+        raise MarketError(f"--fair {fair}: a price per 100 of current face must be in (0, 1000)")
     m = _market(rpc_url, deployments, key_env, pool)
     s = m.status()
+    model = None
     if spec is not None and tranche is not None and curve is not None:
         from trancheflow.market.fair import fair_value
 
         with console.status("pricing the tranche (Monte Carlo OAS)"):
             model = fair_value(spec, tranche, curve, oas_bp=oas_bp, paths=paths)
-    table = Table(title=f"TrancheMarket {pool}")
+        fair = model.price
+    fig = side_by_side(s, fair)
+    if model is not None:
+        fig |= {"model_se": model.price_se, "model_oas_bp": model.oas_bp, "paths": model.paths}
+    if fmt == "json":
+        console.print_json(json.dumps(fig))
+        return
+    side = Table(title=f"TrancheMarket {pool}: pool against model (per 100 of current face)")
+    for col in ("bid depth", "ask depth", "pool spot", "TWAP", "fair value", "rich / cheap"):
+        side.add_column(col, justify="right")
+    side.add_row(
+        units_text(s.cash, DECIMALS),
+        units_text(fig["depth_ask_units"], DECIMALS),
+        f"{s.spot_per_100:.4f}",
+        f"{s.twap_per_100:.4f}",
+        "-" if fair is None else f"{fair:.4f}",
+        _rc(fig["rich_cheap_bp"]),
+    )
+    console.print(side)
+    table = Table(title="pool state")
     table.add_column("item")
     table.add_column("value", justify="right")
     table.add_row("tranche tokens", units_text(s.tokens, DECIMALS))
@@ -74,20 +143,21 @@ def status(
     table.add_row("factor", f"{s.factor:.6f}")
     table.add_row("LP shares", units_text(s.shares, DECIMALS))
     table.add_row("fee / amp", f"{s.fee_bps} bp / {s.amp}")
-    table.add_row("spot price (per 100 current face)", f"{s.spot_per_100:.4f}")
-    table.add_row("TWAP", f"{s.twap_per_100:.4f}")
+    table.add_row("spot price (per 100 current face, clean)", f"{s.spot_per_100:.4f}")
+    table.add_row("accrued interest (per 100)", f"{s.accrued_per_100:.4f}")
     table.add_row("distributions waiting", units_text(s.pending_distribution, DECIMALS))
     if model is not None:
         table.add_row(
             f"model price @ OAS {model.oas_bp:g} bp",
             f"{model.price:.4f} ± {model.price_se:.4f} ({model.paths} paths)",
         )
-        table.add_row("pool - model (points)", f"{s.spot_per_100 - model.price:+.4f}")
+    if fig["twap_vs_fair_bp"] is not None:
+        table.add_row("TWAP vs fair value", _rc(fig["twap_vs_fair_bp"]))
     console.print(table)
     if model is not None:
         console.print(
             "model: the spec's tranche priced from its cut-off, per 100 of face; "
-            "the pool: per 100 of current face",
+            "the pool: clean price per 100 of current face",
             highlight=False,
         )
 
