@@ -281,6 +281,21 @@ def test_out_of_order_mint_refused_then_delivered_in_order(w: World) -> None:
     w.conserved()
 
 
+def test_return_queues_while_the_deal_pauses_transfers(w: World) -> None:
+    deal = w.s.deal.address
+    tk.attach_vyper(w.hub, CONTRACTS.parent / "Deal.vy", deal)
+    w.hub.transact(deal, "pause", [2])  # PAUSE_TRANSFERS
+    before = w.s.deal.balances(w.bob)[w.s.deal.tranche_names[0]]
+    tk.send_home(w.spoke, w.route, w.bob, w.bob, 10**8)
+    w.lanes.step()
+    assert any("hub transfers paused" in (d.last_error or "") for d in w.lanes.up.deliveries())
+    assert w.conserved().returning == 10**8
+    w.hub.transact(deal, "unpause", [2])
+    w.lanes.step()
+    assert w.conserved().returning == 0
+    assert w.s.deal.balances(w.bob)[w.s.deal.tranche_names[0]] == before + 10**8
+
+
 def test_exactly_once_under_relayer_restart(w: World) -> None:
     supply = int(w.spoke.call(w.route.spoke_token, "totalSupply"))
     tk.send_to_spoke(w.hub, w.route, w.bob, w.bob, 10**9)

@@ -83,6 +83,8 @@ event Rebounded:
     code: uint8
 
 MAX_CROSSING: constant(uint256) = 64
+# @dev TrancheToken.TRANSFERS_PAUSED (the deal's pause, not a receiver restriction)
+HUB_TRANSFERS_PAUSED: constant(uint8) = 16
 
 MAILBOX: public(immutable(address))
 TOKEN: public(immutable(address))
@@ -214,6 +216,8 @@ def handle(_origin: uint32, _sender: bytes32, _message: Bytes[token_msg.TO_HUB_B
     # the returner's share since the last message (floored)
     share: uint256 = m.amount * (self.last_index[_origin] - prev) // token_msg.INDEX_SCALE
     code: uint8 = staticcall ITranche(TOKEN).detectTransferRestriction(self, m.to, m.amount)
+    # the deal paused transfers: revert, so the return queues in the relayer until unpaused
+    assert code != HUB_TRANSFERS_PAUSED, "gateway: hub transfers paused"
     if code != 0:
         # the hub receiver is refused: the tokens stay locked and are minted back to
         # the burner, credited on the spoke with all they earned in flight
