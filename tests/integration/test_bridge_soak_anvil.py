@@ -139,10 +139,10 @@ def _split(r: ServicerReport, d: int) -> ServicerReport:
     )
 
 
+@pytest.mark.parametrize("periods", [6, pytest.param(18, marks=pytest.mark.slow, id="18-periods")])
 def test_hub_deal_soak_over_three_anvil_nodes(
-    nodes: dict[int, AnvilNode], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    nodes: dict[int, AnvilNode], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, periods: int
 ) -> None:
-    periods = int(os.environ.get("TRANCHEFLOW_BRIDGE_SOAK_PERIODS", "6"))
     started = time.monotonic()
     dev = nodes[HUB].keys  # same dev mnemonic on every node (never real keys)
     monkeypatch.setenv("TRANCHEFLOW_PRIVATE_KEY", dev[0])
@@ -247,9 +247,8 @@ def test_hub_deal_soak_over_three_anvil_nodes(
         c = spokes[d]
         txs = [c.transact(outbox[d].outbox, "send_report", [r.as_tuple(), bal])]
         if r.cash:
-            txs.append(
-                c.transact(warp[d].spoke_router, "transferRemote", [HUB, address_to_bytes32(lim[d]), r.cash])
-            )  # fmt: skip
+            to = address_to_bytes32(lim[d])
+            txs.append(c.transact(warp[d].spoke_router, "transferRemote", [HUB, to, r.cash]))
         for tx in txs:
             sent.extend(
                 lg.topics[1] for lg in tx.logs if lg.topics and lg.topics[0] == dispatch_topic

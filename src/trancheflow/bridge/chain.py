@@ -33,12 +33,12 @@ from trancheflow.chain.gas import begin_transaction, tx_gas
 from trancheflow.errors import BridgeError
 
 __all__ = [
+    "ROUTING_MODULE_TYPE",
     "EmbeddedChain",
     "HyperlaneCore",
     "deploy_core",
     "deploy_multisig_ism",
     "event_topic",
-    "ROUTING_MODULE_TYPE",
 ]
 
 #: Hyperlane's ``IInterchainSecurityModule.Types.ROUTING``.
@@ -134,6 +134,15 @@ class EmbeddedChain:
         self._abi_contracts[address] = (source.stem, c)
         return address
 
+    def attach_vyper(self, source: Path, address: str) -> None:
+        """Know the contract at ``address`` as the Vyper contract ``source``."""
+        import boa
+
+        address = to_checksum_address(address)
+        with boa.swap_env(self.backend.env):
+            handle = _vyper(str(source)).at(address)
+        self._abi_contracts[address] = (source.stem, handle)
+
     def attach(self, name: str, address: str) -> None:
         """Know the contract at ``address`` as Hyperlane contract ``name``."""
         address = to_checksum_address(address)
@@ -207,7 +216,7 @@ class HyperlaneCore:
 
 
 def _checked(validators: Sequence[str], threshold: int) -> list[str]:
-    vals = [to_checksum_address(v) for v in validators]
+    vals: list[str] = [str(to_checksum_address(v)) for v in validators]
     if not 1 <= threshold <= len(vals):
         raise BridgeError(f"threshold={threshold}: must be in 1..{len(vals)} (validators)")
     if len(set(vals)) != len(vals):

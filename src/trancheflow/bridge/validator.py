@@ -19,7 +19,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from eth_account import Account
 from eth_utils import to_checksum_address
@@ -227,7 +227,8 @@ class Validator:
         # mismatch that stopped a validator); an empty tree has no checkpoint
         if self.tree.count == 0:
             return
-        raw_root, index = self.chain.call(self.core.merkle_tree_hook, "latestCheckpoint", [])  # type: ignore[call-overload]
+        checkpoint: Any = self.chain.call(self.core.merkle_tree_hook, "latestCheckpoint", [])
+        raw_root, index = checkpoint
         count = int(index) + 1
         if count == self.tree.count:
             onchain = bytes(raw_root)
