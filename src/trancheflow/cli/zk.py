@@ -59,7 +59,7 @@ def prove_tape(
     states: Annotated[
         str, typer.Option(help="allowed states, comma separated (default: all)")
     ] = "",
-    workers: Annotated[int, typer.Option(help="parallel snarkjs processes")] = 2,
+    workers: Annotated[int, typer.Option(help="parallel snarkjs processes (0: one per core)")] = 0,
     secret_env: Annotated[
         str, typer.Option(help="environment variable holding the issuer's salt secret")
     ] = "TRANCHEFLOW_ZK_SECRET",
@@ -90,7 +90,7 @@ def prove_tape(
             commitment,
             criteria,
             out,
-            workers=workers,
+            workers=workers or None,
             on_done=lambda _p, _o: bar.advance(task),
         )
     console.print(
@@ -102,6 +102,21 @@ def prove_tape(
         console.print(f"  position {position} ({commitment.loan_ids[position]}): {reason}")
     if result.failed:
         raise typer.Exit(1)
+
+
+@app.command("audit-k")
+def audit_size(
+    confidence: Annotated[float, typer.Option(help="chance of catching the share, (0, 1)")] = 0.95,
+    share: Annotated[float, typer.Option(help="ineligible share to catch, (0, 1)")] = 0.05,
+) -> None:
+    """Draws a random audit needs: catch a pool with SHARE ineligible loans with CONFIDENCE."""
+    from trancheflow.zk.audit import audit_k, pass_probability
+
+    k = audit_k(confidence, share)
+    console.print(
+        f"k = {k} draws: a pool with {share:.1%} or more ineligible loans passes with "
+        f"probability at most {pass_probability(k, share):.4f} (confidence {confidence:.1%})"
+    )
 
 
 @app.command("verify")
