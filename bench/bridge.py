@@ -133,7 +133,7 @@ def main() -> None:
         to_spoke = Relayer(
             hub, hc, {spoke.domain: (spoke, sc)}, [v.store() for v in hv], tmp / "a.db"
         )
-        to_hub = Relayer(spoke, sc, {hub.domain: (hub, hc)}, [v.store() for v in sv], tmp / "b.db")  # fmt: skip
+        to_hub = Relayer(spoke, sc, {hub.domain: (hub, hc)}, [v.store() for v in sv], tmp / "b.db")
         # the spoke servicer's synthetic float: hub -> spoke leg
         hub.backend.transact("MockUSDC", usdc, "approve", [warp.hub_router, float_])
         hub.transact(
@@ -145,11 +145,15 @@ def main() -> None:
         latency, e2e = [], []
         for p in range(1, n + 1):
             r = feed.report(p)
-            note("report_send", spoke.transact(route.outbox, "send_report", [r.as_tuple(), 10**11],
-                                               sender=servicer).gas_used)  # fmt: skip
-            note("cash_send", spoke.transact(
-                warp.spoke_router, "transferRemote", [hub.domain, address_to_bytes32(limiter), r.cash],
-                sender=servicer).gas_used)  # fmt: skip
+            sent = spoke.transact(
+                route.outbox, "send_report", [r.as_tuple(), 10**11], sender=servicer
+            )
+            note("report_send", sent.gas_used)
+            to = address_to_bytes32(limiter)
+            paid = spoke.transact(
+                warp.spoke_router, "transferRemote", [hub.domain, to, r.cash], sender=servicer
+            )
+            note("cash_send", paid.gas_used)
             for v in sv:
                 v.step()
             first = hub.latest_block()
