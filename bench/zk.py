@@ -10,7 +10,8 @@ workers, the committed development keys), then verifies one proof on chain
 Last line: ``prove_s=<seconds per proof, wall / loans> verify_gas=<execution gas of
 Groth16Verifier.verify, comparable with snarkjs's Solidity figure> constraints=<R1CS
 constraints>``. The line before: ``prove_cpu_s=<CPU seconds of the node workers per
-proof, start-up included> prove_node_s=<mean time of one proof inside a worker> verify_tx_gas=<the same call as a whole transaction: + 21,000 base + calldata>
+proof, start-up included> prove_node_s=<mean time of one proof inside a worker>
+verify_tx_gas=<the same call as a whole transaction: + 21,000 base + calldata>
 registry_prove_tx_gas=<EligibilityRegistry.prove as a transaction: verify + records, the
 first proof> registry_prove_tx_gas_next=<mean of the next (up to 7) proofs>
 tree_s=<Poseidon tree build> workers=<n> loans=<n> load=<1-minute load average at the
