@@ -192,7 +192,7 @@ def test_deterministic_variant_and_mid_life_inputs(small_model, tape):
     det = value_tranches(spec, tape, small_model, deterministic=True, eff_duration=True)
     assert det["value_se"].isna().all() and np.isfinite(det["value"]).all()
     # rates up 25bp at the same OAS: values fall, the senior's less than the longer junior's
-    assert (0 < det["eff_duration"]).all() and (det["eff_duration"] < 30).all()
+    assert (det["eff_duration"] > 0).all() and (det["eff_duration"] < 30).all()
     assert det.loc[0, "eff_duration"] < det.loc[1, "eff_duration"]
     later = tape.sample(100, random_state=1).reset_index(drop=True)
     bal = {"A": 0.5 * later["current_balance"].sum(), "B": 0.0}
