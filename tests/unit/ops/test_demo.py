@@ -12,7 +12,10 @@ from trancheflow.ops.lifecycle import regime_speeds
 
 
 def test_demo_runs_on_chain_life_and_audit_passes(tmp_path: Path) -> None:
-    result = run_demo(tmp_path, loans=300, seed=3, months=4, investors=3)
+    # the zk extra proves ~59 loans (minutes of CPU): tested in test_demo_zk.py
+    result = run_demo(
+        tmp_path, loans=300, seed=3, months=4, investors=3, extras=("market", "models")
+    )
     assert result.report_path.is_file()
     page = result.report_path.read_text()
     assert "Audit" in page and page.count("data:image/png;base64,") == 4
@@ -39,7 +42,11 @@ def test_demo_runs_on_chain_life_and_audit_passes(tmp_path: Path) -> None:
 def test_demo_cli_prints_report_and_database(tmp_path: Path) -> None:
     out = tmp_path / "r"
     res = CliRunner().invoke(
-        app, ["demo", "--out", str(out), "--loans", "200", "--seed", "1", "--months", "2"]
+        app,
+        [
+            *("demo", "--out", str(out), "--loans", "200", "--seed", "1", "--months", "2"),
+            *("--without", "zk"),  # 59 proofs: tested in test_demo_zk.py
+        ],
     )
     assert res.exit_code == 0, res.output
     assert "report:" in res.output and "audit:" in res.output and "PASS" in res.output
