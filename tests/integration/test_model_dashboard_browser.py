@@ -33,6 +33,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     mp.setattr(demo_models, "TRAIN_LOANS", 900)
     mp.setattr(demo_models, "TRAIN_ROUNDS", 20)
     mp.setattr(demo_models, "PATHS", 8)
+    mp.setattr(demo_models, "REPRICE_EVERY", 1)
     out = tmp_path_factory.mktemp("model-demo")
     try:
         r = run_demo(out, loans=150, seed=5, months=8, investors=3, extras=("models",))
