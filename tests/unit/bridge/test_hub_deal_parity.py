@@ -22,10 +22,10 @@ import pytest
 from trancheflow.bridge.aggregate import HubLedger
 from trancheflow.bridge.hub import push_report
 from trancheflow.bridge.routes import summed_report
-from trancheflow.chain.reports import ServicerReport
+from trancheflow.chain.reports import ServicerReport, signer_addresses
 from trancheflow.errors import ChainError
 
-from ..chain.client.scenario import WINDOW
+from ..chain.client.scenario import SIGNER_KEYS, WINDOW
 from .hubnet import SPOKE_A, SPOKE_B, SPOKES, HubNet
 
 PERIODS = 6
@@ -101,6 +101,9 @@ def test_two_spoke_deal_equals_exact_waterfall_on_summed_reports(
         before = net.usdc_of(net.deal.address)
         push_report(net.client.backend, net.oracle, t, sender=net.client.accounts[7])
         assert net.usdc_of(net.deal.address) - before == summed.cash
+        if t == 1:  # a pushed report is disputed like any other: a signer vetoes, the owner rules
+            net.deal.veto(sender=signer_addresses(SIGNER_KEYS)[0])
+            net.deal.uphold_report()
         net.client.advance_time(WINDOW)
         net.deal.finalize(t)
         res = net.wf.run_period(net.state, ledger.period_input(t))
