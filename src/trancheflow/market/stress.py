@@ -23,9 +23,10 @@ The model, in order, each month ``t``:
    side is scaled by ``balance_now / balance_seen`` (down: real and virtual,
    the released cash plus the distributions on the pool's tokens credited to
    LPs; up, an accrual tranche: the virtual cash grows). Trades follow the
-   sync at once, so the accrued interest the contract adds to a trade is zero. The lending market sweeps the principal paid on
-   each holder's pledged tokens to repay that holder's debt (interest goes to
-   the holder); write-downs repay nothing.
+   sync at once, so the accrued interest the contract adds to a trade is
+   zero. The lending market sweeps the principal paid on each holder's
+   pledged tokens to repay that holder's debt (interest goes to the holder);
+   write-downs repay nothing.
 2. **Model price** per 100 of current face: the shock is learned over
    ``reveal_months``: ``(1 - w) * price_no_shock + w * price_shock`` with
    ``w = min(1, t / reveal_months)``.
