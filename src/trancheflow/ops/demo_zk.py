@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import html
 import json
+import resource
 import threading
 import time
 from pathlib import Path
@@ -82,6 +83,15 @@ def demo_secret(word: int) -> int:
     from trancheflow.zk.poseidon import poseidon
 
     return poseidon([encode_loan_id("trancheflow-demo-zk"), int(word)])
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (the node workers)."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _hex(value: int | bytes) -> str:
@@ -133,7 +143,7 @@ class ZkAuditHook:
         from trancheflow.zk.batch import commit_tape, default_workers, prove_tape
         from trancheflow.zk.onchain import AUDIT_STATES, deploy_registry
 
-        t_start = time.perf_counter()
+        t_start, cpu_start = time.perf_counter(), _cpu_seconds()
         backend, deal = ctx.client.backend, ctx.handle.address
         records = [
             {str(k): v for k, v in r.items()} for r in read_tape(ctx.tape_path).to_dict("records")
@@ -250,6 +260,7 @@ class ZkAuditHook:
                 "proofs_reused": len(result.skipped),
                 "workers": default_workers(),
                 "step_s": round(time.perf_counter() - t_start, 2),
+                "step_cpu_s": round(_cpu_seconds() - cpu_start, 1),
                 "prove_tx_gas_mean": round(sum(gas) / len(gas)) if gas else 0,
             },
             "finding_qm_dti": {
@@ -276,7 +287,8 @@ class ZkAuditHook:
             f"eligible[/] ({a['k']} draws for {a['confidence']:.0%} confidence of catching "
             f">= {a['ineligible_share']:.0%} ineligible; audit {a['state']}); "
             f"{self.status['proven']:,} of {self.status['loans']:,} loans proven",
-            f"  ZK step {t['step_s']:.1f} s (tree {t['tree_s']:.1f} s; {t['proofs_new']} "
+            f"  ZK step {t['step_s']:.1f} s, {t['step_cpu_s']:.0f} CPU-s "
+            f"(tree {t['tree_s']:.1f} s; {t['proofs_new']} "
             f"proofs on {t['workers']} snarkjs workers, {t['proofs_reused']} reused, and "
             f"their on-chain verification ({t['verify_s']:.1f} s in py-evm) in "
             f"{t['prove_s']:.1f} s); draw seed: {a['seed_source']}; DEVELOPMENT keys",
