@@ -49,6 +49,7 @@ ZERO = "0x" + "00" * 20
 _TO_SPOKE = ["(uint256,uint256,uint256,address,uint256,address,address,uint256)"]
 _TO_HUB = ["(address,uint256,uint256,uint256,address)"]
 _TRANCHE = CONTRACTS.parent / "TrancheToken.vy"
+_ERC20 = CONTRACTS.parent / "mocks" / "MockUSDC.vy"
 
 
 @dataclass(frozen=True)
@@ -97,18 +98,28 @@ def deploy_token_route(
     symbol: str = "sTR",
     decimals: int = 6,
     warp: WarpRoute | None = None,
+    gateway: str | None = None,
+    reserve: int = 1_000,
 ) -> TokenRoute:
     """Deploy a TrancheGateway (hub) and a SpokeTranche (spoke) and enroll them.
 
     ``warp`` is the settlement token's route to this spoke (deployed when
-    None); ``compliance`` is a Compliance already on the spoke (None: none).
-    The deployer (each chain's first account) owns both contracts.
+    None); ``compliance`` is a Compliance already on the spoke (None: none);
+    ``gateway`` an existing gateway of the same tranche to enroll this spoke
+    on (one gateway serves every spoke of a tranche). The deployer (each
+    chain's first account) owns both contracts and transfers ``reserve``
+    settlement-token units to a new gateway: the dust the tranche token's
+    per-settlement floors take from the gateway (< 1 unit per gateway action).
     """
     attach_vyper(hub, _TRANCHE, tranche_token)
     warp = warp or deploy_warp_route(hub, hub_core, cash, spoke, spoke_core)
-    gateway = hub.deploy_vyper(
+    gateway_new = gateway is None
+    gateway = gateway or hub.deploy_vyper(
         CONTRACTS / "TrancheGateway.vy", [hub_core.mailbox, tranche_token, cash]
     )
+    if reserve > 0 and gateway_new:
+        attach_vyper(hub, _ERC20, cash)  # any ERC-20: only `transfer` is called
+        hub.transact(cash, "transfer", [gateway, reserve])
     comp = compliance or ZERO
     spoke_token = spoke.deploy_vyper(
         CONTRACTS / "SpokeTranche.vy",
@@ -242,7 +253,10 @@ class Lanes:
 
 @dataclass(frozen=True)
 class Conservation:
-    """Tranche supply across the hub and one spoke (token units)."""
+    """Tranche supply across the hub and one spoke (token units).
+
+    ``other_locked`` is what the same gateway holds for its other spokes.
+    """
 
     hub_supply: int
     hub_free: int
@@ -250,15 +264,16 @@ class Conservation:
     spoke_supply: int
     minting: int
     returning: int
+    other_locked: int = 0
 
     @property
     def ok(self) -> bool:
-        """Locked on the hub = spoke supply + mints and returns in flight, and
-        hub free + spoke supply + in flight = hub supply."""
+        """Locked for this spoke = spoke supply + mints and returns in flight, and
+        hub free + spoke supply + in flight + other spokes' locked = hub supply."""
         in_flight = self.minting + self.returning
         return (
             self.locked == self.spoke_supply + in_flight
-            and self.hub_free + self.spoke_supply + in_flight == self.hub_supply
+            and self.hub_free + self.spoke_supply + in_flight + self.other_locked == self.hub_supply
         )
 
 
@@ -304,13 +319,16 @@ def conservation(
     )
     supply = int(hub.call(route.hub_token, "totalSupply"))
     held = int(hub.call(route.hub_token, "balanceOf", [route.gateway]))
+    locked = int(hub.call(route.gateway, "locked", [route.spoke_domain]))
     return Conservation(
         hub_supply=supply,
         hub_free=supply - held,
-        locked=int(hub.call(route.gateway, "locked", [route.spoke_domain])),
+        locked=locked,
         spoke_supply=int(spoke.call(route.spoke_token, "totalSupply")),
         minting=minting,
         returning=returning,
+        # the gateway's own books for its other spokes; `held` is the token's
+        other_locked=int(hub.call(route.gateway, "total_locked")) - locked,
     )
 
 

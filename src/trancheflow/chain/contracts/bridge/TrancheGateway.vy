@@ -8,8 +8,9 @@
         dispatches a mint to the spoke's SpokeTranche. The locked tokens keep
         earning on the hub (the gateway is their holder): every message to a
         spoke first brings that spoke's share up to the token's index
-        (`owed += floor(locked * (index - last) / INDEX_SCALE)`, rounded DOWN),
-        claims from the token, bridges the owed cash over the spoke's warp
+        (`accrued += locked * (index - last)`, kept unrounded, scaled by
+        INDEX_SCALE), claims from the token, bridges
+        `floor(accrued / INDEX_SCALE) - bridged` over the spoke's warp
         route (HypERC20Collateral) to the spoke token and carries the index,
         so spoke holders claim there per token, exactly as hub holders would
         (nothing loops over holders).
@@ -20,12 +21,14 @@
         message to that spoke, and, when hub messages crossed its return in
         flight (their cash for its tokens already sits on the spoke), a
         credit on the spoke of exactly those messages' shares.
-@custom:security Rounding: every share is floored (favours the gateway and
-                 the spoke token). The token floors the gateway's whole
-                 balance per segment, the gateway floors each spoke's part
-                 over its own message intervals; when the two differ the
-                 gateway bridges what it holds and the rest stays `owed`
-                 (bridged with a later message), never lost. A refused
+@custom:security Rounding: a spoke receives the floor of its CUMULATIVE
+                 unrounded accrual, so its holders' floored claims (each at
+                 most its exact share) never exceed its cash. The token
+                 floors the gateway's own accrual at every gateway
+                 settlement (< 1 unit each); a small reserve the owner
+                 transfers to the gateway covers that dust. Should the gateway still hold less
+                 than is due, it bridges what it holds and the rest stays
+                 `owed` (bridged with a later message), never lost. A refused
                  release (hub ERC-1404 code) is minted back to the burner.
                  Deal compliance must admit the gateway as a receiver.
                  Development contract (issue 13).
@@ -95,7 +98,9 @@ warp: public(HashMap[uint32, address])
 locked: public(HashMap[uint32, uint256])
 total_locked: public(uint256)
 last_index: public(HashMap[uint32, uint256])
-owed: public(HashMap[uint32, uint256])
+# @dev per spoke: unrounded accrual (token units x index, scale INDEX_SCALE), cash bridged
+accrued: public(HashMap[uint32, uint256])
+bridged: public(HashMap[uint32, uint256])
 seq: public(HashMap[uint32, uint256])
 sent_index: public(HashMap[uint32, HashMap[uint256, uint256]])
 returned: public(HashMap[uint32, HashMap[uint256, bool]])
@@ -170,7 +175,7 @@ def sync(domain: uint32) -> bytes32:
     """
     assert self.router[domain] != empty(bytes32), "gateway: unknown spoke"
     self._settle(domain)
-    if self.last_index[domain] == self.sent_index[domain][self.seq[domain]] and self.owed[domain] == 0:
+    if self.last_index[domain] == self.sent_index[domain][self.seq[domain]] and self._owed(domain) == 0:
         return empty(bytes32)
     return self._dispatch(domain, empty(address), 0, empty(address), empty(address), 0)
 
@@ -224,8 +229,8 @@ def handle(_origin: uint32, _sender: bytes32, _message: Bytes[token_msg.TO_HUB_B
         log Rebounded(domain=_origin, spoke_holder=m.spoke_holder, amount=m.amount, code=code)
         self._dispatch(_origin, m.spoke_holder, m.amount, empty(address), m.spoke_holder, credit + share)
         return
-    # the share since the last message is paid here, out of the spoke's owed cash
-    self.owed[_origin] -= share
+    # the share since the last message is paid here, out of the spoke's accrual
+    self.accrued[_origin] -= m.amount * (self.last_index[_origin] - prev)
     self.locked[_origin] -= m.amount
     self.total_locked -= m.amount
     extcall ITranche(TOKEN).transfer(m.to, m.amount)
@@ -245,7 +250,30 @@ def claimable_by_spoke(domain: uint32) -> uint256:
     @return Settlement-token units (floored).
     """
     idx: uint256 = staticcall ITranche(TOKEN).index()
-    return self.owed[domain] + self.locked[domain] * (idx - self.last_index[domain]) // token_msg.INDEX_SCALE
+    acc: uint256 = self.accrued[domain] + self.locked[domain] * (idx - self.last_index[domain])
+    return acc // token_msg.INDEX_SCALE - self.bridged[domain]
+
+
+@view
+@external
+def owed(domain: uint32) -> uint256:
+    """
+    @notice Cash due to spoke `domain` at its last settlement, not yet bridged.
+    @param domain The spoke.
+    @return Settlement-token units.
+    """
+    return self._owed(domain)
+
+
+@view
+@internal
+def _owed(domain: uint32) -> uint256:
+    """
+    @notice floor(accrued / INDEX_SCALE) - bridged, rounded DOWN.
+    @param domain The spoke.
+    @return Settlement-token units.
+    """
+    return self.accrued[domain] // token_msg.INDEX_SCALE - self.bridged[domain]
 
 
 @internal
@@ -258,7 +286,7 @@ def _settle(domain: uint32):
     idx: uint256 = staticcall ITranche(TOKEN).index()
     last: uint256 = self.last_index[domain]
     if idx != last:
-        self.owed[domain] += self.locked[domain] * (idx - last) // token_msg.INDEX_SCALE
+        self.accrued[domain] += self.locked[domain] * (idx - last)
         self.last_index[domain] = idx
     extcall ITranche(TOKEN).claim()
 
@@ -278,9 +306,9 @@ def _dispatch(
     @param credit The credit (settlement-token units).
     @return The message id.
     """
-    cash: uint256 = min(self.owed[domain], staticcall IERC20(CASH).balanceOf(self))
+    cash: uint256 = min(self._owed(domain), staticcall IERC20(CASH).balanceOf(self))
     if cash > 0:
-        self.owed[domain] -= cash
+        self.bridged[domain] += cash
         extcall IWarp(self.warp[domain]).transferRemote(domain, self.router[domain], cash)
     s: uint256 = self.seq[domain] + 1
     self.seq[domain] = s
