@@ -224,6 +224,10 @@ def handle(_origin: uint32, _sender: bytes32, _message: Bytes[token_msg.TO_HUB_B
     # the deal paused transfers: revert, so the return queues in the relayer until unpaused
     assert code != HUB_TRANSFERS_PAUSED, "gateway: hub transfers paused"
     if code != 0:
+        # a refused spoke mint coming home (no spoke holder) to a refused hub sender:
+        # revert, so it waits in the relayer until the receiver is admitted (a mint
+        # to nobody would block the spoke's ordered messages)
+        assert m.spoke_holder != empty(address), "gateway: receiver refused"
         # the hub receiver is refused: the tokens stay locked and are minted back to
         # the burner, credited on the spoke with all they earned in flight
         log Rebounded(domain=_origin, spoke_holder=m.spoke_holder, amount=m.amount, code=code)
