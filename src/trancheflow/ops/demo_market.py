@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import html
+import time
 from pathlib import Path
 from typing import Any
 
@@ -84,14 +85,19 @@ class MarketStep:
         self._deal = ""
         self._db = ""
         self._scale = 1.0
+        self.seconds = 0.0
+        self.closing_seconds = 0.0
 
     # ------------------------------------------------------------- hooks
     def on_closing(self, ctx: LifeContext) -> None:
         """Price the tranches, deploy and seed the pools."""
+        t0 = time.perf_counter()
         try:
             self._open(ctx)
         except Exception as exc:  # never stop the deal
             self._fail(f"closing: {exc}")
+        self.closing_seconds = time.perf_counter() - t0
+        self.seconds += self.closing_seconds
 
     def _open(self, ctx: LifeContext) -> None:
         from trancheflow.market.agents import PoolDesk, deploy_pool
@@ -156,10 +162,12 @@ class MarketStep:
         """Rebalancing, arbitrage, the LP's claim, the period's figures."""
         if not self.desks:
             return
+        t0 = time.perf_counter()
         try:
             self._trade(ctx)
         except Exception as exc:  # never stop the deal
             self._fail(f"period {ctx.period}: {exc}")
+        self.seconds += time.perf_counter() - t0
 
     def _distributed(self, ctx: LifeContext) -> dict[str, float]:
         """Interest + principal per unit of original face paid by the new period(s)."""
@@ -224,6 +232,7 @@ class MarketStep:
 
     def on_end(self, ctx: LifeContext) -> None:
         """The pools' own checks: trades happened, nothing stranded, reserves covered."""
+        t0 = time.perf_counter()
         for nm, desk in self.desks.items():
             try:
                 problem = pool_problem(ctx, desk)
@@ -233,6 +242,7 @@ class MarketStep:
                 self._fail(f"{nm}: {problem}")
         if self.desks and not any(f.swaps for d in self.desks.values() for f in d.figures.values()):
             self._fail("no swap went through any pool")
+        self.seconds += time.perf_counter() - t0
 
     def _fail(self, message: str) -> None:
         self.ok = False
@@ -279,6 +289,11 @@ class MarketStep:
                 f"vs model {last.fair:.3f} ({last.rich_cheap_bp:+.1f} bp; "
                 f"up to {worst:.1f} bp before arbitrage), "
                 f"TWAP {last.twap:.3f}; LP vs hold {last.lp_vs_hold_pct:+.3f}%"
+            )
+        if self.desks:
+            out.append(
+                f"market step: {self.seconds:.1f} s in all (pricing and seeding at closing "
+                f"{self.closing_seconds:.1f} s)"
             )
         style = "green" if self.ok else "red"
         out += [f"[{style}]market:[/] {html.escape(p)}" for p in self.problems]
