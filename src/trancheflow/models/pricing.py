@@ -51,13 +51,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from trancheflow.analytics.montecarlo import MonteCarloSettings, PathValues
-from trancheflow.analytics.zspread import flow_times
 from trancheflow.collateral.assumptions import Assumptions
 from trancheflow.collateral.kernel import ACT, ADB, EINT, FEE, LOSS, NACC, ND, P0, PQ, VOL
 from trancheflow.collateral.loans import loan_arrays
 from trancheflow.collateral.projection import CASHFLOW_COLUMNS, _columns
 from trancheflow.errors import ModelError
-from trancheflow.rates import HullWhite1F, ZeroCurve
+from trancheflow.rates import ZeroCurve
 
 from .compiled import GRIDS, CompiledRisk, compile_risk
 from .features import BURNOUT_STEP, INCENTIVE_STEP, LOAN_COLUMNS, loan_features
@@ -387,42 +386,28 @@ def ml_path_values(
     hpa: float = 0.0,
     name: str = "pool",
 ) -> PathValues:
-    """Discounted pass-through cash flows per Hull-White path under an ML model.
+    """Discounted pass-through cash flows per rate path under an ML model.
 
-    The rate paths, mortgage rates and discounting are those of
-    :func:`~trancheflow.analytics.montecarlo.simulate_values` (same settings,
-    same seed, same paths); the projection is :func:`project_paths_ml`, run
-    inline (numba threads over path groups). Prices and OAS follow with
+    :func:`~trancheflow.analytics.montecarlo.simulate_values` on the tape as
+    a pool security whose behaviour is the model
+    (:class:`~trancheflow.models.tranche_pricing.MLBehaviour`, seriously
+    delinquent loans bought out at par): the same paths, mortgage rates and
+    discounting as the refinancing model for the same settings, run inline
+    (numba threads over paths). Prices and OAS follow with
     :func:`~trancheflow.analytics.oas.oas_from_price`.
     """
+    from dataclasses import replace
+
+    from trancheflow.analytics.montecarlo import pool_security, simulate_values
+
+    from .tranche_pricing import MLBehaviour
+
     cm = model if isinstance(model, CompiledModel) else compile_model(model)
-    la = loan_arrays(tape)
-    T = int(la.life.max())
-    hw = HullWhite1F(curve, settings.mean_reversion, settings.volatility)
-    paths = hw.simulate(
-        settings.n_paths,
-        T,
-        seed=settings.seed,
-        antithetic=settings.antithetic,
-        sobol=settings.sobol,
-    )
-    mrates = settings.mortgage.rate(paths)[:, :T]
-    disc = paths.discount[:, 1 : T + 1]
-    if settings.delay_days:
-        disc = disc * np.exp(-paths.short_rate[:, 1 : T + 1] * (settings.delay_days / 360.0))
-    cube = project_paths_ml(
-        tape, cm, mrates, start_month_of_year=start_month_of_year, hpa=hpa, n_periods=T
-    )
-    cf = cube[:, :, CASHFLOW_COLUMNS.index("total_cash_flow")][:, :, None]
-    return PathValues(
-        dcf=cf * disc[:, :, None],
-        times=flow_times(T, settings.delay_days),
-        names=(name,),
-        faces=np.array([float(la.bal.sum())]),
-        antithetic=settings.antithetic,
-        mean_cash_flow=cf.mean(axis=0),
-        paths=paths,
-    )
+    t = tape.reset_index(drop=True)
+    beh = MLBehaviour(cm, t, hpa=hpa, credit="buyout")
+    sec = pool_security(t, None, beh, start_month_of_year=start_month_of_year, name=name)
+    inline = settings if settings.scheduler is not None else replace(settings, workers=1, chunks=1)
+    return simulate_values(sec, curve, inline)
 
 
 def project_pool_ml(
