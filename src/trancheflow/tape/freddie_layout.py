@@ -196,6 +196,7 @@ code Fannie Mae's dataset uses) is read as the same event so a file of either st
 reads. Both are non-credit removals; see :mod:`trancheflow.tape.panel` for how the
 panel labels them."""
 PREPAID_CODES: frozenset[str] = frozenset({"01"})
-"""Codes that end a loan by voluntary payoff or maturity; every other code ends it as a
-``default`` in the panel (credit event, note sale or repurchase; see
-:mod:`trancheflow.tape.panel`)."""
+"""Codes that end a loan by voluntary payoff or maturity. In the panel, repurchases
+(``96``/``06``) end a loan as ``repurchased``, note sales (``15``/``16``) as
+``note_sale`` and the credit events (``02``/``03``/``09``) as ``default``
+(see :mod:`trancheflow.tape.panel`)."""
