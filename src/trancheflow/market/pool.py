@@ -326,6 +326,8 @@ class PoolMirror:
             tci = max_tokens * self.core_bps // BPS
             yci = max_cash * self.core_bps // BPS
             tin, cin, minted = max_tokens, max_cash, max_tokens
+            if (self.amp - 1) * max(tci, yci) >= 2**128:
+                raise MarketError("add_liquidity: offset exceeds 128 bits")
             self.ac = (self.amp - 1) * tci
             self.bc = (self.amp - 1) * yci
             self.tc += tci

@@ -42,10 +42,12 @@ The model, in order, each month ``t``:
    tail always pays something; the core stops once its cash is spent). The new
    spot sets the next round's mark.
 
-Properties the tests hold (hypothesis), each for the measure it is true of:
-more leverage never reduces the value liquidated (at the mark); with full
-liquidation (``close_factor=1``) a thinner pool never reduces the tokens
-seized (current face). Hypothesis found counterexamples to the other
+Properties the tests hold (hypothesis), each for the measure it is true of,
+with full liquidation (``close_factor=1``): more leverage never reduces the
+value liquidated (at the mark), and a thinner pool never reduces the tokens
+seized (current face). With ``close_factor`` 0.5 hypothesis found a holder
+with less leverage, liquidated in halves a month later, repaying more (no
+pool involved: mark from the model, no arbitrage). Hypothesis found counterexamples to the other
 pairings, all timing effects: a less leveraged holder liquidated a month
 later, at a lower price, gives up more tokens; a thinner pool's lower mark
 seizes more tokens but less value; with ``close_factor`` 0.31 a thinner pool

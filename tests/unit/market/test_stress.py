@@ -87,7 +87,13 @@ ltvs = st.lists(st.floats(0.0, 0.75), min_size=6, max_size=6)
 
 
 @settings(max_examples=60, deadline=None)
-@given(model=models, cfg=configs, base=ltvs, extra=ltvs, depth=st.floats(0.005, 0.2))
+@given(
+    model=models,
+    cfg=configs.map(lambda c: replace(c, close_factor=1.0)),
+    base=ltvs,
+    extra=ltvs,
+    depth=st.floats(0.005, 0.2),
+)
 def test_more_leverage_never_reduces_liquidations(
     model: ModelPaths, cfg: StressConfig, base: list[float], extra: list[float], depth: float
 ) -> None:
@@ -96,7 +102,10 @@ def test_more_leverage_never_reduces_liquidations(
     a, b = run(model, cfg, lo, depth), run(model, cfg, hi, depth)
     conserved(a)
     conserved(b)
-    # in value at the mark (debt repaid plus bonus); in tokens it can be less (module doc)
+    # in value at the mark (debt repaid plus bonus); in tokens it can be less (module
+    # doc). Full liquidation only: with close_factor 0.5 hypothesis found a timing
+    # counterexample that involves no pool at all (mark_weight 0, no arbitrage):
+    # the less leveraged holder, liquidated in halves a month later, repaid more.
     assert b.total_liquidated[0] >= a.total_liquidated[0] - 1e-6 * FACE
 
 

@@ -305,6 +305,7 @@ def add_liquidity(shares: uint256, max_tokens: uint256, max_cash: uint256, deadl
         yci = cin * CORE_BPS // BPS
         tfi = tin - tci
         yfi = cin - yci
+        assert (AMP - 1) * tci <= _M128 and (AMP - 1) * yci <= _M128, "market: offset exceeds 128 bits"
         market_state._core_off = ((AMP - 1) * tci << 128) | ((AMP - 1) * yci)
         market_twap._start()
     else:
