@@ -47,9 +47,16 @@ from trancheflow.bridge.chain import deploy_core, event_topic
 from trancheflow.bridge.hub import HUB_ORACLE, bind_hub_deal, deploy_limiter, push_report
 from trancheflow.bridge.message import address_to_bytes32
 from trancheflow.bridge.relayer import Relayer
-from trancheflow.bridge.routes import deal_id, deploy_inbox, deploy_outbox, open_deal
+from trancheflow.bridge.routes import CONTRACTS, deal_id, deploy_inbox, deploy_outbox, open_deal
 from trancheflow.bridge.routes import summed_report as inbox_sum
 from trancheflow.bridge.rpc import RpcChain
+from trancheflow.bridge.tokens import (
+    attach_vyper,
+    conservation,
+    deploy_token_route,
+    send_home,
+    send_to_spoke,
+)
 from trancheflow.bridge.validator import Validator
 from trancheflow.bridge.warp import deploy_warp_route
 from trancheflow.chain.client import DealClient
@@ -74,6 +81,7 @@ WINDOW, PERIOD = 3_600, 30 * 86_400
 HUB, A, B = 31337, 31338, 31339
 MISS = {(3, B)}
 KILL_AGENTS_AT, RESTART_NODE_AT = 2, 4
+TOKENS_OUT_AT, TOKENS_HOME_AT = 2, 5  # tranche A to spoke A, and part of it back
 TRANCHEFLOW = str(Path(sys.executable).parent / "trancheflow")
 
 
@@ -211,6 +219,13 @@ def test_hub_deal_soak_over_three_anvil_nodes(
     )
     assert len(seeder.step()) == 2
 
+    # tranche A's token route to spoke A (H5's TrancheGateway / SpokeTranche)
+    troute = deploy_token_route(
+        hub, hub_core, deal.token(0), usdc, spokes[A], cores[A], warp=warp[A]
+    )  # type: ignore[arg-type]
+    holder = client.accounts[0]  # the issuer holds every tranche at closing
+    spoke_holder = spokes[A].accounts[0]
+
     # the agents, as processes
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -274,12 +289,16 @@ def test_hub_deal_soak_over_three_anvil_nodes(
         ]
 
     def conserved() -> None:
+        for v in hvals:  # hub -> spoke messages (token mints, cash legs) delivered first
+            v.step()
+        seeder.step()
         assert int(client.backend.call("MockUSDC", usdc, "totalSupply", [])) == minted
         for d in (A, B):
             locked = int(client.backend.call("MockUSDC", usdc, "balanceOf", [warp[d].hub_router]))
             assert locked == int(spokes[d].call(warp[d].spoke_router, "totalSupply"))
 
     ledger = HubLedger([A, B])
+    supplies: list[tuple[int, int, int]] = []
     owed: dict[int, list[tuple[ServicerReport, int]]] = {A: [], B: []}
     pool = feed.pool_balance_units
     try:
@@ -296,6 +315,9 @@ def test_hub_deal_soak_over_three_anvil_nodes(
                     / "src/trancheflow/chain/contracts/bridge/SpokeOutbox.vy",
                     outbox[A].outbox,
                 )
+                attach_vyper(spokes[A], CONTRACTS / "SpokeTranche.vy", troute.spoke_token)
+                spokes[A].attach("Mailbox", cores[A].mailbox)
+                seeder.destinations[A] = (spokes[A], cores[A])
                 for n in (f"v{A}-0", f"v{A}-1", f"r{A}"):
                     agents[n].start()
             full = feed.report(t)
@@ -309,6 +331,16 @@ def test_hub_deal_soak_over_three_anvil_nodes(
                     send(d, rr, bb)
                     ledger.receive(d, rr, bb)
                 owed[d] = []
+            if t == TOKENS_OUT_AT:
+                send_to_spoke(hub, troute, holder, spoke_holder, 1_000 * 10**6)  # type: ignore[arg-type]
+            if t == TOKENS_HOME_AT:
+                tx = send_home(spokes[A], troute, spoke_holder, holder, 400 * 10**6)  # type: ignore[arg-type]
+                sent.extend(
+                    lg.topics[1] for lg in tx.logs if lg.topics and lg.topics[0] == dispatch_topic
+                )
+            for v in hvals:  # hub -> spoke leg (in process)
+                v.step()
+            seeder.step()
             if t == KILL_AGENTS_AT:  # killed mid-life, messages in flight
                 agents[f"r{A}"].kill()
                 agents[f"v{A}-0"].kill()
@@ -319,6 +351,9 @@ def test_hub_deal_soak_over_three_anvil_nodes(
             ids = processed()
             assert len(ids) == len(set(ids)) == len(sent)  # exactly once
             conserved()
+            tc = conservation(hub, hub_core, spokes[A], cores[A], troute)  # type: ignore[arg-type]
+            assert tc.ok, (t, tc)
+            supplies.append((tc.hub_free, tc.locked, tc.spoke_supply))
             for d in (A, B):
                 hub.transact(lim[d], "release")
             client.advance_time(PERIOD)
@@ -344,6 +379,11 @@ def test_hub_deal_soak_over_three_anvil_nodes(
         for ag in agents.values():
             ag.kill()
     assert ledger.delinquent[3] == [B]
+    # Σ tranche A supply across chains: 1,000 out at period 2, 400 back at period 5
+    assert supplies[TOKENS_OUT_AT - 1][1:] == (1_000 * 10**6, 1_000 * 10**6)
+    assert supplies[-1][1:] == (600 * 10**6, 600 * 10**6)
+    assert all(sum(x[:2]) == sum(supplies[0][:2]) for x in supplies)
+    assert all(d.status == "delivered" for d in seeder.deliveries())
     assert agents[f"r{A}"].starts == 3 and agents[f"v{A}-0"].starts == 3
 
     # the index of the hub deal and its audit
@@ -365,6 +405,8 @@ def test_hub_deal_soak_over_three_anvil_nodes(
     assert result.ok, result.summary
     assert result.through_period == periods
     elapsed = time.monotonic() - started
+    down = len(seeder.deliveries())
     print(
-        f"bridge soak: {periods} periods, {len(sent)} messages each processed once, {elapsed:.0f} s"
+        f"bridge soak: {periods} periods, {len(sent)} spoke->hub and {down} hub->spoke "
+        f"messages each processed once, {elapsed:.0f} s"
     )
