@@ -33,19 +33,18 @@ PERIOD = 30 * 86400
 
 
 class Net:
-    """A hub and two spokes; each spoke has its own 2-of-3 validator set and relayer."""
+    """A hub and two spokes; each spoke has its own 2-of-3 validator set (the hub's
+    routing ISM keeps them apart) and relayer."""
 
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
         self.hub = EmbeddedChain(HUB)
         self.spokes = {d: EmbeddedChain(d) for d in (SPOKE_A, SPOKE_B)}
         self.keys = {d: [key(f"{d}-{i}") for i in range(3)] for d in self.spokes}
-        # one hub ISM per deployment: the hub trusts a union set here would be
-        # weaker; instead both spokes share one 2-of-3 set for the hub's default ISM
-        addrs = [Account.from_key(k).address for k in self.keys[SPOKE_A]]
-        self.keys[SPOKE_B] = self.keys[SPOKE_A]
-        self.hub_core = deploy_core(self.hub, addrs, 2)
-        self.cores = {d: deploy_core(c, addrs, 2) for d, c in self.spokes.items()}
+        # the hub's default ISM routes each spoke to its own 2-of-3 set (DomainRoutingIsm)
+        addrs = {d: [Account.from_key(k).address for k in ks] for d, ks in self.keys.items()}
+        self.hub_core = deploy_core(self.hub, origins={d: (a, 2) for d, a in addrs.items()})
+        self.cores = {d: deploy_core(c, addrs[d], 2) for d, c in self.spokes.items()}
         self.inbox = deploy_inbox(self.hub, self.hub_core)
         self.deal = deal_id("two-spoke test deal")
         self.servicer = {d: c.accounts[1] for d, c in self.spokes.items()}
