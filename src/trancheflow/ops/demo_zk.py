@@ -261,7 +261,7 @@ class ZkAuditHook:
                 "workers": default_workers(),
                 "step_s": round(time.perf_counter() - t_start, 2),
                 "step_cpu_s": round(_cpu_seconds() - cpu_start, 1),
-                "prove_tx_gas_mean": round(sum(gas) / len(gas)) if gas else 0,
+                "prove_exec_gas_mean": round(sum(gas) / len(gas)) if gas else 0,
             },
             "finding_qm_dti": {
                 "max_dti_bps": QM_DTI_BPS,
@@ -324,7 +324,7 @@ class ZkAuditHook:
             f"passes a pool with {a['ineligible_share']:.0%} ineligible loans is at most "
             f"{a['miss_probability']:.3f}. {t['proofs_new']} proofs made in "
             f"{t['prove_s']:.1f} s on {t['workers']} snarkjs workers; mean "
-            f"<code>prove</code> transaction {t['prove_tx_gas_mean']:,} gas.</p>"
+            f"<code>prove</code> execution {t['prove_exec_gas_mean']:,} gas.</p>"
             "<p>Criteria: the tape generator's underwriting box (FICO &ge; 620, LTV "
             "&le; 97%, DTI &le; 50%, balance &le; $1.5M, any state): "
             f"{s['ineligible_in_tape']} loans of the tape fail them. The circuit keys come "
