@@ -43,6 +43,7 @@ __all__ = [
     "Credential",
     "CredentialProof",
     "TrancheRule",
+    "binding",
     "credential_input",
     "credential_message",
     "credential_worker",
@@ -253,10 +254,23 @@ def pack_rule(rule: TrancheRule) -> tuple[int, int]:
     return w0, w1 | (rule.classes_mask << 240)
 
 
+def binding(holder: str, valid_until: int) -> int:
+    """The circuit's first public input: ``holder + valid_until * 2^160``.
+
+    Examples
+    --------
+    >>> binding("0x" + "00" * 19 + "01", 2) == 1 + (2 << 160)
+    True
+    """
+    if not isinstance(valid_until, int) or not 0 <= valid_until <= _MAX_EXPIRY:
+        raise ZkError(f"valid_until {valid_until!r}: unix seconds in [0, 2^64)")
+    return _address(holder, "holder") | (valid_until << 160)
+
+
 def public_inputs(holder: str, issuer: Point, rule: TrancheRule, valid_until: int) -> list[int]:
-    """The public inputs in circuit order: holder, Ax, Ay, rule words, valid_until."""
+    """The public inputs in circuit order: binding (holder, valid_until), Ax, Ay, rule words."""
     w0, w1 = pack_rule(rule)
-    return [_address(holder, "holder"), issuer[0], issuer[1], w0, w1, valid_until]
+    return [binding(holder, valid_until), issuer[0], issuer[1], w0, w1]
 
 
 def credential_input(credential: Credential, rule: TrancheRule, valid_until: int) -> dict[str, Any]:
@@ -279,11 +293,10 @@ def credential_input(credential: Credential, rule: TrancheRule, valid_until: int
     if why is not None:
         raise ZkError(f"credential does not satisfy the tranche rule: {why}")
     public = public_inputs(credential.holder, credential.issuer, rule, valid_until)
-    names = ("holder", "kycAx", "kycAy")
+    names = ("binding", "kycAx", "kycAy")
     signals: dict[str, Any] = {n: str(v) for n, v in zip(names, public[:3], strict=True)}
     signals |= {
         "rule": [str(public[3]), str(public[4])],
-        "validUntil": str(valid_until),
         "jurisdiction": str(credential.jurisdiction),
         "classes": str(credential.classes),
         "expiry": str(credential.expiry),
@@ -339,8 +352,8 @@ class CredentialProof:
             raise ZkError(f"{source}: missing field {exc.args[0]!r}") from None
         except (TypeError, ValueError):
             raise ZkError(f"{source}: 'words', 'public', 'valid_until' must be integers") from None
-        if len(words) != 8 or len(public) != 6:
-            raise ZkError(f"{source}: expected 8 proof words and 6 public inputs")
+        if len(words) != 8 or len(public) != 5:
+            raise ZkError(f"{source}: expected 8 proof words and 5 public inputs")
         _address(holder, f"{source}: field 'holder'")
         return cls(holder, until, issuer, words, public, dict(body.get("proof") or {}))
 

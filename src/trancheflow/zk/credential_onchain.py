@@ -18,7 +18,7 @@ from typing import Any
 from trancheflow.chain.backends import EXTRA_CONTRACTS, TxResult
 from trancheflow.errors import ZkError
 from trancheflow.zk.babyjubjub import Point
-from trancheflow.zk.credential import CredentialProof, TrancheRule, pack_rule
+from trancheflow.zk.credential import CredentialProof, TrancheRule, binding, pack_rule
 from trancheflow.zk.credential_artifacts import credential_hashes
 
 __all__ = [
@@ -99,7 +99,7 @@ def _check_against_chain(
         raise ZkError(f"tranche {token}: no credential rule on registry {registry}")
     if [int(w0), int(w1)] != proof.public[3:5]:
         raise ZkError(f"credential proof: made for another rule than tranche {token}'s on chain")
-    if int(proof.public[0]) != int(proof.holder, 16) or proof.public[5] != proof.valid_until:
+    if proof.public[0] != binding(proof.holder, proof.valid_until):
         raise ZkError("credential proof: its public inputs disagree with its holder/valid_until")
 
 

@@ -117,9 +117,9 @@ def test_a_credential_outside_the_rule_is_refused_before_proving(
 def test_circuit_input_holds_the_public_inputs(cred: Credential) -> None:
     signals = credential_input(cred, RULE, EXPIRY - 10)
     w0, w1 = pack_rule(RULE)
-    assert signals["holder"] == str(int(HOLDER, 16))
+    assert signals["binding"] == str(int(HOLDER, 16) + ((EXPIRY - 10) << 160))
     assert signals["rule"] == [str(w0), str(w1)]
-    assert signals["validUntil"] == str(EXPIRY - 10) and signals["expiry"] == str(EXPIRY)
+    assert signals["expiry"] == str(EXPIRY)
 
 
 @pytest.mark.parametrize(
@@ -146,7 +146,7 @@ def test_proof_file_checks() -> None:
         "valid_until": 1,
         "issuer": [str(BASE8[0]), str(BASE8[1])],
         "words": ["1"] * 7,
-        "public": ["1"] * 6,
+        "public": ["1"] * 5,
     }
     with pytest.raises(ZkError, match="8 proof words"):
         CredentialProof.from_json(body)

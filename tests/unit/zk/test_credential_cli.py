@@ -36,7 +36,7 @@ def test_artifacts_match_the_manifest_and_the_verifier() -> None:
         "credential_verification_key.json",
     }
     vk = json.loads(credential_artifact("verification_key.json").read_text())
-    assert vk["nPublic"] == 6
+    assert vk["nPublic"] == 5
     generated = render_verifier(vk)
     assert generated == (CONTRACTS_DIR / "zk" / "CredentialVerifier.vy").read_text()
 
@@ -110,3 +110,23 @@ def test_bad_input_exits_2(
     res = runner.invoke(app, ["zk", "credential", *(a.format(tmp=tmp_path) for a in argv)])
     assert res.exit_code == 2, res.output
     assert message in res.output
+
+
+def test_record_in_deployment_adds_the_credential_contracts_and_hashes(tmp_path: Path) -> None:
+    from trancheflow.chain.deployments import Deployment, DeploymentStore, TokenRecord
+    from trancheflow.zk.credential_onchain import record_in_deployment
+
+    store = DeploymentStore(tmp_path)
+    rec = Deployment(
+        name="D-1", chain_id=31337, deal="0x" + "11" * 20,
+        tokens=(TokenRecord("A", "A", "0x" + "22" * 20),), settlement="0x" + "33" * 20,
+        blueprint="0x" + "44" * 20, block=5, tx_hash="0x" + "55" * 32,
+        spec_hash="0x" + "66" * 32, tape_root="0x" + "77" * 32, decimals=6,
+    )  # fmt: skip
+    store.save(rec)
+    record_in_deployment(store, 31337, "D-1", "0x" + "88" * 20, "0x" + "99" * 20)
+    got = store.load(31337, "D-1")
+    assert got.deal == rec.deal
+    assert got.contracts["credential_registry"] == "0x" + "88" * 20
+    assert got.extras["zk_credential"]["artifacts_sha256"] == credential_hashes()
+    assert got.extras["zk_credential"]["setup"] == "development"

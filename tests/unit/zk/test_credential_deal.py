@@ -142,7 +142,7 @@ def test_investor_buys_a_tranche_with_a_zk_credential(setup: Setup) -> None:
         ("foreign_key", "credential: proof does not verify"),
         ("other_rule", "credential: proof does not verify"),
         ("no_rule", "credential: no rule for this tranche"),
-        ("modulus", "public input >= field modulus"),
+        ("modulus", "credential: valid_until out of range"),
         ("beyond_cap", "credential: valid_until beyond the maximum validity"),
         ("other_until", "credential: proof does not verify"),
     ],
@@ -177,6 +177,18 @@ def test_bad_submissions_are_refused_and_nothing_recorded(
         for tok in s.w.tokens:
             for who in (s.bob, s.carol):
                 assert s.registry.eligible_until(tok.address, who) == 0
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_verifier_refuses_a_public_input_at_or_above_the_field_modulus(
+    setup: Setup, index: int
+) -> None:
+    s = setup
+    assert s.verifier.verify(s.proof.words, s.proof.public)
+    public = list(s.proof.public)
+    public[index] += FIELD_MODULUS  # the same residue: would verify without the check
+    with boa.reverts("public input >= field modulus"):
+        s.verifier.verify(s.proof.words, public)
 
 
 def test_revoking_the_key_or_changing_the_rule_lapses_eligibility(setup: Setup) -> None:

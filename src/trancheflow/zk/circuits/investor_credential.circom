@@ -4,14 +4,16 @@ pragma circom 2.1.0;
 // (holder, jurisdiction, classes, expiry) satisfies a tranche's rules, revealing neither the
 // jurisdiction, the classes nor the exact expiry.
 //
-// Public inputs (in this order): holder, kycAx, kycAy, rule[0], rule[1], validUntil.
-//   holder      the investor's address (160 bits) the credential is bound to.
+// Public inputs (in this order): binding, kycAx, kycAy, rule[0], rule[1].
+//   binding     holder + validUntil * 2^160 (one input instead of two: each public input
+//               costs the verifier an ecMul, about 6,000 gas):
+//     holder      the investor's address (160 bits) the credential is bound to;
+//     validUntil  (64 bits) the prover's choice, <= the credential's expiry; the chain records
+//                 the holder eligible until then and checks validUntil > block.timestamp.
 //   kycAx/Ay    the KYC provider's public key (the chain passes the key it registered).
 //   rule[0]     25 allowed jurisdictions, ISO 3166-1 numeric, 10 bits each (bits 10i..10i+9);
 //   rule[1]     24 more (bits 0..239) and the allowed investor-class mask (bits 240..247).
 //               A slot holding 0 is empty (a credential's jurisdiction is never 0).
-//   validUntil  the prover's choice, <= the credential's expiry; the chain records the
-//               holder eligible until then and checks validUntil > block.timestamp.
 // Private: jurisdiction, classes (bitmask, as trancheflow's Compliance contract uses), expiry
 // and the signature (R8x, R8y, S).
 // Signed message: M = Poseidon(DOMAIN, holder, jurisdiction, classes, expiry), DOMAIN being
@@ -27,11 +29,10 @@ template InvestorCredential() {
     var SLOTS0 = 25;
     var SLOTS1 = 24;
 
-    signal input holder;
+    signal input binding;
     signal input kycAx;
     signal input kycAy;
     signal input rule[2];
-    signal input validUntil;
 
     signal input jurisdiction;
     signal input classes;
@@ -41,8 +42,21 @@ template InvestorCredential() {
     signal input S;
 
     // Range checks: every compared or unpacked value has a fixed bit width.
-    component holderBits = Num2Bits(160);
-    holderBits.in <== holder;
+    // binding: 224 bits, unique decomposition (224 < 254).
+    component bindBits = Num2Bits(224);
+    bindBits.in <== binding;
+    var holderAcc = 0;
+    for (var i = 0; i < 160; i++) {
+        holderAcc += bindBits.out[i] * (1 << i);
+    }
+    var untilAcc = 0;
+    for (var i = 0; i < 64; i++) {
+        untilAcc += bindBits.out[160 + i] * (1 << i);
+    }
+    signal holder;
+    signal validUntil;
+    holder <== holderAcc;
+    validUntil <== untilAcc;
     component jurBits = Num2Bits(10);
     jurBits.in <== jurisdiction;
     component jurZero = IsZero();
@@ -52,8 +66,6 @@ template InvestorCredential() {
     classBits.in <== classes;
     component expiryBits = Num2Bits(64);
     expiryBits.in <== expiry;
-    component untilBits = Num2Bits(64);
-    untilBits.in <== validUntil;
     component rule0 = Num2Bits(250);
     rule0.in <== rule[0];
     component rule1 = Num2Bits(248);
@@ -115,4 +127,4 @@ template InvestorCredential() {
     sig.M <== msg.out;
 }
 
-component main {public [holder, kycAx, kycAy, rule, validUntil]} = InvestorCredential();
+component main {public [binding, kycAx, kycAy, rule]} = InvestorCredential();

@@ -12,8 +12,8 @@
         holder eligible for that tranche until `valid_until`. Compliance asks
         `eligible_until` for a receiver with no clear-text identity. The
         jurisdiction, the classes and the exact expiry never reach the chain.
-@dev Circuit public inputs: [holder, kyc_ax, kyc_ay, rule_word0, rule_word1,
-     valid_until]. rule_word0 packs 25 ISO 3166-1 numeric codes, 10 bits each;
+@dev Circuit public inputs: [holder | valid_until << 160, kyc_ax, kyc_ay,
+     rule_word0, rule_word1]. rule_word0 packs 25 ISO 3166-1 numeric codes, 10 bits each;
      rule_word1 packs 24 more (bits 0-239) and the class mask (bits 240-247).
      The holder is a public input, so a proof cannot be replayed for another
      address; the key and rule come from storage, so a proof under another
@@ -25,7 +25,7 @@
 """
 
 interface IVerifier:
-    def verify(proof: uint256[8], inputs: uint256[6]) -> bool: view
+    def verify(proof: uint256[8], inputs: uint256[5]) -> bool: view
 
 
 interface IOwned:
@@ -44,12 +44,6 @@ struct CredentialRule:
     version: uint256
 
 
-struct Eligibility:
-    valid_until: uint256
-    key_id: uint256
-    version: uint256
-
-
 #: Scalar field of BN254 = Baby Jubjub's base field.
 P: constant(uint256) = 21888242871839275222246405745257275088548364400416034343698204186575808495617
 #: Baby Jubjub (EIP-2494): a x^2 + y^2 = 1 + d x^2 y^2.
@@ -62,7 +56,9 @@ VERIFIER: public(immutable(address))
 
 kyc_keys: public(HashMap[uint256, KycKey])
 rules: public(HashMap[address, CredentialRule])
-eligibility: public(HashMap[address, HashMap[address, Eligibility]])
+#: Per rule key and holder, one storage word (one SSTORE per proof):
+#: valid_until (bits 0-63) | key_id (bits 64-159) | rule version (bits 160-255).
+eligibility: public(HashMap[address, HashMap[address, uint256]])
 #: Longest eligibility one proof may record, seconds from now (0 = no cap).
 max_validity: public(uint256)
 
@@ -210,7 +206,7 @@ def revoke(token: address, holder: address):
     @param holder The holder.
     """
     self._check_owner()
-    self.eligibility[token][holder] = empty(Eligibility)
+    self.eligibility[token][holder] = 0
     log EligibilityRevoked(token=token, holder=holder)
 
 
@@ -221,8 +217,9 @@ def prove_eligibility(holder: address, token: address, key_id: uint256, valid_un
             until `valid_until`. Anyone may submit (the proof is bound to `holder`).
     @dev Reverts: "credential: no rule for this tranche", "credential: unknown or
          revoked KYC key", "credential: expired (valid_until not in the future)",
-         "credential: valid_until beyond the maximum validity", "public input >=
-         field modulus" (from the verifier), "credential: proof does not verify"
+         "credential: valid_until out of range" (>= 2^64),
+         "credential: valid_until beyond the maximum validity", "credential: proof
+         does not verify"
          (a wrong proof, another holder's proof, another key's or rule's).
     @param holder The investor the credential names.
     @param token The rule key.
@@ -236,12 +233,16 @@ def prove_eligibility(holder: address, token: address, key_id: uint256, valid_un
     key: KycKey = self.kyc_keys[key_id]
     assert key.active, "credential: unknown or revoked KYC key"
     assert valid_until > block.timestamp, "credential: expired (valid_until not in the future)"
+    assert valid_until < 2**64, "credential: valid_until out of range"
+    assert key_id < 2**96 and rule.version < 2**96, "credential: key id or rule version too large"
     cap: uint256 = self.max_validity
-    if cap != 0 and valid_until < P:
+    if cap != 0:
         assert valid_until <= block.timestamp + cap, "credential: valid_until beyond the maximum validity"
-    inputs: uint256[6] = [convert(holder, uint256), key.ax, key.ay, rule.word0, rule.word1, valid_until]
+    # One public input binds holder and valid_until (160 + 64 bits, below the field modulus).
+    bound: uint256 = convert(holder, uint256) | (valid_until << 160)
+    inputs: uint256[5] = [bound, key.ax, key.ay, rule.word0, rule.word1]
     assert staticcall IVerifier(VERIFIER).verify(proof, inputs), "credential: proof does not verify"
-    self.eligibility[token][holder] = Eligibility(valid_until=valid_until, key_id=key_id, version=rule.version)
+    self.eligibility[token][holder] = valid_until | (key_id << 64) | (rule.version << 160)
     log EligibilityProven(token=token, holder=holder, key_id=key_id, valid_until=valid_until)
 
 
@@ -256,9 +257,10 @@ def eligible_until(token: address, holder: address) -> uint256:
     @param holder The holder.
     @return uint256 The recorded valid_until, or 0.
     """
-    e: Eligibility = self.eligibility[token][holder]
-    if e.valid_until == 0 or e.version != self.rules[token].version:
+    word: uint256 = self.eligibility[token][holder]
+    until: uint256 = word & (2**64 - 1)
+    if until == 0 or (word >> 160) != self.rules[token].version:
         return 0
-    if not self.kyc_keys[e.key_id].active:
+    if not self.kyc_keys[(word >> 64) & (2**96 - 1)].active:
         return 0
-    return e.valid_until
+    return until
