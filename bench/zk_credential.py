@@ -7,7 +7,8 @@ Usage::
 Prints, then on the LAST line ``credential_prove_s=<wall seconds per proof, one warm
 snarkjs worker> credential_verify_gas=<execution gas of CredentialVerifier.verify>
 credential_constraints=<R1CS constraints>``; the line before adds the first proof's time
-(worker start, witness calculator compiled), EdDSA signing time in Python, the verifier as a
+(worker start, witness calculator compiled), the node worker's CPU seconds per proof
+(start-up included), EdDSA signing time in Python, the verifier as a
 whole transaction (+ 21,000 base + calldata) and ``CredentialRegistry.prove_eligibility`` as a
 transaction. The machine is shared: wall-clock figures depend on the load at the time.
 The keys come from a DEVELOPMENT setup (src/trancheflow/zk/setup_credential.sh).
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
 
 import boa
@@ -55,12 +57,15 @@ def main() -> None:
     creds = [issue_credential(KYC_KEY, h, 276, 2, now + 365 * 86_400) for h in holders]
     sign_s = (time.perf_counter() - t0) / len(creds)
     times = []
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     with credential_worker() as worker:
         proofs = []
         for cred in creds:
             t0 = time.perf_counter()
             proofs.append(prove(cred, rule, now + 90 * 86_400, worker))
             times.append(time.perf_counter() - t0)
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the node worker has exited
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     warm = times[1:] or times
     p = proofs[0]
     begin_transaction()
@@ -71,7 +76,8 @@ def main() -> None:
     registry.prove_eligibility(p.holder, token, 1, p.valid_until, p.words)
     register_tx_gas = tx_gas(registry)
     print(
-        f"first_prove_s={times[0]:.2f} sign_py_s={sign_s:.2f} verify_tx_gas={verify_tx_gas} "
+        f"first_prove_s={times[0]:.2f} node_cpu_per_proof_s={cpu / len(times):.2f} "
+        f"sign_py_s={sign_s:.2f} verify_tx_gas={verify_tx_gas} "
         f"prove_eligibility_tx_gas={register_tx_gas} proofs={len(times)} "
         f"load={os.getloadavg()[0]:.2f}"
     )
