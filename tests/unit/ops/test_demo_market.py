@@ -158,8 +158,8 @@ def test_constructor_args_follow_the_abi() -> None:
     assert all(isinstance(a, int) for a in args[2:])
 
 
-def test_a_failing_step_never_stops_the_deal() -> None:
-    step = demo_market.MarketStep(Path("."), Console(quiet=True))
+def test_a_failing_step_never_stops_the_deal(tmp_path: Path) -> None:
+    step = demo_market.MarketStep(tmp_path, Console(quiet=True))
 
     class Broken:  # a desk whose every trade fails
         figures: ClassVar[dict[int, Any]] = {}
