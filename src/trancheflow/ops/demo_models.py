@@ -87,7 +87,7 @@ class _Hook:
         t0 = time.perf_counter()
         sim = simulate_panel(TRAIN_LOANS, seed=int(ctx.rng.integers(1 << 30)))
         model = train_hazard_model(
-            sim.panel, sim.market, split="2021-01", rounds=TRAIN_ROUNDS, threads=2
+            sim.panel, sim.market, split="2021-01", rounds=TRAIN_ROUNDS, threads=1
         )
         ev = evaluate_model(model, sim.panel, sim.market, truth=sim.truth_prob)
         metrics = {
