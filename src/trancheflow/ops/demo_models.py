@@ -37,8 +37,8 @@ from trancheflow.models.ops_charts import rate_chart, value_chart
 from trancheflow.ops.lifecycle import LifeContext
 
 #: Demo settings (illustrative): training panel, OAS, paths, re-price cadence.
-TRAIN_LOANS = 2500
-TRAIN_ROUNDS = 60
+TRAIN_LOANS = 6000
+TRAIN_ROUNDS = 100
 OAS_BP = 100.0
 PATHS = 32
 REPRICE_EVERY = 3  # about 0.4 s of CPU per re-price of 2,000 loans on 32 paths
