@@ -317,9 +317,7 @@ class DealClient:
         engine_bp = str(
             self.backend.deploy_blueprint("WaterfallEngine", sender=me).contract_address
         )
-        oracle_bp = str(
-            self.backend.deploy_blueprint(oracle_contract, sender=me).contract_address
-        )
+        oracle_bp = str(self.backend.deploy_blueprint(oracle_contract, sender=me).contract_address)
         tx = self.backend.deploy(
             "Deal", cfg.constructor_args(settlement, blueprint, engine_bp, oracle_bp), sender=me
         )
