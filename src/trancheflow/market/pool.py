@@ -44,7 +44,7 @@ Examples
 >>> p.spot_price() // 10**16   # 99.00 per 100 of current face
 9900
 >>> p.sell(1_000)
-987
+986
 """
 
 from __future__ import annotations

