@@ -27,8 +27,10 @@ demo: $(STAMP) $(NODE_STAMP)
 	$(BIN)/trancheflow demo $(ARGS)
 	$(BIN)/trancheflow bridge demo
 
+# Tests run on one worker per core (pytest-xdist); each test file stays on one worker,
+# so module-scoped fixtures (a deployed deal, an anvil node) are built once.
 test: $(STAMP) $(NODE_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -33,7 +33,12 @@ from trancheflow.tape import generate_tape, read_freddie, read_tape, write_fredd
 from trancheflow.tape.io import detect_format
 
 app = typer.Typer(help="Loan tapes: generate, validate, convert.", no_args_is_help=True)
-console = Console()
+
+
+def _console() -> Console:
+    """A console for this command (made per use, so it reads ``COLUMNS`` as the command
+    runs, not as the module was first imported)."""
+    return Console()
 
 
 class OutFormat(StrEnum):
@@ -89,14 +94,14 @@ def _load(
     if is_freddie:
         perf = _performance_for(path, performance)
         if perf is None and as_of is None:
-            console.print(
+            _console().print(
                 f"[red]{path} is an origination file without its performance file.[/red] "
                 "Give --performance FILE, or --as-of YYYY-MM to age every loan on schedule "
                 "to that month (no prepayment, no delinquency assumed)."
             )
             raise typer.Exit(2)
         if perf is None:
-            console.print(
+            _console().print(
                 f"no performance file: loans aged on schedule to {as_of:%Y-%m} "
                 "(assumed: no prepayment, no delinquency; matured loans left out)"
             )
@@ -195,11 +200,11 @@ def generate(
         orig, perf = freddie_paths(output)
         tape = generate_tape(loans, seed=seed, as_of=when, freddie_compatible=True)
         write_freddie(tape, orig, perf)
-        console.print(f"wrote {loans:,} loans to {orig} and {perf}")
+        _console().print(f"wrote {loans:,} loans to {orig} and {perf}")
         return
     tape = generate_tape(loans, seed=seed, as_of=when)
     write_tape(tape, output, format=format.value if format else None)
-    console.print(f"wrote {loans:,} loans to {output}")
+    _console().print(f"wrote {loans:,} loans to {output}")
 
 
 def _generate_like(
@@ -216,22 +221,22 @@ def _generate_like(
     try:
         model = LikeModel.load(like) if like.suffix.lower() == ".json" else fit_like(like)
     except TapeValidationError as exc:
-        console.print(_problem_table(exc))
+        _console().print(_problem_table(exc))
         raise typer.Exit(2) from None
     except TapeError as exc:
-        console.print(f"[red]{exc}[/red]")
+        _console().print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     if save_model is not None:
         model.save(save_model)
-        console.print(f"fitted model of {model.n:,} loans written to {save_model}")
+        _console().print(f"fitted model of {model.n:,} loans written to {save_model}")
     tape = sample_tape(model, loans, seed=seed, as_of=when)
     if format == OutFormat.freddie:
         orig, perf = freddie_paths(output)
         write_freddie(tape, orig, perf)
-        console.print(f"wrote {loans:,} loans like {model.source} to {orig} and {perf}")
+        _console().print(f"wrote {loans:,} loans like {model.source} to {orig} and {perf}")
         return
     write_tape(tape, output, format=format.value if format else None)
-    console.print(
+    _console().print(
         f"wrote {loans:,} loans like {model.source} ({model.n:,} loans fitted) to {output} "
         "(new loans at origination: age 0, first payment at --as-of)"
     )
@@ -251,9 +256,9 @@ def validate(
     try:
         tape = _load(file, format, performance, _as_of(as_of), max_problems)
     except TapeValidationError as exc:
-        console.print(_problem_table(exc))
+        _console().print(_problem_table(exc))
         raise typer.Exit(2) from None
-    console.print(_summary_table(file, tape))
+    _console().print(_summary_table(file, tape))
 
 
 @app.command()
@@ -272,10 +277,10 @@ def convert(
     try:
         tape = _load(src, from_format, performance, _as_of(as_of), 100)
     except TapeValidationError as exc:
-        console.print(_problem_table(exc))
+        _console().print(_problem_table(exc))
         raise typer.Exit(2) from None
     write_tape(tape, dst, format=out_fmt)
-    console.print(f"converted {len(tape):,} loans: {src} -> {dst}")
+    _console().print(f"converted {len(tape):,} loans: {src} -> {dst}")
 
 
 @app.command()
@@ -296,12 +301,12 @@ def panel(
             progress=True, overwrite=overwrite,
         )  # fmt: skip
     except TapeValidationError as exc:
-        console.print(_problem_table(exc))
+        _console().print(_problem_table(exc))
         raise typer.Exit(2) from None
     except TapeError as exc:
-        console.print(f"[red]{exc}[/red]")
+        _console().print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    console.print(
+    _console().print(
         f"wrote {s.rows:,} loan-months of {s.loans:,} loans to {s.path} "
         f"(vintages {', '.join(map(str, s.vintages)) or 'none'}; "
         f"{s.prepaid:,} prepaid, {s.defaulted:,} ended otherwise)"
