@@ -14,15 +14,17 @@ The figures come from ``deal_metrics`` (:mod:`trancheflow.ops.metrics`).
 
 from __future__ import annotations
 
+import html
 import importlib
+from collections.abc import Iterator
 from types import ModuleType
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 
 from trancheflow.ops.models import Deal
 
-__all__ = ["PANELS", "render_panels", "routers"]
+__all__ = ["PANELS", "card", "db_session", "render_panels", "routers"]
 
 #: The panels, in page order.
 PANELS: tuple[str, ...] = ("market", "zk", "models")
@@ -45,3 +47,30 @@ def render_panels(s: Session, deal: Deal) -> list[str]:
         if html:
             out.append(html)
     return out
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: a session on the app's database engine."""
+    with Session(request.app.state.engine, expire_on_commit=False) as s:
+        yield s
+
+
+_NO_DATA = object()
+
+
+def card(label: str, value: str, ident: str, data: object = _NO_DATA, style: str = "") -> str:
+    """One dashboard card: ``label`` over ``value`` (both escaped), the value's element
+    ``id=ident``, its exact figure in ``data-value`` when ``data`` is given.
+
+    Examples
+    --------
+    >>> card("price", "99.50", "px", 99.5)[-53:]
+    'class="v" id="px" data-value="99.5">99.50</div></div>'
+    """
+    attrs = f' data-value="{html.escape(repr(data))}"' if data is not _NO_DATA else ""
+    if style:
+        attrs += f' style="{style}"'
+    return (
+        f'<div class="card"><div class="k">{html.escape(label)}</div>'
+        f'<div class="v" id="{ident}"{attrs}>{html.escape(value)}</div></div>'
+    )

@@ -14,14 +14,14 @@ depth) and a server-side SVG chart of price, TWAP and fair value by period.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trancheflow.api.panels import card, db_session
 from trancheflow.ops.db import find_deal
 from trancheflow.ops.models import Deal, DealMetric
 
@@ -86,11 +86,6 @@ class MarketOut(BaseModel):
     )
 
 
-def _session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as s:
-        yield s
-
-
 def market_of(s: Session, deal: Deal) -> MarketOut:
     """The market figures of ``deal`` from its stored metrics."""
     rows = s.scalars(
@@ -120,17 +115,9 @@ def market_of(s: Session, deal: Deal) -> MarketOut:
     responses={404: {"description": "unknown deal"}},
     tags=["market"],
 )
-def market(deal: str, s: Annotated[Session, Depends(_session)]) -> MarketOut:
+def market(deal: str, s: Annotated[Session, Depends(db_session)]) -> MarketOut:
     """Each tranche pool: latest price, TWAP, depth, fair value, rich/cheap, and history."""
     return market_of(s, find_deal(s, deal))
-
-
-def _card(label: str, value: str, ident: str, data: float, style: str = "") -> str:
-    st = f' style="{style}"' if style else ""
-    return (
-        f'<div class="card"><div class="k">{html.escape(label)}</div>'
-        f'<div class="v" id="{ident}" data-value="{data!r}"{st}>{html.escape(value)}</div></div>'
-    )
 
 
 def _tranche_html(t: MarketTrancheOut, currency: str) -> str:
@@ -148,19 +135,19 @@ def _tranche_html(t: MarketTrancheOut, currency: str) -> str:
     rc = rich_cheap_color(x.rich_cheap_bp, BAND_BP)
     cards = "".join(
         [
-            _card("pool price", f"{x.price:.3f}", f"mkt-{n}-price", x.price),
-            _card("TWAP", f"{x.twap:.3f}", f"mkt-{n}-twap", x.twap),
-            _card("model fair value", f"{x.fair:.3f}", f"mkt-{n}-fair", x.fair),
-            _card(
+            card("pool price", f"{x.price:.3f}", f"mkt-{n}-price", x.price),
+            card("TWAP", f"{x.twap:.3f}", f"mkt-{n}-twap", x.twap),
+            card("model fair value", f"{x.fair:.3f}", f"mkt-{n}-fair", x.fair),
+            card(
                 "rich / cheap",
                 rich_cheap_text(x.rich_cheap_bp),
                 f"mkt-{n}-richcheap",
                 x.rich_cheap_bp,
                 f"color:{rc}",
             ),
-            _card(f"bid depth ({currency})", f"{x.depth_bid:,.0f}", f"mkt-{n}-bid", x.depth_bid),
-            _card(f"ask depth ({currency})", f"{x.depth_ask:,.0f}", f"mkt-{n}-ask", x.depth_ask),
-            _card("LP vs hold", f"{x.lp_vs_hold_pct:+.3f}%", f"mkt-{n}-lp", x.lp_vs_hold_pct),
+            card(f"bid depth ({currency})", f"{x.depth_bid:,.0f}", f"mkt-{n}-bid", x.depth_bid),
+            card(f"ask depth ({currency})", f"{x.depth_ask:,.0f}", f"mkt-{n}-ask", x.depth_ask),
+            card("LP vs hold", f"{x.lp_vs_hold_pct:+.3f}%", f"mkt-{n}-lp", x.lp_vs_hold_pct),
         ]
     )
     rows = [(h.period, h.model_dump()) for h in t.history]

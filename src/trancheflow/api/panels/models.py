@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trancheflow.api.panels import card, db_session
 from trancheflow.ops.db import find_deal
 from trancheflow.ops.models import Deal, DealMetric
 
@@ -92,11 +92,6 @@ class ModelOut(BaseModel):
     )
 
 
-def _session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as s:
-        yield s
-
-
 def _clean(d: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k in allowed and v is not None}
 
@@ -128,17 +123,9 @@ def model_of(s: Session, deal: Deal) -> ModelOut:
     responses={404: {"description": "unknown deal"}},
     tags=["models"],
 )
-def model(deal: str, s: Annotated[Session, Depends(_session)]) -> ModelOut:
+def model(deal: str, s: Annotated[Session, Depends(db_session)]) -> ModelOut:
     """Per period: forecast vs realized CPR and CDR, and each tranche's model value."""
     return model_of(s, find_deal(s, deal))
-
-
-def _card(label: str, value: str, ident: str, data: float | str | None) -> str:
-    return (
-        f'<div class="card"><div class="k">{html.escape(label)}</div>'
-        f'<div class="v" id="{ident}" data-value="{html.escape(repr(data))}">'
-        f"{html.escape(value)}</div></div>"
-    )
 
 
 def _pct(v: float | None, digits: int = 1) -> str:
@@ -154,17 +141,17 @@ def render(s: Session, deal: Deal) -> str | None:
         return None
     cards = []
     name = (m.model.name if m.model else None) or (m.periods[-1].model if m.periods else None)
-    cards.append(_card("model", name or "n/a", "model-name", name))
+    cards.append(card("model", name or "n/a", "model-name", name))
     if m.model and "prepay" in m.model.metrics:
         auc = m.model.metrics["prepay"].get("auc")
         truth = m.model.metrics["prepay"].get("auc_truth")
         if auc is not None:
             txt = f"{auc:.3f}" + (f" (truth {truth:.3f})" if truth is not None else "")
-            cards.append(_card("prepay AUC (out of time)", txt, "model-auc", auc))
+            cards.append(card("prepay AUC (out of time)", txt, "model-auc", auc))
     last = m.periods[-1] if m.periods else None
     if last is not None:
         cards.append(
-            _card(
+            card(
                 f"CPR period {last.period}: forecast / realized",
                 f"{_pct(last.forecast_cpr)} / {_pct(last.realized_cpr)}",
                 "model-cpr",
@@ -172,7 +159,7 @@ def render(s: Session, deal: Deal) -> str | None:
             )
         )
         cards.append(
-            _card(
+            card(
                 f"CDR period {last.period}: forecast / realized",
                 f"{_pct(last.forecast_cdr, 2)} / {_pct(last.realized_cdr, 2)}",
                 "model-cdr",
@@ -183,9 +170,9 @@ def render(s: Session, deal: Deal) -> str | None:
     if priced:
         lp = priced[-1]
         if lp.pool_value is not None:
-            cards.append(_card("pool value", f"{lp.pool_value:.2f}", "model-pool", lp.pool_value))
+            cards.append(card("pool value", f"{lp.pool_value:.2f}", "model-pool", lp.pool_value))
         for t, v in lp.tranches.items():
-            cards.append(_card(f"{t} value", f"{v:.2f}", f"model-{html.escape(t)}", v))
+            cards.append(card(f"{t} value", f"{v:.2f}", f"model-{html.escape(t)}", v))
     recs = [p.model_dump() for p in m.periods]
     charts = ""
     if recs:

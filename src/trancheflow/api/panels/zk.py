@@ -15,15 +15,15 @@ amber pending).
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trancheflow.api.panels import card, db_session
 from trancheflow.ops.db import find_deal
 from trancheflow.ops.models import Deal, DealMetric
 
@@ -72,11 +72,6 @@ class ZkOut(BaseModel):
     note: str = "Circuit keys from a DEVELOPMENT setup: anyone can forge proofs with them"
 
 
-def _session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as s:
-        yield s
-
-
 def zk_of(s: Session, deal: Deal) -> ZkOut:
     """The zk figures of ``deal`` from its stored metrics."""
     row = s.scalars(
@@ -114,17 +109,9 @@ def zk_of(s: Session, deal: Deal) -> ZkOut:
     responses={404: {"description": "unknown deal"}},
     tags=["zk"],
 )
-def zk(deal: str, s: Annotated[Session, Depends(_session)]) -> ZkOut:
+def zk(deal: str, s: Annotated[Session, Depends(db_session)]) -> ZkOut:
     """N of M loans proven eligible, the committed roots and the random audit's state."""
     return zk_of(s, find_deal(s, deal))
-
-
-def _card(label: str, value: str, ident: str, style: str = "") -> str:
-    st = f' style="{style}"' if style else ""
-    return (
-        f'<div class="card"><div class="k">{html.escape(label)}</div>'
-        f'<div class="v" id="{ident}"{st}>{html.escape(value)}</div></div>'
-    )
 
 
 def render(s: Session, deal: Deal) -> str | None:
@@ -132,17 +119,17 @@ def render(s: Session, deal: Deal) -> str | None:
     z = zk_of(s, deal)
     if not z.committed:
         return None
-    cards = [_card("loans proven eligible", f"{z.proven:,} of {z.loans:,}", "zk-proven")]
+    cards = [card("loans proven eligible", f"{z.proven:,} of {z.loans:,}", "zk-proven")]
     text = ""
     if z.audit is not None:
         a = z.audit
         colour = STATE_COLOURS.get(a.state, "#57606a")
         deadline = datetime.fromtimestamp(a.deadline, UTC).strftime("%Y-%m-%d %H:%M UTC")
         cards += [
-            _card("random audit", a.state, "zk-audit", f"color:{colour};font-weight:600"),
-            _card("drawn loans proven", f"{a.proven_drawn} of {a.distinct}", "zk-drawn"),
-            _card("draws (k)", f"{a.k}", "zk-k"),
-            _card("confidence", f"{a.confidence:.0%} vs {a.ineligible_share:.0%} bad", "zk-conf"),
+            card("random audit", a.state, "zk-audit", style=f"color:{colour};font-weight:600"),
+            card("drawn loans proven", f"{a.proven_drawn} of {a.distinct}", "zk-drawn"),
+            card("draws (k)", f"{a.k}", "zk-k"),
+            card("confidence", f"{a.confidence:.0%} vs {a.ineligible_share:.0%} bad", "zk-conf"),
         ]
         missing = f" Missing positions: {', '.join(map(str, a.missing[:20]))}." if a.missing else ""
         text = (
