@@ -27,10 +27,11 @@ demo: $(STAMP) $(NODE_STAMP)
 	$(BIN)/trancheflow demo $(ARGS)
 	$(BIN)/trancheflow bridge demo
 
-# Tests run on one worker per core (pytest-xdist); each test file stays on one worker,
-# so module-scoped fixtures (a deployed deal, an anvil node) are built once.
+# One process: a two-worker run (PYTEST_ARGS="-n 2 --dist loadfile", about 6.5 min
+# instead of about 14) once crashed a worker and once hung the ZK prover fixture on a
+# fresh clone; until that is understood the default stays single-process.
 test: $(STAMP) $(NODE_STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
