@@ -28,7 +28,7 @@ demo: $(STAMP) $(NODE_STAMP)
 	$(BIN)/trancheflow bridge demo
 
 # One process: a two-worker run (PYTEST_ARGS="-n 2 --dist loadfile", about 6.5 min
-# instead of about 14) once crashed a worker and once hung the ZK prover fixture on a
+# instead of about 15) once crashed a worker and once hung the ZK prover fixture on a
 # fresh clone; until that is understood the default stays single-process.
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
