@@ -60,7 +60,8 @@ def artifact_path(role: str, directory: Path = ARTIFACTS_DIR) -> Path:
     return path
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """``0x`` and the SHA-256 of ``path`` (read in 1 MiB chunks)."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -77,20 +78,30 @@ def artifact_hashes(directory: Path = ARTIFACTS_DIR) -> dict[str, str]:
         When a file is missing or differs from ``manifest.json``.
     """
     hashes = {
-        name: _sha256(artifact_path(role, directory)) for role, name in ARTIFACT_FILES.items()
+        name: file_sha256(artifact_path(role, directory)) for role, name in ARTIFACT_FILES.items()
     }
-    manifest = directory / _MANIFEST
+    check_manifest(hashes, directory / _MANIFEST, "circuit artifact")
+    return hashes
+
+
+def check_manifest(hashes: dict[str, str], manifest: Path, what: str) -> None:
+    """Refuse ``hashes`` (file name -> SHA-256) that differ from ``manifest`` when it exists.
+
+    Raises
+    ------
+    ZkError
+        Naming the first file (``what`` and its name) whose hash differs.
+    """
     if manifest.is_file():
         recorded = json.loads(manifest.read_text()).get("sha256", {})
         for name, value in hashes.items():
             if recorded.get(name) != value:
-                raise ZkError(f"circuit artifact {name}: SHA-256 differs from {manifest}")
-    return hashes
+                raise ZkError(f"{what} {name}: SHA-256 differs from {manifest}")
 
 
 def write_manifest(constraints: int, directory: Path = ARTIFACTS_DIR) -> Path:
     """Write ``manifest.json`` (hashes, constraint count, and that this is a development setup)."""
-    hashes = {name: _sha256(directory / name) for name in ARTIFACT_FILES.values()}
+    hashes = {name: file_sha256(directory / name) for name in ARTIFACT_FILES.values()}
     body = {
         "circuit": "loan_eligibility.circom",
         "constraints": constraints,

@@ -14,13 +14,12 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from pathlib import Path
 
 from trancheflow.errors import ZkError
-from trancheflow.zk.artifacts import ARTIFACTS_DIR
+from trancheflow.zk.artifacts import ARTIFACTS_DIR, check_manifest, file_sha256
 
 __all__ = ["CREDENTIAL_FILES", "credential_artifact", "credential_hashes", "write_manifest"]
 
@@ -53,10 +52,6 @@ def credential_artifact(role: str, directory: Path = ARTIFACTS_DIR) -> Path:
     return path
 
 
-def _sha256(path: Path) -> str:
-    return "0x" + hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def credential_hashes(directory: Path = ARTIFACTS_DIR) -> dict[str, str]:
     """SHA-256 of each credential artifact, checked against ``credential_manifest.json``.
 
@@ -65,13 +60,10 @@ def credential_hashes(directory: Path = ARTIFACTS_DIR) -> dict[str, str]:
     ZkError
         When a file is missing or differs from the manifest.
     """
-    hashes = {n: _sha256(credential_artifact(r, directory)) for r, n in CREDENTIAL_FILES.items()}
-    manifest = directory / _MANIFEST
-    if manifest.is_file():
-        recorded = json.loads(manifest.read_text()).get("sha256", {})
-        for name, value in hashes.items():
-            if recorded.get(name) != value:
-                raise ZkError(f"credential artifact {name}: SHA-256 differs from {manifest}")
+    hashes = {
+        n: file_sha256(credential_artifact(r, directory)) for r, n in CREDENTIAL_FILES.items()
+    }
+    check_manifest(hashes, directory / _MANIFEST, "credential artifact")
     return hashes
 
 
@@ -81,7 +73,7 @@ def write_manifest(constraints: int, directory: Path = ARTIFACTS_DIR) -> Path:
         "circuit": "investor_credential.circom",
         "constraints": constraints,
         "setup": "DEVELOPMENT (public beacons; not secure; see README)",
-        "sha256": {n: _sha256(directory / n) for n in CREDENTIAL_FILES.values()},
+        "sha256": {n: file_sha256(directory / n) for n in CREDENTIAL_FILES.values()},
     }
     path = directory / _MANIFEST
     path.write_text(json.dumps(body, indent=2) + "\n")
